@@ -1,0 +1,30 @@
+"""Entry point: `drs-console` and `python -m drs_console`.
+
+With a COMMAND it runs the headless CLI (which never imports Qt); without one it starts the
+desktop console.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .cli.main import build_parser, run_command
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is not None:
+        if args.screenshot or args.page:
+            parser.error("--screenshot and --page are for the desktop console, not with a COMMAND")
+        from .logsetup import configure_logging
+
+        configure_logging(verbose=args.verbose, to_file=False)
+        return run_command(args)
+    from .ui.app import run_gui
+
+    return run_gui(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

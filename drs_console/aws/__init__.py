@@ -1,0 +1,1 @@
+"""boto3 sessions and services that return domain objects. No Qt."""

@@ -1,0 +1,1 @@
+"""The headless CLI (`drs-console COMMAND`). Never imports Qt."""

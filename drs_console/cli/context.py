@@ -1,0 +1,62 @@
+"""What every CLI command gets: parsed global options, a lazily made AWS connection, output."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from ..aws.session import AwsConnection, ConnectionParams
+
+
+@dataclass
+class CliContext:
+    profile: str | None = None
+    region: str | None = None
+    endpoint_url: str | None = None
+    sandbox: bool = False
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+    err: TextIO = field(default_factory=lambda: sys.stderr)
+    _connection: AwsConnection | None = None
+    _sandbox: Any = None
+    _closers: list[Callable[[], None]] = field(default_factory=list)
+
+    def connection(self) -> AwsConnection:
+        """The AWS connection for this run: the in-process sandbox with ``--sandbox``."""
+        if self._connection is None:
+            if self.sandbox:
+                from ..sandbox import Sandbox
+
+                self._sandbox = Sandbox()
+                self._sandbox.start()
+                self._closers.append(self._sandbox.stop)
+                params = self._sandbox.connection_params()
+            else:
+                params = ConnectionParams(
+                    profile=self.profile, region=self.region, endpoint_url=self.endpoint_url
+                )
+            self._connection = AwsConnection(params)
+            self._closers.insert(0, self._connection.close)
+        return self._connection
+
+    @property
+    def sandbox_instance(self):
+        self.connection()
+        return self._sandbox
+
+    def close(self) -> None:
+        for closer in self._closers:
+            closer()
+        self._closers.clear()
+
+    def print(self, *parts: object) -> None:
+        print(*parts, file=self.out)
+
+    def print_json(self, value: Any) -> None:
+        json.dump(value, self.out, indent=2, sort_keys=False, default=str)
+        self.out.write("\n")
+
+    def fail(self, message: str) -> None:
+        print(f"drs-console: {message}", file=self.err)

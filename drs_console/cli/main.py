@@ -1,0 +1,79 @@
+"""Argument parsing and dispatch for the headless CLI."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from .. import __version__
+from ..domain.errors import ConsoleError
+from .commands import register_all
+from .context import CliContext
+
+EXIT_OK = 0
+EXIT_FAILED = 1  # the operation ran and its result is a failure (an execution that did not complete)
+EXIT_USAGE = 2  # bad usage or input
+EXIT_AWS = 3  # AWS refused or was unreachable
+
+EPILOG = """\
+exit codes: 0 success; 1 the operation ran but its result is a failure; 2 bad usage or input;
+3 AWS refused or unreachable (one line on stderr says why and what to do).
+
+Without a COMMAND, drs-console starts the desktop console."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="drs-console",
+        description="Operator console for AWS Elastic Disaster Recovery (DRS).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"drs-console {__version__}")
+    conn = parser.add_argument_group("connection")
+    conn.add_argument("--profile", help="AWS profile (default: $AWS_PROFILE or the default chain)")
+    conn.add_argument("--region", help="AWS region (default: the profile's region or $AWS_REGION)")
+    conn.add_argument("--endpoint-url", help="custom endpoint for every AWS service")
+    conn.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="use the in-process simulated AWS (moto + DRS simulator); no AWS account needed",
+    )
+    gui = parser.add_argument_group("desktop console")
+    gui.add_argument("--screenshot", metavar="PATH", help="render a page to a PNG and exit")
+    gui.add_argument("--page", metavar="NAME", help="page to open (or to render with --screenshot)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug output to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    register_all(sub)
+    return parser
+
+
+def run_command(args: argparse.Namespace, ctx: CliContext | None = None) -> int:
+    ctx = ctx or CliContext(
+        profile=args.profile, region=args.region, endpoint_url=args.endpoint_url, sandbox=args.sandbox
+    )
+    try:
+        result = args.func(args, ctx)
+        if asyncio.iscoroutine(result):
+            result = asyncio.run(result)
+        return int(result or 0)
+    except ConsoleError as exc:
+        ctx.fail(exc.one_line())
+        return EXIT_AWS if exc.is_aws_side else EXIT_USAGE
+    except KeyboardInterrupt:
+        ctx.fail("interrupted")
+        return 130
+    finally:
+        ctx.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.verbose:
+        logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
+    if args.command is None:
+        return EXIT_USAGE
+    return run_command(args)

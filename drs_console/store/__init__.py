@@ -1,0 +1,1 @@
+"""Local files: plan library, inventory cache, settings. Every write is atomic."""
