@@ -1,0 +1,780 @@
+"""The DRS simulator: source servers, jobs, log items and recovery instances of one account/region.
+
+All state changes happen on the simulator clock. A job is planned when it is created (every
+step's time, with per-server jitter drawn from the seed); ``catch_up()`` applies the planned
+events whose time has come. Every public method catches up first, so what a client sees depends
+only on the seed, the calls made and the clock – never on when a background thread happened to
+run (there is none).
+
+The simulator is thread-safe: one re-entrant lock guards all state.
+"""
+
+from __future__ import annotations
+
+import base64
+import heapq
+import itertools
+import json
+import random
+import re
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from .clock import SimClock
+from .records import (
+    JobRecord,
+    LastLaunch,
+    LogItem,
+    Participant,
+    RecoveryInstanceRecord,
+    ServerRecord,
+    hex_id,
+    parse_drs_time,
+)
+from .seed import seed_servers
+
+MAX_SERVERS_PER_REQUEST = 200
+DEFAULT_JOB_QUOTA = 100
+DEFAULT_PAGE_SIZE = 1000
+TERMINATED_RETENTION_SECONDS = 600.0  # terminated recovery instances stay visible this long
+
+# Simulated durations in seconds: (low, high), drawn per server from the seed.
+START_DELAY = (5.0, 15.0)  # job PENDING -> STARTED
+SNAPSHOT_OFFSET = (1.0, 8.0)
+SNAPSHOT = (45.0, 80.0)
+CONVERSION_GAP = (2.0, 5.0)
+CONVERSION = (95.0, 145.0)
+LAUNCH_GAP = (1.0, 3.0)
+LAUNCH = (45.0, 80.0)
+LAUNCH_FAIL = (20.0, 60.0)
+END_GAP = (2.0, 5.0)
+TERMINATE = (30.0, 75.0)
+
+LAUNCH_ERRORS = (
+    "InsufficientInstanceCapacity: We currently do not have sufficient {itype} capacity in the "
+    "Availability Zone you requested ({az}). Our system will be working on provisioning additional capacity.",
+    "VcpuLimitExceeded: You have requested more vCPU capacity than your current vCPU limit of 64 allows "
+    "for the instance bucket that the specified instance type belongs to.",
+    "InvalidGroup.NotFound: The security group 'sg-{hex8}' does not exist in VPC 'vpc-{hex8}'",
+    "InvalidSubnetID.NotFound: The subnet ID 'subnet-{hex8}' does not exist",
+)
+
+
+class DrsError(Exception):
+    """An error as DRS returns it: code (x-amzn-ErrorType), HTTP status, message, extra body fields."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        status: int = 400,
+        *,
+        fields: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.status = status
+        self.fields = dict(fields or {})
+        self.headers = dict(headers or {})
+
+    def body(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"message": self.message}
+        if self.code != "ThrottlingException":
+            out["code"] = self.code
+        out.update(self.fields)
+        return out
+
+
+def validation_error(message: str, *, reason: str = "fieldValidationFailed", field: str | None = None):
+    fields: dict[str, Any] = {"reason": reason}
+    if field:
+        fields["fieldList"] = [{"name": field, "message": message}]
+    return DrsError("ValidationException", message, 400, fields=fields)
+
+
+def not_found(message: str, resource_id: str, resource_type: str) -> DrsError:
+    return DrsError(
+        "ResourceNotFoundException",
+        message,
+        404,
+        fields={"resourceId": resource_id, "resourceType": resource_type},
+    )
+
+
+def conflict(message: str, resource_id: str, resource_type: str) -> DrsError:
+    return DrsError(
+        "ConflictException", message, 409, fields={"resourceId": resource_id, "resourceType": resource_type}
+    )
+
+
+# operation name -> HTTP status of a successful answer (from the DRS service model)
+OPERATIONS: dict[str, int] = {
+    "DescribeSourceServers": 200,
+    "StartRecovery": 202,
+    "DescribeJobs": 200,
+    "DescribeJobLogItems": 200,
+    "DescribeRecoveryInstances": 200,
+    "TerminateRecoveryInstances": 200,
+    "ListTagsForResource": 200,
+    "TagResource": 204,
+    "UntagResource": 204,
+    "DeleteJob": 204,
+    "InitializeService": 204,
+}
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+@dataclass
+class _Event:
+    at: datetime
+    seq: int
+    action: Callable[[], None]
+
+    def __lt__(self, other: _Event) -> bool:  # heap ordering only on (time, seq)
+        return (self.at, self.seq) < (other.at, other.seq)
+
+
+class DrsSimulator:
+    """DRS of one account and region, driven by a SimClock."""
+
+    def __init__(
+        self,
+        *,
+        clock: SimClock,
+        region: str = "us-east-1",
+        account_id: str = "123456789012",
+        seed: int = 7,
+        servers: int = 0,
+        launch_failure_rate: float = 0.0,
+        throttle_rate: float = 0.0,
+        job_quota: int = DEFAULT_JOB_QUOTA,
+    ):
+        self.clock = clock
+        self.region = region
+        self.account_id = account_id
+        self.seed = seed
+        self.lock = threading.RLock()
+        self._launch_failure_rate = _rate(launch_failure_rate)
+        self._throttle_rate = _rate(throttle_rate)
+        self._job_quota = int(job_quota)
+        self._fail_ids: set[str] = set()
+        self._throttle_rng = random.Random(f"drs-sandbox-throttle/{seed}")
+        self._id_rng = random.Random(f"drs-sandbox-ids/{seed}/{account_id}/{region}")
+        self._events: list[_Event] = []
+        self._event_seq = itertools.count()
+        self._job_seq = itertools.count(1)
+        self._servers: dict[str, ServerRecord] = {}
+        self._jobs: dict[str, JobRecord] = {}
+        self._instances: dict[str, RecoveryInstanceRecord] = {}
+        self._arn_tags: dict[str, dict[str, str]] = {}
+        if servers:
+            self.add_servers(
+                seed_servers(
+                    seed=seed, count=servers, region=region, account_id=account_id, start=clock.now()
+                )
+            )
+
+    # ============================================================================================
+    # settings and fault injection
+    # ============================================================================================
+    @property
+    def launch_failure_rate(self) -> float:
+        return self._launch_failure_rate
+
+    def set_launch_failure_rate(self, rate: float) -> None:
+        """Probability (0..1) that a server's launch fails; decided when a job is created."""
+        with self.lock:
+            self._launch_failure_rate = _rate(rate)
+
+    def fail_servers(self, server_ids: Iterable[str]) -> None:
+        """These servers always fail to launch (added to any earlier set)."""
+        with self.lock:
+            self._fail_ids.update(server_ids)
+
+    def clear_failures(self) -> None:
+        """Forget fail_servers() and set the launch failure rate to 0."""
+        with self.lock:
+            self._fail_ids.clear()
+            self._launch_failure_rate = 0.0
+
+    @property
+    def failing_servers(self) -> frozenset[str]:
+        return frozenset(self._fail_ids)
+
+    @property
+    def throttle_rate(self) -> float:
+        return self._throttle_rate
+
+    def set_throttle_rate(self, rate: float) -> None:
+        """Probability (0..1) that a request is answered with ThrottlingException (HTTP 429)."""
+        with self.lock:
+            self._throttle_rate = _rate(rate)
+
+    @property
+    def job_quota(self) -> int:
+        return self._job_quota
+
+    def set_job_quota(self, quota: int) -> None:
+        """Most source servers one StartRecovery may launch (DRS's default quota is 100)."""
+        if quota < 1:
+            raise ValueError("quota must be >= 1")
+        with self.lock:
+            self._job_quota = int(quota)
+
+    # ============================================================================================
+    # inspection helpers (for tests and the sandbox UI; no throttling)
+    # ============================================================================================
+    def server_ids(self) -> list[str]:
+        with self.lock:
+            return list(self._servers)
+
+    def server(self, source_server_id: str) -> dict[str, Any]:
+        with self.lock:
+            self.catch_up()
+            return self._servers[source_server_id].item(self.clock.now(), self.region)
+
+    def job(self, job_id: str) -> dict[str, Any]:
+        with self.lock:
+            self.catch_up()
+            return self._jobs[job_id].item()
+
+    def job_ids(self) -> list[str]:
+        """All job IDs, newest first."""
+        with self.lock:
+            self.catch_up()
+            return [j.job_id for j in self._jobs_newest_first()]
+
+    def active_job_ids(self) -> list[str]:
+        with self.lock:
+            self.catch_up()
+            return [j.job_id for j in self._jobs_newest_first() if j.active]
+
+    def add_servers(self, servers: Iterable[ServerRecord]) -> None:
+        with self.lock:
+            for s in servers:
+                self._servers[s.source_server_id] = s
+
+    def set_replication_state(
+        self, source_server_id: str, state: str, *, lag_seconds: int | None = None
+    ) -> None:
+        with self.lock:
+            s = self._servers[source_server_id]
+            s.replication_state = state
+            if lag_seconds is not None:
+                s.lag_seconds = lag_seconds
+
+    def reset(self) -> None:
+        """Forget jobs and recovery instances; source servers go back to NOT_STARTED."""
+        with self.lock:
+            self._events.clear()
+            self._jobs.clear()
+            self._instances.clear()
+            for s in self._servers.values():
+                s.last_launch_result = "NOT_STARTED"
+                s.last_launch = None
+                s.recovery_instance_id = ""
+
+    # ============================================================================================
+    # request entry point
+    # ============================================================================================
+    def handle(self, operation: str, params: dict[str, Any], *, throttle: bool = True) -> tuple[int, dict]:
+        """Serve one (already validated) DRS operation. Returns (HTTP status, body dict);
+        raises DrsError for DRS errors."""
+        with self.lock:
+            if throttle:
+                self.maybe_throttle(operation)
+            if operation not in OPERATIONS:
+                raise DrsError(
+                    "ValidationException",
+                    f"The DRS sandbox does not implement {operation}.",
+                    400,
+                    fields={"reason": "unknownOperation"},
+                )
+            self.catch_up()
+            body = getattr(self, _snake(operation))(**params)
+            return OPERATIONS[operation], body
+
+    def maybe_throttle(self, operation: str) -> None:
+        """Raise ThrottlingException at the configured rate (deterministic from the seed)."""
+        if self._throttle_rate and self._throttle_rng.random() < self._throttle_rate:
+            raise DrsError(
+                "ThrottlingException",
+                f"Rate exceeded for {operation}",
+                429,
+                fields={"serviceCode": "drs", "quotaCode": "L-DRS-API-RATE", "retryAfterSeconds": "1"},
+                headers={"Retry-After": "1"},
+            )
+
+    # ============================================================================================
+    # the clock
+    # ============================================================================================
+    def catch_up(self) -> None:
+        """Apply every planned event up to the clock's now."""
+        with self.lock:
+            now = self.clock.now()
+            while self._events and self._events[0].at <= now:
+                heapq.heappop(self._events).action()
+
+    def _at(self, when: datetime, action: Callable[[], None]) -> None:
+        heapq.heappush(self._events, _Event(when, next(self._event_seq), action))
+
+    # ============================================================================================
+    # operations (botocore parameter names)
+    # ============================================================================================
+    def describe_source_servers(
+        self, filters: dict | None = None, maxResults: int | None = None, nextToken: str | None = None
+    ) -> dict:
+        filters = filters or {}
+        ids = filters.get("sourceServerIDs")
+        hardware = filters.get("hardwareId")
+        staging = filters.get("stagingAccountIDs")
+        selected = []
+        for s in self._servers.values():
+            if ids and s.source_server_id not in ids:
+                continue
+            if hardware and hardware not in (s.aws_instance_id, s.source_server_id):
+                continue
+            if staging and not (s.staging_status == "EXTENDED" and s.staging_account_id in staging):
+                continue
+            selected.append(s)
+        now = self.clock.now()
+        page, token = _page(selected, maxResults, nextToken, "DescribeSourceServers")
+        out: dict[str, Any] = {"items": [s.item(now, self.region) for s in page]}
+        if token:
+            out["nextToken"] = token
+        return out
+
+    def describe_jobs(
+        self, filters: dict | None = None, maxResults: int | None = None, nextToken: str | None = None
+    ) -> dict:
+        filters = filters or {}
+        ids = filters.get("jobIDs")
+        start = parse_drs_time(filters["fromDate"]) if filters.get("fromDate") else None
+        end = parse_drs_time(filters["toDate"]) if filters.get("toDate") else None
+        selected = []
+        for j in self._jobs_newest_first():
+            if ids and j.job_id not in ids:
+                continue
+            if start and j.created_at < start:
+                continue
+            if end and j.created_at > end:
+                continue
+            selected.append(j)
+        page, token = _page(selected, maxResults, nextToken, "DescribeJobs")
+        out: dict[str, Any] = {"items": [j.item() for j in page]}
+        if token:
+            out["nextToken"] = token
+        return out
+
+    def describe_job_log_items(
+        self, jobID: str, maxResults: int | None = None, nextToken: str | None = None
+    ) -> dict:
+        job = self._jobs.get(jobID)
+        items = list(job.log) if job else []
+        page, token = _page(items, maxResults, nextToken, f"DescribeJobLogItems/{jobID}")
+        out: dict[str, Any] = {"items": [i.item() for i in page]}
+        if token:
+            out["nextToken"] = token
+        return out
+
+    def describe_recovery_instances(
+        self, filters: dict | None = None, maxResults: int | None = None, nextToken: str | None = None
+    ) -> dict:
+        filters = filters or {}
+        ids = filters.get("recoveryInstanceIDs")
+        sources = filters.get("sourceServerIDs")
+        selected = [
+            r
+            for r in self._instances.values()
+            if (not ids or r.recovery_instance_id in ids) and (not sources or r.source_server_id in sources)
+        ]
+        now = self.clock.now()
+        page, token = _page(selected, maxResults, nextToken, "DescribeRecoveryInstances")
+        out: dict[str, Any] = {"items": [r.item(now) for r in page]}
+        if token:
+            out["nextToken"] = token
+        return out
+
+    def list_tags_for_resource(self, resourceArn: str) -> dict:
+        return {"tags": dict(self._tags_of(resourceArn))}
+
+    def tag_resource(self, resourceArn: str, tags: dict[str, str]) -> dict:
+        self._tags_of(resourceArn).update(tags)
+        return {}
+
+    def untag_resource(self, resourceArn: str, tagKeys: list[str]) -> dict:
+        target = self._tags_of(resourceArn)
+        for k in tagKeys:
+            target.pop(k, None)
+        return {}
+
+    def initialize_service(self) -> dict:
+        return {}
+
+    def delete_job(self, jobID: str) -> dict:
+        job = self._jobs.get(jobID)
+        if job is None:
+            raise not_found(f"Job {jobID} was not found.", jobID, "JOB")
+        if job.active:
+            raise conflict(f"Job {jobID} is {job.status} and cannot be deleted.", jobID, "JOB")
+        del self._jobs[jobID]
+        return {}
+
+    def start_recovery(
+        self, sourceServers: list[dict], isDrill: bool = False, tags: dict[str, str] | None = None
+    ) -> dict:
+        ids: list[str] = []
+        for entry in sourceServers:
+            sid = entry["sourceServerID"]
+            if sid not in ids:
+                ids.append(sid)
+        if len(sourceServers) > MAX_SERVERS_PER_REQUEST:
+            raise validation_error(
+                f"sourceServers must have at most {MAX_SERVERS_PER_REQUEST} items.", field="sourceServers"
+            )
+        unknown = [sid for sid in ids if sid not in self._servers]
+        if unknown:
+            raise not_found(f"Source server(s) not found: {', '.join(unknown)}", unknown[0], "SOURCE_SERVER")
+        if len(ids) > self._job_quota:
+            raise DrsError(
+                "ServiceQuotaExceededException",
+                f"A job may launch at most {self._job_quota} source servers; {len(ids)} were requested.",
+                402,
+                fields={
+                    "resourceType": "JOB",
+                    "resourceId": "",
+                    "serviceCode": "drs",
+                    "quotaCode": "L-SOURCE-SERVERS-PER-JOB",
+                },
+            )
+        busy = self._servers_in_active_launch_jobs()
+        clashes = [sid for sid in ids if sid in busy]
+        if clashes:
+            raise conflict(
+                f"Source server(s) {', '.join(clashes)} are already in active job {busy[clashes[0]]}.",
+                clashes[0],
+                "SOURCE_SERVER",
+            )
+        now = self.clock.now()
+        job = self._new_job(
+            job_type="LAUNCH",
+            initiated_by="START_DRILL" if isDrill else "START_RECOVERY",
+            participants=[Participant(sid) for sid in ids],
+            tags=dict(tags or {}),
+            is_drill=bool(isDrill),
+        )
+        launch_type = "DRILL" if isDrill else "RECOVERY"
+        for sid in ids:
+            s = self._servers[sid]
+            s.last_launch_result = "PENDING"
+            s.last_launch = LastLaunch(now, job.job_id, launch_type, "PENDING")
+        self._plan_launch(job)
+        return {"job": job.item()}
+
+    def terminate_recovery_instances(self, recoveryInstanceIDs: list[str]) -> dict:
+        ids: list[str] = []
+        for rid in recoveryInstanceIDs:
+            if rid not in ids:
+                ids.append(rid)
+        unknown = [rid for rid in ids if rid not in self._instances]
+        if unknown:
+            raise not_found(
+                f"Recovery instance(s) not found: {', '.join(unknown)}", unknown[0], "RECOVERY_INSTANCE"
+            )
+        busy = self._instances_in_active_terminate_jobs()
+        for rid in ids:
+            inst = self._instances[rid]
+            if rid in busy or inst.ec2_state in ("SHUTTING-DOWN", "TERMINATED"):
+                raise conflict(
+                    f"Recovery instance {rid} is already being terminated.", rid, "RECOVERY_INSTANCE"
+                )
+        job = self._new_job(
+            job_type="TERMINATE",
+            initiated_by="TERMINATE_RECOVERY_INSTANCES",
+            participants=[Participant(self._instances[rid].source_server_id, "PENDING", rid) for rid in ids],
+            tags={},
+            is_drill=False,
+        )
+        self._plan_terminate(job)
+        return {"job": job.item()}
+
+    # ============================================================================================
+    # job planning
+    # ============================================================================================
+    def _new_job(
+        self, *, job_type: str, initiated_by: str, participants: list[Participant], tags: dict, is_drill: bool
+    ) -> JobRecord:
+        job_id = "drsjob-" + hex_id(self._id_rng)
+        while job_id in self._jobs:
+            job_id = "drsjob-" + hex_id(self._id_rng)
+        arn = f"arn:aws:drs:{self.region}:{self.account_id}:job/{job_id}"
+        job = JobRecord(
+            job_id=job_id,
+            arn=arn,
+            job_type=job_type,
+            initiated_by=initiated_by,
+            created_at=self.clock.now(),
+            seq=next(self._job_seq),
+            participants=participants,
+            tags=tags,
+            is_drill=is_drill,
+        )
+        self._jobs[job_id] = job
+        self._arn_tags[arn] = job.tags
+        return job
+
+    def _rng_for(self, job: JobRecord, key: str) -> random.Random:
+        return random.Random(f"drs-sandbox-job/{self.seed}/{job.job_id}/{key}")
+
+    def _plan_start(self, job: JobRecord) -> datetime:
+        rng = self._rng_for(job, "job")
+        started = job.created_at + _dur(rng, START_DELAY)
+
+        def start() -> None:
+            job.status = "STARTED"
+            job.log.append(LogItem(started, "JOB_START"))
+
+        self._at(started, start)
+        return started
+
+    def _plan_end(self, job: JobRecord, last: datetime) -> None:
+        ended = last + _dur(self._rng_for(job, "end"), END_GAP)
+
+        def end() -> None:
+            job.status = "COMPLETED"
+            job.ended_at = ended
+            job.log.append(LogItem(ended, "JOB_END"))
+
+        self._at(ended, end)
+
+    def _plan_launch(self, job: JobRecord) -> None:
+        started = self._plan_start(job)
+        last = started
+        for p in job.participants:
+            sid = p.source_server_id
+            server = self._servers[sid]
+            rng = self._rng_for(job, sid)
+            fails = sid in self._fail_ids or rng.random() < self._launch_failure_rate
+            conversion_server = "i-" + hex_id(rng)
+            target = "i-" + hex_id(rng)
+            t_snap = started + _dur(rng, SNAPSHOT_OFFSET)
+            t_snap_end = t_snap + _dur(rng, SNAPSHOT)
+            t_conv = t_snap_end + _dur(rng, CONVERSION_GAP)
+            t_conv_end = t_conv + _dur(rng, CONVERSION)
+            t_launch = t_conv_end + _dur(rng, LAUNCH_GAP)
+            t_done = t_launch + _dur(rng, LAUNCH_FAIL if fails else LAUNCH)
+            raw_error = rng.choice(LAUNCH_ERRORS).format(
+                itype=server.recommended_instance_type,
+                az=f"{self.region}a",
+                hex8=hex_id(rng, 8),
+            )
+            self._at(t_snap, self._step(job, p, t_snap, "SNAPSHOT_START", {}, status="IN_PROGRESS"))
+            self._at(t_snap_end, self._step(job, p, t_snap_end, "SNAPSHOT_END", {}))
+            self._at(
+                t_conv,
+                self._step(job, p, t_conv, "CONVERSION_START", {"conversionServerID": conversion_server}),
+            )
+            self._at(
+                t_conv_end,
+                self._step(job, p, t_conv_end, "CONVERSION_END", {"conversionServerID": conversion_server}),
+            )
+            self._at(t_launch, self._step(job, p, t_launch, "LAUNCH_START", {"targetInstanceID": target}))
+            if fails:
+                self._at(
+                    t_done,
+                    self._step(
+                        job,
+                        p,
+                        t_done,
+                        "LAUNCH_FAILED",
+                        {"targetInstanceID": target, "rawError": raw_error},
+                        status="FAILED",
+                    ),
+                )
+            else:
+                self._at(t_done, self._launched(job, p, target, t_snap_end, t_done))
+            last = max(last, t_done)
+        self._plan_end(job, last)
+
+    def _step(
+        self,
+        job: JobRecord,
+        p: Participant,
+        at: datetime,
+        event: str,
+        data: dict,
+        *,
+        status: str | None = None,
+    ) -> Callable[[], None]:
+        def apply() -> None:
+            job.log.append(LogItem(at, event, {"sourceServerID": p.source_server_id, **data}))
+            if status:
+                p.launch_status = status
+                server = self._servers.get(p.source_server_id)
+                if server and server.last_launch and server.last_launch.job_id == job.job_id:
+                    server.last_launch.status = status
+                    if status == "FAILED":
+                        server.last_launch_result = "FAILED"
+
+        return apply
+
+    def _launched(
+        self, job: JobRecord, p: Participant, instance_id: str, snapshot_at: datetime, at: datetime
+    ) -> Callable[[], None]:
+        def apply() -> None:
+            server = self._servers[p.source_server_id]
+            # DRS replaces the previous recovery instance of a source server
+            old = self._instances.get(server.recovery_instance_id)
+            if old is not None and old.ec2_state not in ("TERMINATED",):
+                self._terminate_now(old, at)
+            arn = f"arn:aws:drs:{self.region}:{self.account_id}:recovery-instance/{instance_id}"
+            tags = dict(server.tags)
+            inst = RecoveryInstanceRecord(
+                recovery_instance_id=instance_id,
+                arn=arn,
+                source_server_id=server.source_server_id,
+                job_id=job.job_id,
+                is_drill=job.is_drill,
+                launched_at=at,
+                snapshot_at=snapshot_at,
+                tags=tags,
+                origin_environment="AWS",
+                origin_az=server.origin_az,
+                hostname=server.hostname,
+                instance_type=server.recommended_instance_type,
+            )
+            self._instances[instance_id] = inst
+            self._arn_tags[arn] = inst.tags
+            p.launch_status = "LAUNCHED"
+            p.recovery_instance_id = instance_id
+            if server.last_launch and server.last_launch.job_id == job.job_id:
+                server.last_launch.status = "LAUNCHED"
+                server.last_launch_result = "SUCCEEDED"
+            server.recovery_instance_id = instance_id
+
+        return apply
+
+    def _plan_terminate(self, job: JobRecord) -> None:
+        started = self._plan_start(job)
+        last = started
+        for p in job.participants:
+            rng = self._rng_for(job, p.recovery_instance_id)
+            t_begin = started + _dur(rng, SNAPSHOT_OFFSET)
+            t_done = t_begin + _dur(rng, TERMINATE)
+            inst = self._instances[p.recovery_instance_id]
+
+            def begin(
+                p: Participant = p, inst: RecoveryInstanceRecord = inst, at: datetime = t_begin
+            ) -> None:
+                p.launch_status = "IN_PROGRESS"
+                if inst.ec2_state != "TERMINATED":
+                    inst.ec2_state = "SHUTTING-DOWN"
+                job.log.append(
+                    LogItem(
+                        at,
+                        "CLEANUP_START",
+                        {"sourceServerID": p.source_server_id, "targetInstanceID": inst.recovery_instance_id},
+                    )
+                )
+
+            def done(p: Participant = p, inst: RecoveryInstanceRecord = inst, at: datetime = t_done) -> None:
+                self._terminate_now(inst, at)
+                p.launch_status = "TERMINATED"
+                job.log.append(
+                    LogItem(
+                        at,
+                        "CLEANUP_END",
+                        {"sourceServerID": p.source_server_id, "targetInstanceID": inst.recovery_instance_id},
+                    )
+                )
+
+            self._at(t_begin, begin)
+            self._at(t_done, done)
+            last = max(last, t_done)
+        self._plan_end(job, last)
+
+    def _terminate_now(self, inst: RecoveryInstanceRecord, at: datetime) -> None:
+        inst.ec2_state = "TERMINATED"
+        inst.terminated_at = at
+        server = self._servers.get(inst.source_server_id)
+        if server and server.recovery_instance_id == inst.recovery_instance_id:
+            server.recovery_instance_id = ""
+
+        def purge() -> None:
+            if self._instances.get(inst.recovery_instance_id) is inst:
+                del self._instances[inst.recovery_instance_id]
+                self._arn_tags.pop(inst.arn, None)
+
+        self._at(at + timedelta(seconds=TERMINATED_RETENTION_SECONDS), purge)
+
+    # ============================================================================================
+    # lookups
+    # ============================================================================================
+    def _jobs_newest_first(self) -> list[JobRecord]:
+        return sorted(self._jobs.values(), key=lambda j: (j.created_at, j.seq), reverse=True)
+
+    def _servers_in_active_launch_jobs(self) -> dict[str, str]:
+        busy: dict[str, str] = {}
+        for j in self._jobs.values():
+            if j.active and j.job_type == "LAUNCH":
+                for p in j.participants:
+                    busy.setdefault(p.source_server_id, j.job_id)
+        return busy
+
+    def _instances_in_active_terminate_jobs(self) -> set[str]:
+        return {
+            p.recovery_instance_id
+            for j in self._jobs.values()
+            if j.active and j.job_type == "TERMINATE"
+            for p in j.participants
+        }
+
+    def _tags_of(self, arn: str) -> dict[str, str]:
+        for s in self._servers.values():
+            if s.arn == arn:
+                return s.tags
+        tags = self._arn_tags.get(arn)
+        if tags is None:
+            raise not_found(f"Resource {arn} was not found.", arn, "RESOURCE")
+        return tags
+
+
+# ================================================================================================
+# helpers
+# ================================================================================================
+def _rate(value: float) -> float:
+    value = float(value)
+    if not 0.0 <= value <= 1.0:
+        raise ValueError("a rate must be between 0 and 1")
+    return value
+
+
+def _dur(rng: random.Random, bounds: tuple[float, float]) -> timedelta:
+    return timedelta(seconds=round(rng.uniform(*bounds), 3))
+
+
+def _page(items: list, max_results: int | None, token: str | None, scope: str) -> tuple[list, str | None]:
+    offset = 0
+    if token:
+        try:
+            data = json.loads(base64.urlsafe_b64decode(token.encode()).decode())
+            offset = int(data["o"])
+            if data["s"] != scope or offset < 0:
+                raise ValueError(scope)
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+            raise validation_error("Invalid nextToken.", field="nextToken") from exc
+    size = min(max_results or DEFAULT_PAGE_SIZE, DEFAULT_PAGE_SIZE)
+    page = items[offset : offset + size]
+    nxt = offset + size
+    if nxt < len(items):
+        raw = json.dumps({"o": nxt, "s": scope}, separators=(",", ":")).encode()
+        return page, base64.urlsafe_b64encode(raw).decode()
+    return page, None
