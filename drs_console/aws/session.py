@@ -57,7 +57,11 @@ class Identity:
     sandbox: bool = False
 
 
-def botocore_config(*, max_attempts: int = 8, read_timeout: int = READ_TIMEOUT) -> Config:
+DEFAULT_ATTEMPTS = 5
+QUICK_ATTEMPTS = 2  # the connection check: an unreachable endpoint must fail in seconds, not a minute
+
+
+def botocore_config(*, max_attempts: int = DEFAULT_ATTEMPTS, read_timeout: int = READ_TIMEOUT) -> Config:
     return Config(
         retries={"mode": "adaptive", "max_attempts": max_attempts},
         connect_timeout=CONNECT_TIMEOUT,
@@ -112,7 +116,7 @@ class AwsConnection:
     def __init__(self, params: ConnectionParams, *, max_workers: int = MAX_WORKERS):
         self.params = params
         self._lock = threading.Lock()
-        self._clients: dict[tuple[str, int], Any] = {}
+        self._clients: dict[tuple[str, int, int], Any] = {}
         self._executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="aws")
         self._closed = False
         try:
@@ -138,8 +142,8 @@ class AwsConnection:
             )
 
     # -- clients -------------------------------------------------------------------------------
-    def client(self, service: str, *, read_timeout: int = READ_TIMEOUT):
-        key = (service, read_timeout)
+    def client(self, service: str, *, read_timeout: int = READ_TIMEOUT, max_attempts: int = DEFAULT_ATTEMPTS):
+        key = (service, read_timeout, max_attempts)
         with self._lock:
             client = self._clients.get(key)
             if client is None:
@@ -147,7 +151,7 @@ class AwsConnection:
                     service,
                     region_name=self.region,
                     endpoint_url=self.params.endpoint_url,
-                    config=botocore_config(read_timeout=read_timeout),
+                    config=botocore_config(read_timeout=read_timeout, max_attempts=max_attempts),
                 )
                 self._clients[key] = client
             return client
@@ -173,7 +177,7 @@ class AwsConnection:
         )
 
     async def identity(self) -> Identity:
-        sts = self.client("sts")
+        sts = self.client("sts", read_timeout=15, max_attempts=QUICK_ATTEMPTS)
         ident = await self.call(sts.get_caller_identity)
         return Identity(
             account_id=ident["Account"],

@@ -1,0 +1,82 @@
+"""The last inventory per account and region, kept on disk for offline use."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+
+from ..domain.inventory import InventorySnapshot, SourceServer
+from ..domain.status import ReplicationState
+from .atomic import atomic_write_text
+from .paths import app_paths
+
+log = logging.getLogger(__name__)
+CACHE_VERSION = 1
+_SAFE = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+class InventoryCache:
+    def __init__(self, folder: Path | None = None):
+        self.folder = folder or app_paths().inventory_cache_dir
+
+    def _path(self, account_id: str, region: str) -> Path:
+        return self.folder / f"{_SAFE.sub('_', account_id)}-{_SAFE.sub('_', region)}.json"
+
+    def save(self, snapshot: InventorySnapshot) -> None:
+        servers = []
+        for server in snapshot.servers:
+            d = asdict(server)
+            d["replication_state"] = server.replication_state.value
+            d["tags"] = dict(server.tags)
+            servers.append(d)
+        doc = {
+            "version": CACHE_VERSION,
+            "accountId": snapshot.account_id,
+            "region": snapshot.region,
+            "fetchedAt": snapshot.fetched_at.isoformat(),
+            "servers": servers,
+        }
+        atomic_write_text(self._path(snapshot.account_id, snapshot.region), json.dumps(doc))
+
+    def load(self, account_id: str, region: str) -> InventorySnapshot | None:
+        return self._load_file(self._path(account_id, region))
+
+    def latest(self, region: str | None = None) -> InventorySnapshot | None:
+        """The newest cached inventory (optionally for a region): what offline mode shows."""
+        best: InventorySnapshot | None = None
+        if not self.folder.is_dir():
+            return None
+        for path in self.folder.glob("*.json"):
+            snap = self._load_file(path)
+            if snap is None or (region and snap.region != region):
+                continue
+            if best is None or snap.fetched_at > best.fetched_at:
+                best = snap
+        return best
+
+    def _load_file(self, path: Path) -> InventorySnapshot | None:
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+            if doc.get("version") != CACHE_VERSION:
+                return None
+            servers = []
+            for d in doc["servers"]:
+                d = dict(d)
+                d["replication_state"] = ReplicationState.parse(d.get("replication_state"))
+                d["tags"] = {str(k): str(v) for k, v in (d.get("tags") or {}).items()}
+                servers.append(SourceServer(**d))
+            return InventorySnapshot(
+                account_id=str(doc["accountId"]),
+                region=str(doc["region"]),
+                fetched_at=datetime.fromisoformat(doc["fetchedAt"]),
+                servers=tuple(servers),
+            )
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            log.warning("ignoring unreadable inventory cache %s: %s", path, exc)
+            return None

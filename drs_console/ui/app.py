@@ -1,0 +1,166 @@
+"""Builds the application: one qasync loop, one error handler, one main window.
+
+This is the only module that creates the event loop and installs exception hooks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtWidgets import QApplication
+from qasync import QEventLoop
+
+from ..logsetup import configure_logging
+from ..store.settings import Settings, load_settings
+from .connection import ConnectionController
+from .errors import ErrorReporter
+from .main_window import MainWindow
+from .pages.inventory import InventoryPage
+from .tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+SCREENSHOT_TIMEOUT = 90
+
+
+class ConsoleApp:
+    """Everything the GUI needs, wired once. Tests build it with their own settings."""
+
+    def __init__(self, settings: Settings, *, persist_settings: bool = True, restore_geometry: bool = True):
+        self.reporter = ErrorReporter()
+        self.runner = TaskRunner(self.reporter.report)
+        self.controller = ConnectionController(settings, persist=persist_settings)
+        self.window = MainWindow(self.controller, self.runner, self.reporter, restore_geometry=restore_geometry)
+        self.reporter.set_parent_widget(self.window)
+        self.window.add_page(InventoryPage(self.controller, self.runner))
+
+    def page_names(self) -> list[str]:
+        return list(self.window.pages)
+
+    def shutdown(self) -> None:
+        """Cancel every task, stop pollers, drop the connection, stop the sandbox. Never blocks."""
+        for page in self.window.pages.values():
+            page.shutdown()
+        self.runner.cancel_all()
+        self.reporter.close_all()
+        self.controller.close()
+
+
+def install_exception_hooks(loop: asyncio.AbstractEventLoop, reporter: ErrorReporter) -> None:
+    def excepthook(exc_type, exc, tb):
+        if issubclass(exc_type, KeyboardInterrupt):
+            QCoreApplication.quit()
+            return
+        reporter.report(exc.with_traceback(tb) if exc is not None else exc_type())
+
+    def loop_handler(_loop, context):
+        exc = context.get("exception")
+        if isinstance(exc, asyncio.CancelledError):
+            return
+        if exc is None:
+            log.warning("event loop: %s", context.get("message"))
+            return
+        reporter.report(exc)
+
+    sys.excepthook = excepthook
+    threading.excepthook = lambda args: log.error(
+        "uncaught in thread %s", args.thread.name if args.thread else "?", exc_info=(args.exc_type, args.exc_value, args.exc_traceback)
+    )
+    loop.set_exception_handler(loop_handler)
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    configure_logging(verbose=getattr(args, "verbose", False), to_file=True)
+    QApplication.setOrganizationName("drs-console")
+    QApplication.setApplicationName("DRS Console")
+    qt_app = QApplication.instance() or QApplication(sys.argv[:1])
+    loop = QEventLoop(qt_app)
+    asyncio.set_event_loop(loop)
+
+    settings = load_settings()
+    screenshot = getattr(args, "screenshot", None)
+    if args.sandbox:
+        settings.sandbox = True
+    for name in ("profile", "region", "endpoint_url"):
+        value = getattr(args, name, None)
+        if value:
+            setattr(settings, name, value)
+            settings.sandbox = bool(args.sandbox)
+    console = ConsoleApp(settings, persist_settings=not screenshot, restore_geometry=not screenshot)
+    install_exception_hooks(loop, console.reporter)
+    page = getattr(args, "page", None)
+    if page and page not in console.window.pages:
+        print(f"drs-console: unknown page {page!r}; pages: {', '.join(console.page_names())}", file=sys.stderr)
+        return 2
+
+    exit_code = 0
+    if screenshot:
+        console.reporter.interactive = False
+        with loop:
+            exit_code = loop.run_until_complete(
+                take_screenshot(console, Path(screenshot), page, sandbox=bool(args.sandbox))
+            )
+        console.shutdown()
+        return _finish(exit_code)
+
+    console.window.show()
+    if page:
+        console.window.show_page(page)
+    closing = asyncio.Event()
+    qt_app.aboutToQuit.connect(closing.set)
+    if args.sandbox or settings.sandbox or args.profile or os.environ.get("AWS_PROFILE"):
+        QTimer.singleShot(0, lambda: console.runner.start(console.window.connection_bar.connect_now()))
+    with loop:
+        loop.run_until_complete(closing.wait())
+        console.shutdown()
+    return _finish(exit_code)
+
+
+async def take_screenshot(console: ConsoleApp, path: Path, page: str | None, *, sandbox: bool) -> int:
+    window = console.window
+    window.show()
+    if sandbox and page:
+        window.connection_bar.sandbox.setChecked(True)
+        try:
+            await asyncio.wait_for(_load_page(console, page), SCREENSHOT_TIMEOUT)
+        except TimeoutError:
+            print(f"drs-console: page {page!r} did not load within {SCREENSHOT_TIMEOUT} s", file=sys.stderr)
+            return 1
+        except Exception as exc:  # noqa: BLE001 - reported as one line
+            print(f"drs-console: could not load page {page!r}: {exc}", file=sys.stderr)
+            return 1
+    elif page:
+        window.show_page(page)
+    await asyncio.sleep(0)  # let the window paint once
+    QApplication.processEvents()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not window.grab().save(str(path), "PNG"):
+        print(f"drs-console: could not write {path}", file=sys.stderr)
+        return 1
+    print(str(path))
+    return 0
+
+
+async def _load_page(console: ConsoleApp, key: str) -> None:
+    identity = await console.window.connection_bar.connect_now()
+    if identity is None:
+        raise RuntimeError(console.reporter.last_text or "could not connect to the sandbox")
+    page = console.window.show_page(key)
+    await page.ready()
+
+
+def _finish(code: int) -> int:
+    logging.shutdown()
+    # A boto3 call blocked on the network must not keep the process alive after the window is
+    # gone; its thread holds nothing we need to flush.
+    if any(t.name.startswith("aws") and t.is_alive() for t in threading.enumerate()):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code

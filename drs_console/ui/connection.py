@@ -1,0 +1,123 @@
+"""The connection to AWS (or the in-process sandbox) that every page uses."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal
+
+from ..aws.session import AwsConnection, ConnectionParams, Identity
+from ..store.settings import Settings, save_settings
+
+log = logging.getLogger(__name__)
+
+
+def _default_sandbox_factory():
+    from ..sandbox import Sandbox
+
+    return Sandbox()
+
+
+class ConnectionController(QObject):
+    """Owns the current AwsConnection and identity. ``connect`` is a plain coroutine (testable);
+    widgets call it through the TaskRunner."""
+
+    connecting = Signal(str)  # description of what is being connected
+    connected = Signal(object)  # Identity
+    disconnected = Signal()
+    failed = Signal(object)  # ConsoleError
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        sandbox_factory: Callable[[], object] = _default_sandbox_factory,
+        persist: bool = True,
+        parent: QObject | None = None,
+    ):
+        super().__init__(parent)
+        self.settings = settings
+        self._sandbox_factory = sandbox_factory
+        self._persist = persist
+        self.connection: AwsConnection | None = None
+        self.identity: Identity | None = None
+        self.sandbox = None
+        self._lock = asyncio.Lock()
+
+    @property
+    def is_connected(self) -> bool:
+        return self.connection is not None and self.identity is not None
+
+    async def connect(
+        self,
+        *,
+        profile: str | None = None,
+        region: str | None = None,
+        endpoint_url: str | None = None,
+        sandbox: bool = False,
+    ) -> Identity:
+        """Connect and verify with STS GetCallerIdentity. Raises ConsoleError with what to do."""
+        async with self._lock:
+            self._drop_connection()
+            label = "the sandbox" if sandbox else f"profile {profile or '(default)'}"
+            self.connecting.emit(label)
+            try:
+                if sandbox:
+                    params = await self._sandbox_params()
+                else:
+                    self._stop_sandbox()
+                    params = ConnectionParams(
+                        profile=profile or None, region=region or None, endpoint_url=endpoint_url or None
+                    )
+                conn = AwsConnection(params)
+                try:
+                    identity = await conn.identity()
+                except BaseException:
+                    conn.close()
+                    raise
+            except BaseException as exc:
+                self.failed.emit(exc)
+                raise
+            self.connection, self.identity = conn, identity
+            self._remember(profile, region, endpoint_url, sandbox)
+            log.info("connected: account %s, %s, %s", identity.account_id, identity.region, identity.arn)
+            self.connected.emit(identity)
+            return identity
+
+    async def _sandbox_params(self) -> ConnectionParams:
+        if self.sandbox is None:
+            sandbox = self._sandbox_factory()
+            await asyncio.get_running_loop().run_in_executor(None, sandbox.start)
+            self.sandbox = sandbox
+        return self.sandbox.connection_params()
+
+    def _remember(self, profile, region, endpoint_url, sandbox) -> None:
+        s = self.settings
+        s.sandbox = sandbox
+        if not sandbox:
+            s.profile, s.region, s.endpoint_url = profile or None, region or None, endpoint_url or None
+        if self._persist:
+            try:
+                save_settings(s)
+            except OSError as exc:
+                log.warning("could not save settings: %s", exc)
+
+    def _drop_connection(self) -> None:
+        had = self.connection is not None
+        if self.connection is not None:
+            self.connection.close()
+        self.connection, self.identity = None, None
+        if had:
+            self.disconnected.emit()
+
+    def _stop_sandbox(self) -> None:
+        if self.sandbox is not None:
+            sandbox, self.sandbox = self.sandbox, None
+            sandbox.stop()
+
+    def close(self) -> None:
+        """Drop the connection and stop the sandbox; never blocks on a running AWS call."""
+        self._drop_connection()
+        self._stop_sandbox()

@@ -1,0 +1,97 @@
+"""The inventory table: one row per DRS source server."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+
+from ...domain.inventory import SourceServer, format_age, parse_iso_duration
+from ...domain.status import ReplicationState
+from .keyed_table import ITEM_ROLE, SORT_ROLE, KeyedTableModel
+
+
+class InventoryColumn(IntEnum):
+    NAME = 0
+    SOURCE_SERVER_ID = 1
+    SOURCE_INSTANCE_ID = 2
+    SOURCE_ACCOUNT_ID = 3
+    ORIGIN_REGION = 4
+    REPLICATION = 5
+    LAG = 6
+    LAST_LAUNCH = 7
+    TAGS = 8
+
+
+class InventoryModel(KeyedTableModel[SourceServer]):
+    Column = InventoryColumn
+    HEADERS = {
+        InventoryColumn.NAME: "Name",
+        InventoryColumn.SOURCE_SERVER_ID: "Source server ID",
+        InventoryColumn.SOURCE_INSTANCE_ID: "Source instance ID",
+        InventoryColumn.SOURCE_ACCOUNT_ID: "Source account ID",
+        InventoryColumn.ORIGIN_REGION: "Origin region",
+        InventoryColumn.REPLICATION: "Replication",
+        InventoryColumn.LAG: "Lag",
+        InventoryColumn.LAST_LAUNCH: "Last launch",
+        InventoryColumn.TAGS: "Tags",
+    }
+
+    def key(self, item: SourceServer) -> str:
+        return item.source_server_id
+
+    def cell(self, s: SourceServer, column: InventoryColumn, role: int):
+        C = InventoryColumn
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            if column is C.NAME:
+                return s.name if role == Qt.ItemDataRole.DisplayRole else (s.fqdn or s.hostname or s.name)
+            if column is C.SOURCE_SERVER_ID:
+                return s.source_server_id
+            if column is C.SOURCE_INSTANCE_ID:
+                return s.instance_id
+            if column is C.SOURCE_ACCOUNT_ID:
+                return s.account_id
+            if column is C.ORIGIN_REGION:
+                return s.origin_region
+            if column is C.REPLICATION:
+                return s.replication_state.value
+            if column is C.LAG:
+                lag = parse_iso_duration(s.lag_duration)
+                return format_age(lag) if lag is not None else ""
+            if column is C.LAST_LAUNCH:
+                return s.last_launch_result
+            if column is C.TAGS:
+                return s.tags_text()
+        if role == SORT_ROLE:
+            if column is C.LAG:
+                lag = parse_iso_duration(s.lag_duration)
+                return lag.total_seconds() if lag is not None else -1.0
+            return (self.cell(s, column, Qt.ItemDataRole.DisplayRole) or "").casefold()
+        return None
+
+
+class InventoryFilterProxy(QSortFilterProxyModel):
+    """Free text across every column, plus a replication-state filter."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._text = ""
+        self._states: frozenset[ReplicationState] | None = None
+        self.setSortRole(SORT_ROLE)
+        self.setDynamicSortFilter(True)
+
+    def set_text(self, text: str) -> None:
+        self._text = text.strip()
+        self.invalidateRowsFilter()
+
+    def set_states(self, states: frozenset[ReplicationState] | None) -> None:
+        self._states = states
+        self.invalidateRowsFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
+        server: SourceServer = self.sourceModel().index(source_row, 0, source_parent).data(ITEM_ROLE)
+        if server is None:
+            return False
+        if self._states is not None and server.replication_state not in self._states:
+            return False
+        return not self._text or server.matches_text(self._text)

@@ -1,0 +1,36 @@
+"""A delegate that paints a cell's text as a colored status badge."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QRectF, QSize, Qt
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+from ..theme import color_for, text_color_on
+
+
+class BadgeDelegate(QStyledItemDelegate):
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        text = index.data(Qt.ItemDataRole.DisplayRole)
+        if not text:
+            super().paint(painter, option, index)
+            return
+        painter.save()
+        if option.state & QStyle.StateFlag.State_Selected:
+            painter.fillRect(option.rect, option.palette.highlight())
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        metrics = option.fontMetrics
+        width = metrics.horizontalAdvance(text) + 14
+        height = min(option.rect.height() - 6, metrics.height() + 4)
+        rect = QRectF(option.rect.x() + 4, option.rect.center().y() - height / 2 + 1, width, height)
+        bg = color_for(str(text))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(bg)
+        painter.drawRoundedRect(rect, height / 2, height / 2)
+        painter.setPen(text_color_on(bg))
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, str(text))
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        size = super().sizeHint(option, index)
+        return QSize(size.width() + 22, max(size.height(), option.fontMetrics.height() + 10))

@@ -1,0 +1,57 @@
+"""Test-wide setup: offscreen Qt, no network, nothing written outside a temp folder."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["AWS_EC2_METADATA_DISABLED"] = "true"  # never probe the instance metadata service
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path, monkeypatch):
+    """Each test gets its own app home and an empty AWS configuration (no real credentials)."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("DRS_CONSOLE_HOME", str(home))
+    aws = tmp_path / "aws"
+    aws.mkdir()
+    (aws / "config").write_text("")
+    (aws / "credentials").write_text("")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(aws / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(aws / "credentials"))
+    for var in (
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_ENDPOINT_URL",
+    ):
+        monkeypatch.delenv(var, raising=False)
+    return home
+
+
+@pytest.fixture
+def aloop(qapp):
+    """A qasync event loop on the test's QApplication. Drive coroutines with
+    ``aloop.run_until_complete(...)``; tasks left running are cancelled at the end."""
+    from qasync import QEventLoop
+
+    loop = QEventLoop(qapp, already_running=False)
+    asyncio.set_event_loop(loop)
+    yield loop
+    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    loop.close()
+    asyncio.set_event_loop(None)
