@@ -40,7 +40,7 @@ class ConsoleError(Exception):
     @property
     def is_aws_side(self) -> bool:
         """True when AWS refused or could not be reached (CLI exit code 3)."""
-        return self.kind not in (ProblemKind.BAD_INPUT, ProblemKind.CANCELLED)
+        return self.kind not in (ProblemKind.BAD_INPUT, ProblemKind.CANCELLED, ProblemKind.UNKNOWN_REGION)
 
 
 class BadInput(ConsoleError):

@@ -13,7 +13,7 @@ import sys
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtCore import QCoreApplication, QtMsgType, QTimer, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 from qasync import QEventLoop
 
@@ -75,8 +75,26 @@ def install_exception_hooks(loop: asyncio.AbstractEventLoop, reporter: ErrorRepo
     loop.set_exception_handler(loop_handler)
 
 
+_QT_LEVELS = {
+    QtMsgType.QtDebugMsg: logging.DEBUG,
+    QtMsgType.QtInfoMsg: logging.INFO,
+    QtMsgType.QtWarningMsg: logging.WARNING,
+    QtMsgType.QtCriticalMsg: logging.ERROR,
+    QtMsgType.QtFatalMsg: logging.CRITICAL,
+}
+
+
+def _qt_message(msg_type, context, message: str) -> None:
+    # Qt's own chatter goes to our log, not to the operator's terminal.
+    level = _QT_LEVELS.get(msg_type, logging.WARNING)
+    if "propagateSizeHints" in message:
+        level = logging.DEBUG
+    logging.getLogger("qt").log(level, "%s", message)
+
+
 def run_gui(args: argparse.Namespace) -> int:
     configure_logging(verbose=getattr(args, "verbose", False), to_file=True)
+    qInstallMessageHandler(_qt_message)
     QApplication.setOrganizationName("drs-console")
     QApplication.setApplicationName("DRS Console")
     qt_app = QApplication.instance() or QApplication(sys.argv[:1])

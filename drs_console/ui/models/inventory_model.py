@@ -81,12 +81,14 @@ class InventoryFilterProxy(QSortFilterProxyModel):
         self.setDynamicSortFilter(True)
 
     def set_text(self, text: str) -> None:
+        self.beginFilterChange()
         self._text = text.strip()
-        self.invalidateRowsFilter()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def set_states(self, states: frozenset[ReplicationState] | None) -> None:
+        self.beginFilterChange()
         self._states = states
-        self.invalidateRowsFilter()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
         server: SourceServer = self.sourceModel().index(source_row, 0, source_parent).data(ITEM_ROLE)

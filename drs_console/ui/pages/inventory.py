@@ -105,7 +105,7 @@ class InventoryPage(Page):
             (InventoryColumn.SOURCE_ACCOUNT_ID, 115),
             (InventoryColumn.ORIGIN_REGION, 100),
             (InventoryColumn.REPLICATION, 125),
-            (InventoryColumn.LAG, 60),
+            (InventoryColumn.LAG, 80),
             (InventoryColumn.LAST_LAUNCH, 95),
         ):
             self.table.setColumnWidth(col, width)
