@@ -16,14 +16,14 @@ import contextlib
 import json
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..domain.inventory import InventorySnapshot
 from ..domain.plan import SCHEMA_VERSION, Plan, PlanFormatError, format_timestamp, parse_timestamp, utc_now
-from ..domain.validation import ValidationSummary, summarize, validate
+from ..domain.validation import Problem, ValidationSummary, summarize, validate
 from .atomic import atomic_write_bytes
 from .paths import app_paths
 from .plan_io import (
@@ -129,16 +129,12 @@ class PlanLibrary:
                     files.append(path)
         return sorted(files, key=lambda p: p.name)
 
-    def list_entries(
-        self,
-        *,
-        inventory: InventorySnapshot | None = None,
-        inventory_fresh: bool = False,
-        connected_account: str | None = None,
-        connected_region: str | None = None,
-        job_quota: int | None = None,
-    ) -> list[LibraryEntry]:
-        """Every plan file: readable plans sorted by name, then unreadable files with the reason."""
+    def list_entries(self, validator: Callable[[Plan], list[Problem]] | None = None) -> list[LibraryEntry]:
+        """Every plan file: readable plans sorted by name, then unreadable files with the reason.
+
+        ``validator`` gives each plan's problems for the summary (default: ``validate(plan)``
+        without an inventory); the UI passes one that knows the inventory and connection."""
+        validator = validator or (lambda plan: validate(plan))
         good: list[LibraryEntry] = []
         bad: list[LibraryEntry] = []
         for path in self.plan_files():
@@ -148,14 +144,7 @@ class PlanLibrary:
                 bad.append(LibraryEntry(path, error=exc.short))
                 continue
             plan = loaded.plan
-            problems = validate(
-                plan,
-                inventory,
-                inventory_fresh=inventory_fresh,
-                connected_account=connected_account,
-                connected_region=connected_region,
-                job_quota=job_quota,
-            )
+            problems = validator(plan)
             good.append(
                 LibraryEntry(
                     path,

@@ -1,0 +1,264 @@
+"""`drs-console plan`: validate, show and list wave plans, offline.
+
+Validation uses the cached inventory of the plan's target account and region when there is one
+(never considered fresh); without one the server checks are skipped and one warning says so.
+``validation_context`` is the hook that decides; tests and a future online mode replace it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ...domain.inventory import InventorySnapshot
+from ...domain.plan import Plan, format_timestamp
+from ...domain.validation import Problem, summarize, validate
+from ...store.plan_io import PlanFileError, read_plan_file
+from ...store.plans import PlanLibrary
+from ..context import CliContext
+from ..main import EXIT_OK, EXIT_USAGE
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ValidationContext:
+    """What validation knows besides the plan (see ``domain.validation.validate``)."""
+
+    inventory: InventorySnapshot | None = None
+    inventory_fresh: bool = False
+    connected_account: str | None = None
+    connected_region: str | None = None
+    job_quota: int | None = None
+
+    def validate(self, plan: Plan) -> list[Problem]:
+        return validate(
+            plan,
+            self.inventory,
+            inventory_fresh=self.inventory_fresh,
+            connected_account=self.connected_account,
+            connected_region=self.connected_region,
+            job_quota=self.job_quota,
+        )
+
+
+def offline_context(ctx: CliContext, plan: Plan) -> ValidationContext:
+    """The cached inventory of the plan's target, if any; no connection is made."""
+    if not plan.target_account_id or not plan.target_region:
+        return ValidationContext()
+    try:
+        from ...store.inventory_cache import InventoryCache
+
+        snapshot = InventoryCache().load(plan.target_account_id, plan.target_region)
+    except (ImportError, OSError, ValueError) as exc:  # a broken cache must not break validation
+        log.debug("inventory cache not usable: %s", exc)
+        snapshot = None
+    return ValidationContext(inventory=snapshot, inventory_fresh=False)
+
+
+# The hook: (ctx, plan) -> ValidationContext.
+validation_context: Callable[[CliContext, Plan], ValidationContext] = offline_context
+
+
+def _context_for(ctx: CliContext, plan: Plan) -> ValidationContext:
+    return validation_context(ctx, plan)
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "plan",
+        help="validate, show and list wave plans",
+        description="Wave plans: ordered waves of DRS source servers. Works offline.",
+    )
+    actions = p.add_subparsers(dest="plan_command", metavar="ACTION", required=True)
+
+    v = actions.add_parser(
+        "validate",
+        help="check plan files",
+        description="Check plan files offline (against the cached inventory when there is one). "
+        "Prints one line per problem: FILE: location: severity: message [code]. "
+        "Exit code 0 when every plan is free of errors (warnings are printed), 2 otherwise.",
+    )
+    v.add_argument("files", nargs="+", metavar="FILE", help="plan files (JSON)")
+    v.add_argument("--json", action="store_true", help="print JSON instead of lines")
+    v.set_defaults(func=plan_validate)
+
+    s = actions.add_parser("show", help="print a plan", description="Print a plan file.")
+    s.add_argument("file", metavar="FILE", help="plan file (JSON)")
+    s.add_argument("--json", action="store_true", help="print the plan as JSON (current schema)")
+    s.set_defaults(func=plan_show)
+
+    ls = actions.add_parser(
+        "list", help="list the plan library", description="List the plans of the plan library folder."
+    )
+    ls.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    ls.set_defaults(func=plan_list)
+
+
+# --- validate -----------------------------------------------------------------------------
+
+
+def _problem_json(problem: Problem) -> dict[str, Any]:
+    loc = problem.location
+    return {
+        "severity": problem.severity.value,
+        "code": problem.code.value,
+        "message": problem.message,
+        "location": {
+            "text": loc.render(),
+            "waveIndex": loc.wave_index,
+            "waveName": loc.wave_name,
+            "serverId": loc.server_id,
+            "field": loc.field,
+        },
+    }
+
+
+def plan_validate(args: argparse.Namespace, ctx: CliContext) -> int:
+    results: list[dict[str, Any]] = []
+    failed = 0
+    total_errors = total_warnings = 0
+    for name in args.files:
+        try:
+            loaded = read_plan_file(name, source=name)
+        except PlanFileError as exc:
+            failed += 1
+            total_errors += 1
+            location = exc.where.rstrip(": ") or "file"
+            if args.json:
+                results.append({"file": name, "valid": False, "readable": False, "error": exc.short})
+            else:
+                ctx.print(f"{name}: {location}: error: {exc.reason}")
+            continue
+        problems = _context_for(ctx, loaded.plan).validate(loaded.plan)
+        summary = summarize(problems)
+        total_errors += summary.errors
+        total_warnings += summary.warnings
+        if not summary.ok:
+            failed += 1
+        if args.json:
+            results.append(
+                {
+                    "file": name,
+                    "valid": summary.ok,
+                    "readable": True,
+                    "notice": loaded.notice,
+                    "readOnly": loaded.read_only,
+                    "errors": summary.errors,
+                    "warnings": summary.warnings,
+                    "problems": [_problem_json(p) for p in problems],
+                }
+            )
+            continue
+        if loaded.notice:
+            ctx.print(f"{name}: file: note: {loaded.notice}")
+        for problem in problems:
+            ctx.print(f"{name}: {problem.render()} [{problem.code.value}]")
+    if args.json:
+        ctx.print_json({"valid": failed == 0, "files": results})
+    else:
+        count = len(args.files)
+        verdict = "all valid" if failed == 0 else f"{failed} of {count} not valid"
+        ctx.print(
+            f"{count} plan file{'s' if count != 1 else ''} checked: {verdict} "
+            f"({total_errors} error{'s' if total_errors != 1 else ''}, "
+            f"{total_warnings} warning{'s' if total_warnings != 1 else ''})"
+        )
+    return EXIT_OK if failed == 0 else EXIT_USAGE
+
+
+# --- show ---------------------------------------------------------------------------------
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def plan_show(args: argparse.Namespace, ctx: CliContext) -> int:
+    loaded = read_plan_file(args.file, source=args.file)
+    plan = loaded.plan
+    if args.json:
+        ctx.print_json(plan.to_dict())
+        return EXIT_OK
+    ctx.print(plan.name or "(unnamed plan)")
+    rows = [
+        ("ID", plan.id),
+        ("Target", f"account {plan.target_account_id or '?'}, region {plan.target_region or '?'}"),
+        ("On failure", "stop the plan" if plan.failure_policy.value == "STOP_ON_FAILURE" else "continue"),
+        ("Poll interval", f"{plan.poll_interval_seconds} s"),
+        ("Tags", ", ".join(f"{k}={v}" for k, v in sorted(plan.tags.items())) or "-"),
+        ("Created", format_timestamp(plan.created_at)),
+        ("Modified", format_timestamp(plan.modified_at)),
+    ]
+    for label, value in rows:
+        ctx.print(f"  {label + ':':<15}{value}")
+    if plan.description:
+        ctx.print(f"  {'Description:':<15}{plan.description}")
+    if loaded.notice:
+        ctx.print(f"  Note: {loaded.notice}")
+    for i, wave in enumerate(plan.waves):
+        details = [_plural(len(wave.servers), "server")]
+        if wave.selector:
+            details.append(f"selector: {wave.selector}")
+        details.append(f"timeout {wave.timeout_minutes} min")
+        if wave.pause_before:
+            details.append("pause before")
+        ctx.print(f'\nWave {i + 1} "{wave.name}" ({"; ".join(details)})')
+        for ref in wave.servers:
+            cells = (
+                ref.name or "-",
+                ref.source_server_id,
+                ref.source_instance_id or "-",
+                ref.source_account_id or "-",
+                ref.replication_state.value,
+            )
+            ctx.print("  " + "  ".join(cells))
+    summary = summarize(_context_for(ctx, plan).validate(plan))
+    ctx.print(f"\nValidation: {summary.text()} (drs-console plan validate {args.file} for details)")
+    return EXIT_OK
+
+
+# --- list ---------------------------------------------------------------------------------
+
+
+def plan_list(args: argparse.Namespace, ctx: CliContext) -> int:
+    library = PlanLibrary()
+    entries = library.list_entries(lambda plan: _context_for(ctx, plan).validate(plan))
+    if args.json:
+        ctx.print_json({"library": str(library.folder), "plans": [e.to_dict() for e in entries]})
+        return EXIT_OK
+    good = [e for e in entries if e.ok]
+    bad = [e for e in entries if not e.ok]
+    if not entries:
+        ctx.print(f"No plans in {library.folder}")
+        return EXIT_OK
+    if good:
+        rows = [("NAME", "TARGET", "WAVES", "SERVERS", "MODIFIED", "CHECK", "FILE")]
+        for e in good:
+            servers = str(e.server_count) + (f" +{e.selector_waves} sel" if e.selector_waves else "")
+            check = e.validation.text() if e.validation else "-"
+            if e.read_only:
+                check += " (read-only)"
+            rows.append(
+                (
+                    e.name or "(unnamed)",
+                    f"{e.target_account_id or '?'}/{e.target_region or '?'}",
+                    str(e.wave_count),
+                    servers,
+                    e.modified_at.strftime("%Y-%m-%d %H:%M") if e.modified_at else "-",
+                    check,
+                    e.path.name,
+                )
+            )
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        for r in rows:
+            ctx.print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    for e in bad:
+        ctx.print(f"{e.path.name}: unreadable: {e.error}")
+    ctx.print(
+        f"\n{_plural(len(good), 'plan')} in {library.folder}" + (f", {len(bad)} unreadable" if bad else "")
+    )
+    return EXIT_OK
