@@ -41,6 +41,7 @@ MAX_TAG_KEY = 128
 MAX_TAG_VALUE = 256
 MAX_SELECTOR = 4096
 MAX_INT = 10**9
+MAX_SERVER_NAME = 256  # a Name tag value may be 256 characters
 
 
 class FailurePolicy(StrEnum):
@@ -288,11 +289,15 @@ class Plan:
             value = FailurePolicy(value)
         elif attribute == "tags":
             value = dict(value)
+            if len(value) > MAX_TAGS:
+                raise ValueError(f"at most {MAX_TAGS} tags")
+            for k, v in value.items():
+                _check_text(k, "tag key", MAX_TAG_KEY, empty_ok=False)
+                _check_text(v, "tag value", MAX_TAG_VALUE)
         elif attribute == "poll_interval_seconds":
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise TypeError("poll_interval_seconds must be an int")
-        elif not isinstance(value, str):
-            raise TypeError(f"{attribute} must be a string")
+            _check_int(value, attribute)
+        else:
+            _check_text(value, attribute, _TEXT_LIMITS[attribute])
         old = getattr(self, attribute)
         if attribute == "tags":
             old = dict(old)
@@ -317,6 +322,8 @@ class Plan:
         if index is None:
             index = len(self.waves)
         self._check_index(index, allow_end=True)
+        if len(self.waves) >= MAX_WAVES:
+            raise ValueError(f"a plan has at most {MAX_WAVES} waves")
         if any(w.id == wave.id for w in self.waves):
             raise ValueError(f"a wave with ID {wave.id} is already in the plan")
         self.waves.insert(index, wave)
@@ -349,15 +356,14 @@ class Plan:
             if not isinstance(value, bool):
                 raise TypeError("pause_before must be a bool")
         elif option == "timeout_minutes":
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise TypeError("timeout_minutes must be an int")
+            _check_int(value, option)
         elif option == "selector":
-            if value is not None and not isinstance(value, str):
-                raise TypeError("selector must be a string or None")
-            if value is not None and not value.strip():
-                value = None
-        elif not isinstance(value, str):
-            raise TypeError("name must be a string")
+            if value is not None:
+                _check_text(value, option, MAX_SELECTOR)
+                if not value.strip():
+                    value = None
+        else:
+            _check_text(value, option, MAX_NAME)
         old = getattr(wave, option)
         setattr(wave, option, value)
         self._emit(PlanChange(ChangeKind.WAVE_CHANGED, wave_index=index, wave_id=wave.id, field=option))
@@ -392,6 +398,10 @@ class Plan:
                 new.append(ref)
         if not new:
             return []
+        if len(wave.servers) + len(new) > MAX_SERVERS_PER_WAVE:
+            raise ValueError(f"a wave holds at most {MAX_SERVERS_PER_WAVE} servers")
+        for ref in new:
+            _check_text(ref.source_server_id, "source server ID", MAX_ID, empty_ok=False)
         wave.servers[position:position] = new
         positions = tuple(range(position, position + len(new)))
         self._emit(
@@ -546,6 +556,31 @@ class Plan:
         return _PlanReader(strict).plan(data)
 
 
+_TEXT_LIMITS = {
+    "name": MAX_NAME,
+    "description": MAX_DESCRIPTION,
+    "target_account_id": 64,
+    "target_region": 64,
+}
+
+
+def _check_text(value: Any, what: str, limit: int, *, empty_ok: bool = True) -> None:
+    """The limits of the file format, so that whatever the editor sets can be saved and read back."""
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be a string")
+    if len(value) > limit:
+        raise ValueError(f"{what} is longer than {limit} characters")
+    if not empty_ok and not value:
+        raise ValueError(f"{what} must not be empty")
+
+
+def _check_int(value: Any, what: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{what} must be a whole number")
+    if not -MAX_INT <= value <= MAX_INT:
+        raise ValueError(f"{what} is out of range")
+
+
 # --- timestamps ---------------------------------------------------------------------------
 
 
@@ -627,8 +662,6 @@ class _PlanReader:
             raise self.fail(path, f"longer than {limit} characters ({len(value)})")
         if not empty_ok and not value:
             raise self.fail(path, "must not be empty")
-        if "\x00" in value:
-            raise self.fail(path, "contains a NUL character")
         return value
 
     def integer(self, value: Any, path: str) -> int:
@@ -734,7 +767,7 @@ class _PlanReader:
             source_server_id=self.string(
                 d["sourceServerId"], _join(path, "sourceServerId"), MAX_ID, empty_ok=False
             ),
-            name=self.string(d.get("name", ""), _join(path, "name"), MAX_NAME),
+            name=self.string(d.get("name", ""), _join(path, "name"), MAX_SERVER_NAME),
             source_instance_id=self.string(
                 d.get("sourceInstanceId", ""), _join(path, "sourceInstanceId"), MAX_ID
             ),
