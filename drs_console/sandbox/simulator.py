@@ -121,8 +121,8 @@ OPERATIONS: dict[str, int] = {
     "DescribeRecoveryInstances": 200,
     "TerminateRecoveryInstances": 200,
     "ListTagsForResource": 200,
-    "TagResource": 204,
-    "UntagResource": 204,
+    "TagResource": 200,
+    "UntagResource": 200,
     "DeleteJob": 204,
     "InitializeService": 204,
 }

@@ -320,6 +320,10 @@ def test_delete_job(sandbox: Sandbox, drs):
 def test_list_tags_for_resource(sandbox: Sandbox, drs):
     item = drs.describe_source_servers(maxResults=1)["items"][0]
     assert drs.list_tags_for_resource(resourceArn=item["arn"])["tags"] == item["tags"]
+    drs.tag_resource(resourceArn=item["arn"], tags={"Wave": "1"})
+    drs.untag_resource(resourceArn=item["arn"], tagKeys=["Tier"])
+    expected = {k: v for k, v in item["tags"].items() if k != "Tier"} | {"Wave": "1"}
+    assert drs.list_tags_for_resource(resourceArn=item["arn"])["tags"] == expected
     with pytest.raises(ClientError) as exc:
         drs.list_tags_for_resource(
             resourceArn="arn:aws:drs:us-east-1:123456789012:job/drsjob-00000000000000000"
