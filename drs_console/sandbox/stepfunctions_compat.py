@@ -1,0 +1,411 @@
+"""Make moto 5.2.5's Step Functions interpreter behave like AWS for what the backend uses.
+
+The reference state machine (resources/backend/state-machine.asl.json) is written for AWS and is
+never bent to moto. Where moto differs from AWS (measured in /work/shared/notes/moto-step-functions.md)
+this module patches moto, in this process only, without touching moto's files:
+
+* aws-sdk parameter casing (``drs``): AWS turns the PascalCase names of an aws-sdk Task
+  (``SourceServers``, ``IsDrill``, ``SourceServerID``) into the SDK's member names
+  (``sourceServers``, ``isDrill``, ``sourceServerID``) and PascalCases the response
+  (``items`` -> ``Items``, ``jobID`` -> ``JobID``); moto passes both through unchanged.
+* aws-sdk error names: AWS says ``Drs.ThrottlingException``, moto ``drs.ThrottlingException``.
+* JSONPath: a definite path with a field after a literal index (``$.Items[0].Status``) is the
+  value, not a one-element list; a filter that matches nothing (``[?(@.x == 'y')]``) is ``[]``
+  on AWS, not a ``States.Runtime`` error.
+* StopExecution of an execution parked in a ``.waitForTaskToken`` task ends it ABORTED (moto
+  leaves it RUNNING or turns it FAILED); the ``error``/``cause`` of StopExecution and the
+  ``cause`` of SendTaskFailure are kept.
+
+``apply()`` is idempotent and thread-safe; ``applied()`` tells whether it ran.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import re
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+MOTO_VERSION = "5.2.5"
+# aws-sdk services whose request/response names are converted like AWS does.
+SDK_CASE_SERVICES = frozenset({"drs"})
+# Service name prefixes of aws-sdk error names, as AWS spells them.
+SDK_ERROR_PREFIXES = {"drs": "Drs"}
+
+_lock = threading.Lock()
+_applied = False
+
+
+def applied() -> bool:
+    return _applied
+
+
+def apply() -> None:
+    """Install every adaptation. Safe to call many times, from any thread."""
+    global _applied
+    with _lock:
+        if _applied:
+            return
+        import moto
+
+        if moto.__version__ != MOTO_VERSION:
+            log.warning(
+                "stepfunctions_compat was measured against moto %s, this is moto %s",
+                MOTO_VERSION,
+                moto.__version__,
+            )
+        _patch_error_names()
+        _patch_sdk_casing()
+        _patch_json_path()
+        _patch_stop_and_callbacks()
+        _patch_cloudformation_state_machine()
+        _patch_cloudformation_change_set_outputs()
+        _patch_context_start_time()
+        _applied = True
+
+
+# -- error names ----------------------------------------------------------------------------------
+def _patch_error_names() -> None:
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_aws_sdk as sdk,
+    )
+
+    sdk._SERVICE_ERROR_NAMES.update(SDK_ERROR_PREFIXES)
+
+
+# -- aws-sdk parameter and response casing --------------------------------------------------------
+_models: dict[str, Any] = {}
+_models_lock = threading.Lock()
+
+
+def _service_model(service: str):
+    with _models_lock:
+        model = _models.get(service)
+        if model is None:
+            import botocore.session
+
+            model = botocore.session.get_session().get_service_model(service)
+            _models[service] = model
+        return model
+
+
+def _operation_model(service: str, action: str):
+    model = _service_model(service)
+    wanted = action.replace("_", "").lower()
+    for name in model.operation_names:
+        if name.lower() == wanted:
+            return model.operation_model(name)
+    return None
+
+
+def _pascal(name: str) -> str:
+    return name[:1].upper() + name[1:]
+
+
+def to_sdk_request(value: Any, shape: Any) -> Any:
+    """PascalCase names of a Step Functions aws-sdk request -> the SDK's member names."""
+    if shape is None:
+        return value
+    kind = shape.type_name
+    if kind == "structure" and isinstance(value, dict):
+        by_pascal = {_pascal(m): m for m in shape.members}
+        out = {}
+        for key, item in value.items():
+            member = key if key in shape.members else by_pascal.get(key)
+            if member is None:
+                out[key] = item  # unknown: leave it for botocore to reject, like AWS would
+            else:
+                out[member] = to_sdk_request(item, shape.members[member])
+        return out
+    if kind == "list" and isinstance(value, list):
+        return [to_sdk_request(v, shape.member) for v in value]
+    if kind == "map" and isinstance(value, dict):
+        return {k: to_sdk_request(v, shape.value) for k, v in value.items()}
+    return value
+
+
+def from_sdk_response(value: Any, shape: Any) -> Any:
+    """SDK member names of a response -> PascalCase, as Step Functions returns them."""
+    if shape is None:
+        return value
+    kind = shape.type_name
+    if kind == "structure" and isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            member = shape.members.get(key)
+            out[_pascal(key)] = from_sdk_response(item, member) if member is not None else item
+        return out
+    if kind == "list" and isinstance(value, list):
+        return [from_sdk_response(v, shape.member) for v in value]
+    if kind == "map" and isinstance(value, dict):
+        return {k: from_sdk_response(v, shape.value) for k, v in value.items()}
+    if isinstance(value, (datetime.datetime, datetime.date)):
+        return value.isoformat()
+    return value
+
+
+def _patch_sdk_casing() -> None:
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk import (
+        StateTaskServiceAwsSdk,
+    )
+
+    def _normalise_parameters(self, parameters: dict, boto_service_name=None, service_action_name=None):
+        service = self.resource.api_name
+        if service not in SDK_CASE_SERVICES:
+            return
+        op = _operation_model(service, self.resource.api_action)
+        if op is None or op.input_shape is None:
+            return
+        converted = to_sdk_request(dict(parameters), op.input_shape)
+        parameters.clear()
+        parameters.update(converted)
+
+    def _normalise_response(self, response: Any, boto_service_name=None, service_action_name=None):
+        service = self.resource.api_name
+        if service not in SDK_CASE_SERVICES or not isinstance(response, dict):
+            return
+        op = _operation_model(service, self.resource.api_action)
+        if op is None or op.output_shape is None:
+            return
+        converted = from_sdk_response(dict(response), op.output_shape)
+        response.clear()
+        response.update(converted)
+
+    StateTaskServiceAwsSdk._normalise_parameters = _normalise_parameters
+    StateTaskServiceAwsSdk._normalise_response = _normalise_response
+
+
+# -- JSONPath -------------------------------------------------------------------------------------
+_INDEFINITE = re.compile(r"\[\s*(\*|\?|[-\d]*:)|\.\.|\.\*")
+
+
+def is_definite_path(path: str) -> bool:
+    """True when a JSONPath names one value (no wildcard, slice, filter or deep scan)."""
+    return not _INDEFINITE.search(path)
+
+
+def _make_extract_json(original: Callable[[str, Any], Any]) -> Callable[[str, Any], Any]:
+    from jsonpath_ng.ext import parse
+    from moto.stepfunctions.parser.asl.utils.json_path import NoSuchJsonPathError
+
+    def extract_json(path: str, data: Any) -> Any:
+        if is_definite_path(path):
+            matches = parse(path).find(data)
+            if not matches:
+                raise NoSuchJsonPathError(json_path=path, data=data)
+            if len(matches) == 1:
+                return matches[0].value
+            return original(path, data)
+        try:
+            return original(path, data)
+        except NoSuchJsonPathError:
+            return []  # AWS: an indefinite path (filter, wildcard) that matches nothing is []
+
+    extract_json._drs_console_compat = True  # type: ignore[attr-defined]
+    return extract_json
+
+
+def _patch_json_path() -> None:
+    import importlib
+
+    from moto.stepfunctions.parser.asl.utils import json_path
+
+    original = json_path.extract_json
+    if getattr(original, "_drs_console_compat", False):
+        return
+    patched = _make_extract_json(original)
+    json_path.extract_json = patched
+    # every module that did `from ...json_path import extract_json` holds its own reference
+    for name in (
+        "moto.stepfunctions.parser.asl.component.common.string.string_expression",
+        "moto.stepfunctions.parser.asl.component.intrinsic.argument.argument",
+        "moto.stepfunctions.parser.asl.component.state.choice.comparison.operator.implementations.timestamp_operators",
+        "moto.stepfunctions.parser.asl.component.state.choice.comparison.operator.implementations.boolean_equals",
+        "moto.stepfunctions.parser.asl.component.state.choice.comparison.operator.implementations.numeric",
+        "moto.stepfunctions.parser.asl.component.state.choice.comparison.operator.implementations.string_operators",
+        "moto.stepfunctions.parser.asl.eval.states",
+    ):
+        importlib.import_module(name)
+    for module in list(sys.modules.values()):
+        if (
+            getattr(module, "__name__", "").startswith("moto.stepfunctions.parser")
+            and getattr(module, "extract_json", None) is original
+        ):
+            module.extract_json = patched
+
+
+# -- StopExecution, SendTaskFailure ---------------------------------------------------------------
+STOP_WAIT_SECONDS = 5.0
+
+
+def _patch_stop_and_callbacks() -> None:
+    from moto.stepfunctions.parser.asl.eval.environment import Environment
+    from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
+    from moto.stepfunctions.parser.backend.execution import Execution
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    original_set_error = Environment.set_error
+
+    def set_error(self, error):
+        # A stopped program stays stopped: the interrupted task's failure must not turn it FAILED.
+        if isinstance(self._program_state, ProgramStopped):
+            return
+        original_set_error(self, error)
+
+    Environment.set_error = set_error
+
+    def stop(self, stop_date, error, cause):
+        worker = self.exec_worker
+        if worker is None or worker.env is None:
+            return
+        env = worker.env
+        env.set_stop(stop_date=stop_date, cause=cause, error=error)
+        # wake a task parked on a task token (moto waits on its endpoint until the task timeout)
+        pool = getattr(env.callback_pool_manager, "_pool", {})
+        for endpoint in list(pool.values()):
+            endpoint.interrupt_all()
+
+    Execution.stop = stop
+
+    def stop_execution(self):
+        from moto.stepfunctions.parser.api import ExecutionStatus
+
+        arn = self._get_param("executionArn")
+        error = self._get_param("error")
+        cause = self._get_param("cause")
+        backend = self.stepfunction_backend
+        execution = backend.describe_execution(arn)
+        now = datetime.datetime.now(tz=datetime.UTC)
+        if isinstance(execution, Execution):
+            if execution.exec_status == ExecutionStatus.RUNNING:
+                execution.stop(stop_date=now, error=error, cause=cause)
+                deadline = time.monotonic() + STOP_WAIT_SECONDS
+                while execution.exec_status == ExecutionStatus.RUNNING and time.monotonic() < deadline:
+                    time.sleep(0.02)
+                if execution.exec_status == ExecutionStatus.RUNNING:
+                    execution.exec_status = ExecutionStatus.ABORTED
+                    execution.stop_date = now
+                if execution.exec_status == ExecutionStatus.ABORTED:
+                    execution.error = error
+                    execution.cause = cause
+        else:
+            execution = backend.stop_execution(arn)
+        from moto.core.responses import ActionResult
+
+        return ActionResult({"stopDate": execution.stop_date or now})
+
+    StepFunctionResponse.stop_execution = stop_execution
+
+    def send_task_failure(self):
+        from moto.core.responses import EmptyResult
+        from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+        backend = self.stepfunction_backend
+        kwargs = {"error": self._get_param("error")}
+        if isinstance(backend, StepFunctionsParserBackend):
+            kwargs["cause"] = self._get_param("cause")
+        backend.send_task_failure(self._get_param("taskToken"), **kwargs)
+        return EmptyResult()
+
+    StepFunctionResponse.send_task_failure = send_task_failure
+
+
+# -- CloudFormation: AWS::StepFunctions::StateMachine ---------------------------------------------
+def _patch_cloudformation_state_machine() -> None:
+    """moto's CloudFormation creates state machines in the plain Step Functions backend even when
+    the API serves the executing (parser) backend, so a stack's state machine is invisible to
+    StartExecution. Create, update and delete them in the backend the API uses."""
+    from moto.stepfunctions.models import StateMachine
+    from moto.stepfunctions.responses import get_backend
+
+    def create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = cloudformation_json["Properties"]
+        name = props.get("StateMachineName", resource_name)
+        tags = [{"key": t["Key"], "value": t["Value"]} for t in props.get("Tags", []) or []]
+        return get_backend(account_id, region_name).create_state_machine(
+            name,
+            props.get("DefinitionString", ""),
+            props.get("RoleArn", ""),
+            tags=tags,
+            sm_type=props.get("StateMachineType"),
+        )
+
+    def delete(cls, resource_name, cloudformation_json, account_id, region_name):
+        get_backend(account_id, region_name).delete_state_machine(resource_name)
+
+    def update(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        props = cloudformation_json.get("Properties", {})
+        name = props.get("StateMachineName", original_resource.name)
+        backend = get_backend(account_id, region_name)
+        if name != original_resource.name:
+            new = create(cls, name, cloudformation_json, account_id, region_name)
+            backend.delete_state_machine(original_resource.arn)
+            return new
+        return backend.update_state_machine(
+            original_resource.arn, definition=props.get("DefinitionString"), role_arn=props.get("RoleArn")
+        )
+
+    StateMachine.create_from_cloudformation_json = classmethod(create)
+    StateMachine.delete_from_cloudformation_json = classmethod(delete)
+    StateMachine.update_from_cloudformation_json = classmethod(update)
+
+
+def _patch_cloudformation_change_set_outputs() -> None:
+    """moto's ExecuteChangeSet creates the resources but leaves the stack without Outputs;
+    CloudFormation fills them in. Rebuild them after the change set ran."""
+    from moto.cloudformation.models import CloudFormationBackend
+
+    original = CloudFormationBackend.execute_change_set
+    if getattr(original, "_drs_console_compat", False):
+        return
+
+    def execute_change_set(self, change_set_name, stack_name=None):
+        result = original(self, change_set_name, stack_name)
+        change_set = self.change_sets.get(change_set_name) or next(
+            (cs for cs in self.change_sets.values() if cs.change_set_name == change_set_name), None
+        )
+        if change_set is not None:
+            stack = self.stacks[change_set.stack_id]
+            stack._parse_template()
+            stack.output_map = stack._create_output_map()
+        return result
+
+    execute_change_set._drs_console_compat = True  # type: ignore[attr-defined]
+    CloudFormationBackend.execute_change_set = execute_change_set
+
+
+# -- context object -------------------------------------------------------------------------------
+def aws_timestamp(value: Any) -> Any:
+    """A datetime as Step Functions writes it in the context object: 2024-01-31T12:00:00.123Z."""
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=datetime.UTC)
+        return value.astimezone(datetime.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return value
+
+
+def _patch_context_start_time() -> None:
+    """moto puts a datetime in $$.Execution.StartTime (AWS: an ISO 8601 string), which no
+    integration can serialize."""
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    original = ExecutionWorker._get_evaluation_environment
+    if getattr(original, "_drs_console_compat", False):
+        return
+
+    def _get_evaluation_environment(self):
+        env = original(self)
+        data = env.states.context_object.context_object_data
+        execution = data.get("Execution") or {}
+        if "StartTime" in execution:
+            execution["StartTime"] = aws_timestamp(execution["StartTime"])
+        return env
+
+    _get_evaluation_environment._drs_console_compat = True  # type: ignore[attr-defined]
+    ExecutionWorker._get_evaluation_environment = _get_evaluation_environment
