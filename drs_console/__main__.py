@@ -15,12 +15,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is not None:
-        if args.screenshot or args.page:
-            parser.error("--screenshot and --page are for the desktop console, not with a COMMAND")
+        if args.screenshot or args.page or args.list_pages:
+            parser.error(
+                "--screenshot, --page and --list-pages are for the desktop console, not with a COMMAND"
+            )
         from .logsetup import configure_logging
 
         configure_logging(verbose=args.verbose, to_file=False)
         return run_command(args)
+    if args.list_pages:
+        from .ui.app import list_pages
+
+        print("\n".join(list_pages()))
+        return 0
     from .ui.app import run_gui
 
     return run_gui(args)

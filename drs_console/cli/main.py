@@ -7,7 +7,6 @@ import asyncio
 import logging
 import sys
 
-from .. import __version__
 from ..domain.errors import ConsoleError
 from .commands import register_all
 from .context import CliContext
@@ -24,6 +23,19 @@ exit codes: 0 success; 1 the operation ran but its result is a failure; 2 bad us
 Without a COMMAND, drs-console starts the desktop console."""
 
 
+class _VersionAction(argparse.Action):
+    """--version: version, git commit and build date (drs_console.buildinfo), asked only when used."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from ..buildinfo import version_line
+
+        print(version_line())
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="drs-console",
@@ -31,7 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"drs-console {__version__}")
+    parser.add_argument(
+        "--version", action=_VersionAction, help="show the version, git commit and build date, then exit"
+    )
     conn = parser.add_argument_group("connection")
     conn.add_argument("--profile", help="AWS profile (default: $AWS_PROFILE or the default chain)")
     conn.add_argument("--region", help="AWS region (default: the profile's region or $AWS_REGION)")
@@ -44,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     gui = parser.add_argument_group("desktop console")
     gui.add_argument("--screenshot", metavar="PATH", help="render a page to a PNG and exit")
     gui.add_argument("--page", metavar="NAME", help="page to open (or to render with --screenshot)")
+    gui.add_argument("--list-pages", action="store_true", help="print the page names, one a line, and exit")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug output to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     register_all(sub)

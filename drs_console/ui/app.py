@@ -52,6 +52,19 @@ class ConsoleApp:
         self.controller.close()
 
 
+def list_pages() -> list[str]:
+    """The page names (what --page accepts), in navigation order, without starting the event loop.
+
+    Builds the window offscreen with default settings (nothing is read, written or connected)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    qt_app = QApplication.instance() or QApplication(sys.argv[:1])  # noqa: F841 - widgets need it
+    console = ConsoleApp(Settings(), persist_settings=False, restore_geometry=False)
+    try:
+        return console.page_names()
+    finally:
+        console.shutdown()
+
+
 def install_exception_hooks(loop: asyncio.AbstractEventLoop, reporter: ErrorReporter) -> None:
     def excepthook(exc_type, exc, tb):
         if issubclass(exc_type, KeyboardInterrupt):

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import __version__
+from ..buildinfo import build_info
 from .connection import ConnectionController
 from .connection_bar import ConnectionBar
 from .errors import ErrorReporter
@@ -101,8 +102,12 @@ class MainWindow(QMainWindow):
     def show_about(self) -> None:
         box = QMessageBox(self)
         box.setWindowTitle("About DRS Console")
-        box.setText(f"DRS Console {__version__}")
-        box.setInformativeText("Operator console for AWS Elastic Disaster Recovery.")
+        info = build_info()
+        box.setText(f"DRS Console {info.version}")
+        box.setInformativeText(
+            "Operator console for AWS Elastic Disaster Recovery.\n\n"
+            f"Commit: {info.commit}\nBuilt: {info.build_date}"
+        )
         box.open()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
