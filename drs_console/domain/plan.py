@@ -116,6 +116,10 @@ class Wave:
     timeout_minutes: int = DEFAULT_WAVE_TIMEOUT_MINUTES
     id: str = field(default_factory=new_id)
 
+    def __post_init__(self) -> None:
+        if self.selector is not None and not self.selector.strip():
+            self.selector = None  # a blank selector is no selector
+
     def server_ids(self) -> list[str]:
         return [s.source_server_id for s in self.servers]
 
@@ -748,7 +752,7 @@ class _PlanReader:
         servers = [self.server(s, f"{path}.servers[{i}]") for i, s in enumerate(servers_raw)]
         selector = d.get("selector")
         if selector is not None:
-            selector = self.string(selector, _join(path, "selector"), MAX_SELECTOR) or None
+            selector = self.string(selector, _join(path, "selector"), MAX_SELECTOR)
         return Wave(
             id=self.string(d["id"], _join(path, "id"), MAX_ID, empty_ok=False),
             name=self.string(d["name"], _join(path, "name"), MAX_NAME),
