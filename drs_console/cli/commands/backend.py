@@ -1,0 +1,103 @@
+"""`drs-console backend deploy|status`: the Step Functions backend stack."""
+
+from __future__ import annotations
+
+import argparse
+
+from ...aws.backend import BackendService, StackEvent
+from ...domain import contract as c
+from ..context import CliContext
+
+
+def add_location_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--stack-name", default=c.DEFAULT_STACK_NAME, help="backend stack (default: %(default)s)")
+    p.add_argument("--state-machine-arn", help="use this state machine instead of the stack's output")
+    p.add_argument("--history-table", help="use this history table instead of the stack's output")
+
+
+def register(sub) -> None:
+    p = sub.add_parser("backend", help="deploy or inspect the Step Functions backend")
+    bsub = p.add_subparsers(dest="backend_command", metavar="ACTION", required=True)
+    d = bsub.add_parser(
+        "deploy",
+        help="create or update the backend stack (change set), showing progress",
+        description="Deploy resources/backend/template.yaml with the state machine definition inlined.",
+    )
+    d.add_argument("--stack-name", default=c.DEFAULT_STACK_NAME, help="stack name (default: %(default)s)")
+    d.add_argument("--json", action="store_true", help="print the result as JSON")
+    d.set_defaults(func=deploy)
+    s = bsub.add_parser("status", help="show the backend stack, its outputs and contract version")
+    add_location_args(s)
+    s.add_argument("--json", action="store_true", help="print JSON")
+    s.set_defaults(func=status)
+
+
+def _prepare(ctx: CliContext):
+    conn = ctx.connection()
+    if ctx.sandbox:
+        from ...sandbox import stepfunctions_compat
+
+        stepfunctions_compat.apply()
+    return conn
+
+
+async def deploy(args: argparse.Namespace, ctx: CliContext) -> int:
+    service = BackendService(_prepare(ctx), poll_seconds=0.2 if ctx.sandbox else 5.0)
+
+    def progress(ev: StackEvent) -> None:
+        if not args.json:
+            ctx.print(ev.one_line())
+
+    result = await service.deploy(args.stack_name, progress=progress)
+    if args.json:
+        ctx.print_json(
+            {
+                "stackName": result.stack_name,
+                "status": result.status,
+                "changed": result.changed,
+                "ok": result.ok,
+                "outputs": dict(result.outputs),
+                "failures": [
+                    {"resource": f.logical_id, "type": f.resource_type, "status": f.status, "reason": f.reason}
+                    for f in result.failures
+                ],
+            }
+        )
+        return 0 if result.ok else 1
+    if not result.changed:
+        ctx.print(f"Stack {result.stack_name} is up to date ({result.status}).")
+    if result.ok:
+        ctx.print(f"Stack {result.stack_name}: {result.status}")
+        for key, value in result.outputs.items():
+            ctx.print(f"  {key}: {value}")
+        return 0
+    ctx.print(f"Deployment of {result.stack_name} failed: {result.status}")
+    for f in result.failures:
+        ctx.print(f"  {f.logical_id} ({f.resource_type}): {f.status} - {f.reason}")
+    return 1
+
+
+async def status(args: argparse.Namespace, ctx: CliContext) -> int:
+    service = BackendService(_prepare(ctx))
+    info = await service.stack(args.stack_name)
+    loc = await service.locate(
+        args.stack_name, state_machine_arn=args.state_machine_arn, history_table=args.history_table
+    )
+    doc = {
+        "stackName": args.stack_name,
+        "stackStatus": info.status if info else None,
+        "outputs": dict(info.outputs) if info else {},
+        "stateMachineArn": loc.state_machine_arn,
+        "historyTable": loc.history_table,
+        "contractVersion": loc.contract_version or None,
+        "consoleContractVersion": c.CONTRACT_VERSION,
+    }
+    if args.json:
+        ctx.print_json(doc)
+    else:
+        ctx.print(f"Stack:          {args.stack_name} ({doc['stackStatus'] or 'not found'})")
+        ctx.print(f"State machine:  {loc.state_machine_arn}")
+        ctx.print(f"History table:  {loc.history_table}")
+        ctx.print(f"Contract:       {loc.contract_version or '?'} (console speaks {c.CONTRACT_VERSION})")
+    ok = info is None or info.is_usable
+    return 0 if ok and (not loc.contract_version or loc.contract_version == c.CONTRACT_VERSION) else 1
