@@ -13,16 +13,21 @@ import sys
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QtMsgType, QTimer, qInstallMessageHandler
+from PySide6.QtCore import QCoreApplication, QTimer, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 from qasync import QEventLoop
 
 from ..logsetup import configure_logging
+from ..resources import sample_plan_files
+from ..store.paths import app_paths
+from ..store.plans import PlanLibrary, default_library
 from ..store.settings import Settings, load_settings
 from .connection import ConnectionController
 from .errors import ErrorReporter
+from .inventory_state import InventoryState
 from .main_window import MainWindow
 from .pages.inventory import InventoryPage
+from .pages.plans import PlansPage
 from .tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -32,13 +37,25 @@ SCREENSHOT_TIMEOUT = 90
 class ConsoleApp:
     """Everything the GUI needs, wired once. Tests build it with their own settings."""
 
-    def __init__(self, settings: Settings, *, persist_settings: bool = True, restore_geometry: bool = True):
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        persist_settings: bool = True,
+        restore_geometry: bool = True,
+        library: PlanLibrary | None = None,
+    ):
         self.reporter = ErrorReporter()
         self.runner = TaskRunner(self.reporter.report)
         self.controller = ConnectionController(settings, persist=persist_settings)
+        self.inventory = InventoryState()
+        self.library = library or default_library()
         self.window = MainWindow(self.controller, self.runner, self.reporter, restore_geometry=restore_geometry)
         self.reporter.set_parent_widget(self.window)
-        self.window.add_page(InventoryPage(self.controller, self.runner))
+        self.window.add_page(InventoryPage(self.controller, self.runner, state=self.inventory))
+        plans = PlansPage(self.controller, self.runner, self.inventory, self.library)
+        plans.title_changed.connect(self.window.set_document)
+        self.window.add_page(plans)
 
     def page_names(self) -> list[str]:
         return list(self.window.pages)
@@ -63,6 +80,22 @@ def list_pages() -> list[str]:
         return console.page_names()
     finally:
         console.shutdown()
+
+
+def sandbox_library() -> PlanLibrary:
+    """With --sandbox, plans live in their own library (never mixed with real ones), which starts
+    with the sample plans shipped in resources/plans."""
+    folder = app_paths().data_dir / "sandbox-plans"
+    first_use = not folder.exists()
+    library = PlanLibrary(folder)
+    if first_use:
+        folder.mkdir(parents=True, exist_ok=True)
+        for sample in sample_plan_files():
+            try:
+                library.import_file(sample)
+            except Exception as exc:  # noqa: BLE001 - a broken sample must not stop the app
+                log.warning("sample plan %s not imported: %s", sample, exc)
+    return library
 
 
 def install_exception_hooks(loop: asyncio.AbstractEventLoop, reporter: ErrorReporter) -> None:
@@ -123,7 +156,12 @@ def run_gui(args: argparse.Namespace) -> int:
         if value:
             setattr(settings, name, value)
             settings.sandbox = bool(args.sandbox)
-    console = ConsoleApp(settings, persist_settings=not screenshot, restore_geometry=not screenshot)
+    console = ConsoleApp(
+        settings,
+        persist_settings=not screenshot,
+        restore_geometry=not screenshot,
+        library=sandbox_library() if args.sandbox else None,
+    )
     install_exception_hooks(loop, console.reporter)
     page = getattr(args, "page", None)
     if page and page not in console.window.pages:

@@ -40,7 +40,8 @@ class MainWindow(QMainWindow):
         self.runner = runner
         self.reporter = reporter
         self.pages: dict[str, Page] = {}
-        self.setWindowTitle("DRS Console")
+        self._close_confirmed = False
+        self.setWindowTitle("DRS Console[*]")
         self.resize(1280, 760)
 
         self.connection_bar = ConnectionBar(controller, runner)
@@ -99,6 +100,10 @@ class MainWindow(QMainWindow):
         self.nav.setCurrentRow(list(self.pages).index(key))
         return page
 
+    def _confirmed_close(self) -> None:
+        self._close_confirmed = True
+        self.close()
+
     def show_about(self) -> None:
         box = QMessageBox(self)
         box.setWindowTitle("About DRS Console")
@@ -110,7 +115,18 @@ class MainWindow(QMainWindow):
         )
         box.open()
 
+    def set_document(self, name: str, unsaved: bool) -> None:
+        """The open plan in the title, with the unsaved marker following its undo stack."""
+        self.setWindowTitle(f"{name}[*] — DRS Console" if name else "DRS Console[*]")
+        self.setWindowModified(unsaved)
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        if not self._close_confirmed:
+            for page in self.pages.values():
+                if page.has_unsaved():
+                    event.ignore()
+                    page.ask_unsaved(self._confirmed_close)
+                    return
         QSettings().setValue("main/geometry", self.saveGeometry())
         for page in self.pages.values():
             page.shutdown()

@@ -9,8 +9,8 @@ from PySide6.QtGui import QGuiApplication
 
 from drs_console.domain.inventory import parse_iso_duration
 from drs_console.domain.status import ReplicationState
-from drs_console.ui.models.keyed_table import ITEM_ROLE
 from drs_console.ui.models.inventory_model import InventoryColumn
+from drs_console.ui.models.keyed_table import ITEM_ROLE
 from drs_console.ui.pages.inventory import InventoryPage
 from tests.ui.conftest import Console
 

@@ -14,3 +14,11 @@ class Page(QWidget):
 
     def shutdown(self) -> None:
         """Stop the page's background work (pollers, timers). Called on quit."""
+
+    def has_unsaved(self) -> bool:
+        """True when closing the app now would lose the user's edits."""
+        return False
+
+    def ask_unsaved(self, then) -> None:
+        """Ask Save / Discard / Cancel without blocking; call ``then`` after Save or Discard."""
+        then()

@@ -24,6 +24,7 @@ from ...domain.inventory import InventorySnapshot, format_age
 from ...domain.status import ReplicationHealth, ReplicationState, replication_health
 from ...store.inventory_cache import InventoryCache
 from ..connection import ConnectionController
+from ..inventory_state import InventoryState
 from ..models.inventory_model import InventoryColumn, InventoryFilterProxy, InventoryModel
 from ..table_view import ConsoleTableView
 from ..tasks import TaskRunner
@@ -60,9 +61,11 @@ class InventoryPage(Page):
         *,
         cache: InventoryCache | None = None,
         cache_sandbox: bool = False,
+        state: InventoryState | None = None,
         parent=None,
     ):
         super().__init__(parent)
+        self.state = state or InventoryState(self)
         self.controller = controller
         self.runner = runner
         self.cache = cache or InventoryCache()
@@ -147,6 +150,7 @@ class InventoryPage(Page):
         self.snapshot = snap
         self.offline = offline
         self.model.set_items(snap.servers)
+        self.state.set(snap, fresh=not offline)
         self._update_status()
         self._loaded.set()
 

@@ -1,0 +1,418 @@
+"""Plans page: the plan library as a table, and the plan editor."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...domain.errors import BadInput
+from ...domain.plan import Plan
+from ...domain.validation import validate
+from ...store.plans import PlanLibrary
+from ..connection import ConnectionController
+from ..inventory_state import InventoryState
+from ..models.keyed_table import ITEM_ROLE, SORT_ROLE
+from ..models.plan_models import LibraryColumn, PlanLibraryModel
+from ..plan_editor import PlanEditor
+from ..table_view import ConsoleTableView
+from ..tasks import TaskRunner
+from .base import Page
+
+log = logging.getLogger(__name__)
+
+
+class PlansPage(Page):
+    key = "plans"
+    title = "Plans"
+    title_changed = Signal(str, bool)  # plan name ("" when none), unsaved
+
+    def __init__(
+        self,
+        controller: ConnectionController,
+        runner: TaskRunner,
+        inventory: InventoryState,
+        library: PlanLibrary,
+        parent=None,
+    ):
+        super().__init__(parent)
+        self.controller = controller
+        self.runner = runner
+        self.inventory = inventory
+        self.library = library
+        self.editor: PlanEditor | None = None
+        self._dialogs: list[QWidget] = []
+
+        self.model = PlanLibraryModel(self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.table = ConsoleTableView()
+        self.table.setObjectName("planLibrary")
+        self.table.setModel(self.proxy)
+        self.table.setSelectionMode(ConsoleTableView.SelectionMode.SingleSelection)
+        self.table.sortByColumn(LibraryColumn.NAME, Qt.SortOrder.AscendingOrder)
+        self.table.setColumnWidth(LibraryColumn.NAME, 190)
+        self.table.setColumnWidth(LibraryColumn.TARGET, 170)
+        self.table.setColumnWidth(LibraryColumn.WAVES, 50)
+        self.table.setColumnWidth(LibraryColumn.SERVERS, 70)
+        self.table.setColumnWidth(LibraryColumn.MODIFIED, 120)
+        self.table.activated.connect(lambda idx: self.open_entry(self.proxy.mapToSource(idx).row()))
+        self.table.doubleClicked.connect(lambda idx: self.open_entry(self.proxy.mapToSource(idx).row()))
+
+        self.buttons: dict[str, QPushButton] = {}
+        bar = QHBoxLayout()
+        for key, label, slot in (
+            ("new", "New", self.new_plan),
+            ("open", "Open", self.open_selected),
+            ("duplicate", "Duplicate", self.duplicate_selected),
+            ("rename", "Rename…", self.rename_selected),
+            ("delete", "Delete", self.delete_selected),
+            ("import", "Import…", self.choose_import),
+            ("export", "Export…", self.choose_export),
+        ):
+            button = QPushButton(label)
+            button.clicked.connect(slot)
+            self.buttons[key] = button
+            bar.addWidget(button)
+        bar.addStretch(1)
+        self.save_button = QPushButton("Save")
+        self.save_button.setEnabled(False)
+        self.save_button.clicked.connect(self.save)
+        bar.addWidget(self.save_button)
+
+        self.banner = QLabel("")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet("background: #e8f0fe; padding: 6px; border: 1px solid #1a73e8;")
+        self.banner.setVisible(False)
+        self.banner_buttons = QHBoxLayout()
+        self.status = QLabel("")
+        self.placeholder = QLabel("Open a plan from the library, or create a new one.")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.editor_stack = QStackedWidget()
+        self.editor_stack.addWidget(self.placeholder)
+
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.table)
+        split.addWidget(self.editor_stack)
+        split.setSizes([150, 560])
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.banner)
+        layout.addLayout(self.banner_buttons)
+        layout.addWidget(split, 1)
+        layout.addWidget(self.status)
+
+        self.inventory.changed.connect(self.refresh_library)
+        controller.connected.connect(lambda _i: self.refresh_library())
+        self.refresh_library()
+        self.offer_recovery()
+
+    # -- library -------------------------------------------------------------------------------
+    def _validator(self):
+        ident = self.controller.identity
+        snap, fresh = self.inventory.snapshot, self.inventory.fresh
+        return lambda plan: validate(
+            plan,
+            snap,
+            inventory_fresh=fresh,
+            connected_account=ident.account_id if ident else None,
+            connected_region=ident.region if ident else None,
+        )
+
+    def refresh_library(self) -> None:
+        entries = self.library.list_entries(self._validator())
+        self.model.set_items(entries)
+        bad = sum(1 for e in entries if not e.ok)
+        text = f"{len(entries)} plan{'s' if len(entries) != 1 else ''} in {self.library.folder}"
+        if bad:
+            text += f" · {bad} unreadable (left untouched; see the Validation column)"
+        self.status.setText(text)
+
+    def selected_entry(self):
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        return self.proxy.mapToSource(rows[0]).data(ITEM_ROLE)
+
+    def select_path(self, path: Path) -> None:
+        row = self.model.row_of(str(path))
+        if row is not None:
+            self.table.selectRow(self.proxy.mapFromSource(self.model.index(row, 0)).row())
+
+    # -- opening -------------------------------------------------------------------------------
+    def open_entry(self, source_row: int) -> PlanEditor | None:
+        entry = self.model.item_at(source_row)
+        if not entry.ok:
+            self.show_message("Cannot open this plan", f"{entry.path.name}: {entry.error}",
+                              "The file was not changed. Fix it in a text editor, or delete it.")
+            return None
+        return self.open_path(entry.path)
+
+    def open_selected(self) -> PlanEditor | None:
+        entry = self.selected_entry()
+        return self.open_path(entry.path) if entry is not None else None
+
+    def open_path(self, path: Path) -> PlanEditor | None:
+        if self.editor is not None and self.editor.dirty:
+            self.ask_unsaved(lambda: self.open_path(path))
+            return None
+        try:
+            loaded = self.library.open(path)
+        except BadInput as exc:
+            self.show_message("Cannot open this plan", exc.message, "The file was not changed.")
+            return None
+        return self._show_editor(loaded.plan, loaded.path or path, loaded.read_only, loaded.notice)
+
+    def _show_editor(self, plan: Plan, path: Path | None, read_only: bool, notice: str) -> PlanEditor:
+        self._close_editor()
+        ident = self.controller.identity
+        editor = PlanEditor(
+            plan,
+            path=path,
+            library=self.library,
+            inventory=self.inventory,
+            identity=lambda: (
+                (self.controller.identity.account_id, self.controller.identity.region)
+                if self.controller.identity
+                else (None, None)
+            ),
+            read_only=read_only,
+            notice=notice,
+        )
+        del ident
+        editor.dirty_changed.connect(self._dirty_changed)
+        editor.saved.connect(lambda p: (self.refresh_library(), self.select_path(p)))
+        self.editor = editor
+        self.editor_stack.addWidget(editor)
+        self.editor_stack.setCurrentWidget(editor)
+        self.save_button.setEnabled(not read_only)
+        self._dirty_changed(editor.dirty)
+        return editor
+
+    def _close_editor(self) -> None:
+        if self.editor is not None:
+            self.editor.close_editor()
+            self.editor_stack.removeWidget(self.editor)
+            self.editor.deleteLater()
+            self.editor = None
+            self.save_button.setEnabled(False)
+            self.title_changed.emit("", False)
+
+    def _dirty_changed(self, dirty: bool) -> None:
+        if self.editor is not None:
+            self.title_changed.emit(self.editor.plan.name or "(unnamed plan)", dirty)
+
+    # -- library actions -----------------------------------------------------------------------
+    def new_plan(self) -> PlanEditor | None:
+        if self.editor is not None and self.editor.dirty:
+            self.ask_unsaved(self.new_plan)
+            return None
+        ident = self.controller.identity
+        plan = Plan.new(
+            "New recovery plan",
+            target_account_id=ident.account_id if ident else "",
+            target_region=ident.region if ident else "",
+            wave_names=["Wave 1"],
+        )
+        path = self.library.save(plan)
+        self.refresh_library()
+        self.select_path(path)
+        return self._show_editor(plan, path, False, "")
+
+    def duplicate_selected(self) -> None:
+        entry = self.selected_entry()
+        if entry is None or not entry.ok:
+            return
+        loaded = self.library.duplicate(entry.path)
+        self.refresh_library()
+        if loaded.path:
+            self.select_path(loaded.path)
+
+    def rename_selected(self) -> None:
+        entry = self.selected_entry()
+        if entry is None or not entry.ok:
+            return
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle("Rename plan")
+        dialog.setLabelText("New name:")
+        dialog.setTextValue(entry.name)
+        dialog.textValueSelected.connect(lambda name, p=entry.path: self.rename(p, name))
+        self._keep(dialog)
+        dialog.open()
+
+    def rename(self, path: Path, name: str) -> None:
+        if self.editor is not None and self.editor.path == path:
+            self.editor.name_edit.setText(name)
+            self.editor.name_edit.editingFinished.emit()
+            self.editor.save()
+        else:
+            self.library.rename(path, name)
+        self.refresh_library()
+
+    def delete_selected(self) -> Path | None:
+        entry = self.selected_entry()
+        if entry is None:
+            return None
+        if self.editor is not None and self.editor.path == entry.path:
+            self.editor.discard_changes()
+            self._close_editor()
+        trashed = self.library.delete(entry.path)
+        self.refresh_library()
+        self.status.setText(f"Moved {entry.name or entry.path.name!r} to the trash: {trashed}")
+        return trashed
+
+    def choose_import(self) -> None:
+        dialog = QFileDialog(self, "Import plans", str(Path.home()), "Plan files (*.json)")
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
+        dialog.filesSelected.connect(lambda files: [self.import_path(Path(f)) for f in files])
+        self._keep(dialog)
+        dialog.open()
+
+    def import_path(self, path: Path) -> Path | None:
+        try:
+            loaded = self.library.import_file(path)
+        except BadInput as exc:
+            self.show_message("Cannot import this plan", exc.message, "The file was not changed.")
+            return None
+        self.refresh_library()
+        if loaded.path:
+            self.select_path(loaded.path)
+        self.status.setText(f"Imported {path.name}" + (f" — {loaded.notice}" if loaded.notice else ""))
+        return loaded.path
+
+    def choose_export(self) -> None:
+        entry = self.selected_entry()
+        if entry is None or not entry.ok:
+            return
+        dialog = QFileDialog(self, "Export plan", str(Path.home() / entry.path.name), "Plan files (*.json)")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.fileSelected.connect(lambda f, p=entry.path: self.export_path(p, Path(f)))
+        self._keep(dialog)
+        dialog.open()
+
+    def export_path(self, source: Path, dest: Path) -> Path:
+        plan = (
+            self.editor.plan
+            if self.editor is not None and self.editor.path == source
+            else self.library.open(source).plan
+        )
+        out = self.library.export(plan, dest)
+        self.status.setText(f"Exported to {out}")
+        return out
+
+    def save(self) -> Path | None:
+        return self.editor.save() if self.editor is not None else None
+
+    # -- crash recovery ------------------------------------------------------------------------
+    def offer_recovery(self) -> None:
+        autosaves = [a for a in self.library.recoverable() if a.error is None]
+        while self.banner_buttons.count():
+            item = self.banner_buttons.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        if not autosaves:
+            self.banner.setVisible(False)
+            return
+        first = autosaves[0]
+        when = first.saved_at.astimezone().strftime("%Y-%m-%d %H:%M") if first.saved_at else "earlier"
+        more = f" (and {len(autosaves) - 1} more)" if len(autosaves) > 1 else ""
+        self.banner.setText(
+            f"Unsaved edits of {first.plan_name!r} from {when} were kept when DRS Console last closed{more}."
+        )
+        self.banner.setVisible(True)
+        restore = QPushButton("Restore edits")
+        discard = QPushButton("Discard them")
+        restore.clicked.connect(lambda: self.recover(first.plan_id))
+        discard.clicked.connect(lambda: (self.library.discard_autosave(first.plan_id), self.offer_recovery()))
+        self.banner_buttons.addWidget(restore)
+        self.banner_buttons.addWidget(discard)
+        self.banner_buttons.addStretch(1)
+
+    def recover(self, plan_id: str) -> PlanEditor | None:
+        loaded = self.library.recover(plan_id)
+        editor = self._show_editor(loaded.plan, loaded.path, False, "Recovered unsaved edits: save to keep them.")
+        # the recovered state differs from the file: mark it unsaved with a no-op clean index
+        editor.undo_stack.resetClean()
+        self._dirty_changed(True)
+        self.offer_recovery()
+        return editor
+
+    # -- unsaved edits -------------------------------------------------------------------------
+    def has_unsaved(self) -> bool:
+        return self.editor is not None and self.editor.dirty
+
+    def ask_unsaved(self, then) -> QMessageBox:
+        """Save / Discard / Cancel, without blocking; ``then`` runs after Save or Discard."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Unsaved plan")
+        box.setText(f"Save the changes to {self.editor.plan.name!r}?")
+        box.setStandardButtons(
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel
+        )
+
+        def done(button) -> None:
+            role = box.standardButton(button)
+            if role == QMessageBox.StandardButton.Save:
+                if self.editor.save() is None:
+                    return
+            elif role == QMessageBox.StandardButton.Discard:
+                self.editor.discard_changes()
+                self.editor.undo_stack.setClean()
+            else:
+                return
+            then()
+
+        box.buttonClicked.connect(done)
+        self._keep(box)
+        box.open()
+        return box
+
+    # -- misc ----------------------------------------------------------------------------------
+    def show_message(self, title: str, message: str, remedy: str = "") -> QMessageBox:
+        box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Close, self)
+        if remedy:
+            box.setInformativeText(remedy)
+        self.status.setText(f"{message} {remedy}".strip())
+        self._keep(box)
+        box.open()
+        return box
+
+    def _keep(self, dialog: QWidget) -> None:
+        self._dialogs.append(dialog)
+        dialog.finished.connect(lambda *_a, d=dialog: self._dialogs.remove(d) if d in self._dialogs else None)
+
+    async def ready(self) -> None:
+        """For screenshots: the first plan open, validated against a loaded inventory."""
+        for _ in range(600):
+            if self.inventory.snapshot is not None or not self.controller.is_connected:
+                break
+            await asyncio.sleep(0.05)
+        self.refresh_library()
+        if self.editor is None and self.model.rowCount():
+            first = next((r for r in range(self.model.rowCount()) if self.model.item_at(r).ok), None)
+            if first is not None:
+                self.table.selectRow(self.proxy.mapFromSource(self.model.index(first, 0)).row())
+                self.open_entry(first)
+        if self.editor is not None:
+            self.editor.run_validation()
+
+    def shutdown(self) -> None:
+        if self.editor is not None:
+            self.editor.autosave()
+            self.editor.autosave_timer.stop()
