@@ -323,13 +323,17 @@ class DoctorService:
     async def _permissions(self, caller_arn: str) -> tuple[Finding, None]:
         if not caller_arn:
             return Finding("permissions", WARN, "Permissions not checked (no identity).", ""), None
+        if self.conn.params.is_sandbox:
+            return Finding("permissions", WARN, "Permissions not simulated in the sandbox (it has no IAM policy "
+                           "simulator).", "Run doctor against your AWS account to check them."), None
         iam = self.conn.client("iam")
         try:
             resp = await self.conn.call(iam.simulate_principal_policy,
                                         PolicySourceArn=_principal_arn(caller_arn),
                                         ActionNames=list(OPERATOR_ACTIONS))
-        except ConsoleError as exc:
-            return Finding("permissions", WARN, f"Could not simulate your permissions: {exc.message[:200]}",
+        except Exception as exc:  # noqa: BLE001 - denied, unsupported, unparsable: all only a WARN
+            message = exc.message if isinstance(exc, ConsoleError) else str(exc)
+            return Finding("permissions", WARN, f"Could not simulate your permissions: {message[:200]}",
                            "Ask for iam:SimulatePrincipalPolicy to have them checked, or ignore this."), None
         denied = [r["EvalActionName"] for r in resp.get("EvaluationResults") or []
                   if r.get("EvalDecision") != "allowed"]

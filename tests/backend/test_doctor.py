@@ -1,0 +1,96 @@
+"""Doctor against the deployed reference backend and against broken deployments seeded in moto."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from conftest import wait_for
+
+from drs_console.aws.doctor import DoctorService
+from drs_console.domain import contract as c
+
+pytestmark = pytest.mark.e2e
+
+PLACEHOLDER = {
+    "Comment": f"placeholder backend. {c.CONTRACT_MARKER}",
+    "StartAt": "Route",
+    "States": {
+        "Route": {"Type": "Pass", "Next": "PlaceholderFunction"},
+        "PlaceholderFunction": {"Type": "Fail", "Error": "Unknown action: initialize", "Cause": "placeholder"},
+    },
+}
+NO_VERSION = {"Comment": "some other state machine", "StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}
+
+
+def by_check(findings):
+    return {f.check: f for f in findings}
+
+
+def run_doctor(backend, **kw):
+    service = DoctorService(backend.conn, probe_timeout=20)
+    return by_check(backend.run(service.run(**kw)))
+
+
+def make_state_machine(backend, definition) -> str:
+    sfn = backend.sandbox.client("stepfunctions")
+    return sfn.create_state_machine(
+        name=f"broken-{uuid.uuid4().hex[:8]}",
+        definition=json.dumps(definition),
+        roleArn="arn:aws:iam::123456789012:role/x",
+    )["stateMachineArn"]
+
+
+def test_healthy_backend(backend):
+    f = run_doctor(backend)
+    for check in ("identity", "drs", "stack", "state-machine", "tasks", "probe", "history-table"):
+        assert f[check].level == "PASS", f[check]
+    assert "contract 1.0" in f["probe"].message
+    assert f["permissions"].level in ("PASS", "WARN")
+
+
+def test_probe_fails_on_placeholder_state_machine(backend):
+    arn = make_state_machine(backend, PLACEHOLDER)
+    f = run_doctor(backend, state_machine_arn=arn, history_table=backend.location.history_table)
+    assert f["state-machine"].level == "PASS"  # it claims the contract...
+    assert f["probe"].level == "FAIL"  # ...but cannot answer the probe
+    assert "Unknown action: initialize" in f["probe"].message
+    assert "PlaceholderFunction" in f["probe"].message
+    assert f["probe"].remedy
+
+
+def test_definition_without_contract_version(backend):
+    arn = make_state_machine(backend, NO_VERSION)
+    f = run_doctor(backend, state_machine_arn=arn, history_table=backend.location.history_table)
+    assert f["state-machine"].level == "FAIL"
+    assert "contract version" in f["state-machine"].message
+    assert "backend deploy" in f["state-machine"].remedy
+
+
+def test_missing_table(backend):
+    f = run_doctor(backend, state_machine_arn=backend.location.state_machine_arn, history_table="no-such-table")
+    assert f["history-table"].level == "FAIL" and "no-such-table" in f["history-table"].message
+
+
+def test_missing_stack(backend):
+    f = run_doctor(backend, stack_name="no-such-stack")
+    assert f["stack"].level == "FAIL" and "backend deploy" in f["stack"].remedy
+
+
+def test_recent_executions_failing_with_the_same_error(backend):
+    arn = make_state_machine(backend, PLACEHOLDER)
+    sfn = backend.sandbox.client("stepfunctions")
+    arns = [
+        sfn.start_execution(stateMachineArn=arn, name=f"run-{i}", input="{}")["executionArn"] for i in range(3)
+    ]
+    wait_for(
+        lambda: all(sfn.describe_execution(executionArn=a)["status"] == "FAILED" for a in arns),
+        timeout=20,
+        what="the runs to fail",
+    )
+    f = run_doctor(backend, state_machine_arn=arn, history_table=backend.location.history_table)
+    fe = f["failed-executions"]
+    assert fe.level == "WARN"
+    assert "3 of the last 3" in fe.message
+    assert "Unknown action: initialize" in fe.message and "PlaceholderFunction" in fe.message
