@@ -11,6 +11,24 @@ from typing import Any, TextIO
 from ..aws.session import AwsConnection, ConnectionParams
 
 
+SANDBOX_HISTORY = 40  # past executions the in-process sandbox starts with
+
+
+def sandbox_options() -> dict:
+    """The in-process sandbox of `--sandbox`: the reference backend deployed and some history.
+    DRS_CONSOLE_SANDBOX_SPEED sets its clock speed (simulated seconds per real second)."""
+    import os
+
+    options: dict = {"backend": True, "history": SANDBOX_HISTORY}
+    speed = os.environ.get("DRS_CONSOLE_SANDBOX_SPEED")
+    if speed:
+        try:
+            options["speed"] = float(speed)
+        except ValueError:
+            pass
+    return options
+
+
 @dataclass
 class CliContext:
     profile: str | None = None
@@ -29,7 +47,7 @@ class CliContext:
             if self.sandbox:
                 from ..sandbox import Sandbox
 
-                self._sandbox = Sandbox()
+                self._sandbox = Sandbox(**sandbox_options())
                 self._sandbox.start()
                 self._closers.append(self._sandbox.stop)
                 params = self._sandbox.connection_params()

@@ -40,6 +40,7 @@ class Sandbox:
         throttle_rate: float = 0.0,
         manual_clock: bool = False,
         history: int = 0,
+        backend: bool = False,
     ):
         from moto.core import DEFAULT_ACCOUNT_ID
 
@@ -49,7 +50,9 @@ class Sandbox:
         self.port = port
         self.launch_failure_rate = launch_failure_rate
         self.throttle_rate = throttle_rate
-        self.history = history  # seeded by the history engineer's code; stored only
+        self.history = history  # past executions seeded in the history table (needs backend)
+        self.backend = backend or history > 0  # deploy the reference backend on start
+        self.backend_outputs: dict[str, str] = {}
         self.account_id: str = DEFAULT_ACCOUNT_ID
         self.clock = SimClock(speed=speed, manual=manual_clock)
         self.endpoint_url: str = ""
@@ -104,6 +107,8 @@ class Sandbox:
             os.environ["MOTO_PORT"] = str(port)
             self.endpoint_url = f"http://{host}:{port}"
             _ = self.drs  # create and seed the home simulator now, not on the first request
+            if self.backend:
+                self._deploy_backend()
             log.info(
                 "DRS sandbox running at %s (%d servers, seed %d)", self.endpoint_url, self.servers, self.seed
             )
@@ -111,6 +116,17 @@ class Sandbox:
         except BaseException:
             self._release()
             raise
+
+    def _deploy_backend(self) -> None:
+        """The reference backend exactly as `backend deploy` makes it (same template and ASL),
+        then the seeded history."""
+        from .backend import deploy_reference_backend
+
+        self.backend_outputs = deploy_reference_backend(self)
+        if self.history > 0:
+            from .history_seed import seed_history
+
+            seed_history(self, self.history, self.backend_outputs["HistoryTableName"], seed=self.seed)
 
     def stop(self) -> None:
         """Stop the server. Idempotent; the moto state stays until the next start()."""

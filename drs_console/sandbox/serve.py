@@ -19,7 +19,7 @@ def serve(port: int, servers: int, seed: int, speed: float, history: int, out: T
                 old_handlers[sig] = signal.signal(sig, lambda *_: stop.set())
             except (ValueError, OSError):  # pragma: no cover - unusual platforms
                 pass
-    sandbox = Sandbox(servers=servers, seed=seed, speed=speed, port=port, history=history)
+    sandbox = Sandbox(servers=servers, seed=seed, speed=speed, port=port, history=history, backend=True)
     try:
         url = sandbox.start()
         region = sandbox.region

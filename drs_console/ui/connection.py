@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 def _default_sandbox_factory():
     from ..sandbox import Sandbox
 
-    return Sandbox()
+    return Sandbox(backend=True, history=40)
 
 
 class ConnectionController(QObject):

@@ -85,8 +85,10 @@ class BackendHarness:
         return self.run(self.service.execution_history(arn, newest_first=False))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def backend():
+    """One deployed sandbox per test module (moto's state is process-global, so it must be
+    stopped before another module starts its own sandbox)."""
     from drs_console.sandbox import Sandbox
     from drs_console.sandbox.backend import deploy_reference_backend
 
