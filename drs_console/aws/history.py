@@ -68,7 +68,16 @@ class HistoryService:
         if page_size:
             kw["Limit"] = page_size
         while True:
-            resp = await self.conn.call(self.ddb.query, **kw)
+            try:
+                resp = await self.conn.call(self.ddb.query, **kw)
+            except ConsoleError as exc:
+                if exc.kind is ProblemKind.NOT_FOUND:
+                    raise ConsoleError(
+                        ProblemKind.NOT_FOUND,
+                        f"The history table {self.table!r} (index {c.LIST_INDEX}) does not exist in {self.conn.region}.",
+                        "Check --history-table, or deploy the backend with 'drs-console backend deploy'.",
+                    ) from exc
+                raise
             rows = []
             for raw in resp.get("Items") or []:
                 row = h.HistoryRow.from_item(deserialize_item(raw))

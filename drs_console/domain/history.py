@@ -255,7 +255,7 @@ def statuses_of(spec: str) -> frozenset[ExecutionStatus]:
     status = ExecutionStatus.parse(spec.strip())
     if status is None:
         raise ValueError(
-            f"unknown status {spec!r}: use active, finished or one of {', '.join(s.value for s in ExecutionStatus)}"
+            f"unknown status {spec!r}: use active, finished or one of {', '.join(s.value for s in ExecutionStatus)}."
         )
     return frozenset({status})
 

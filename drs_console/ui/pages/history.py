@@ -1,0 +1,474 @@
+"""History page: every execution of the history table, filters, CSV export and a safe prune."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from PySide6.QtCore import QDateTime, Qt, QTimer, QTimeZone, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateTimeEdit,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+from qasync import asyncSlot
+
+from ...aws.history import HistoryService, PruneControl, history_table_name
+from ...aws.session import Identity
+from ...domain import history as h
+from ...domain.errors import ConsoleError, ProblemKind
+from ...domain.status import ACTIVE_STATUSES, TERMINAL_STATUSES, ExecutionStatus
+from ...store.atomic import atomic_write_text
+from ..connection import ConnectionController
+from ..models.history_model import HistoryColumn, HistoryFilterProxy, HistoryModel
+from ..table_view import ConsoleTableView
+from ..tasks import TaskRunner
+from ..widgets.badge import BadgeDelegate
+from .base import Page
+from .history_prune import PrunePanel
+
+log = logging.getLogger(__name__)
+
+STATUS_FILTERS: list[tuple[str, frozenset[ExecutionStatus] | None]] = [
+    ("All statuses", None),
+    ("Active", ACTIVE_STATUSES),
+    ("Finished", TERMINAL_STATUSES),
+] + [(s.value, frozenset({s})) for s in ExecutionStatus]
+TYPE_FILTERS = [("Drills and recoveries", None), ("Drills", "DRILL"), ("Recoveries", "RECOVERY")]
+CUSTOM = "custom"
+DATE_FILTERS: list[tuple[str, timedelta | str | None]] = [
+    ("Any time", None),
+    ("Last hour", h.DATE_RANGES["last hour"]),
+    ("Last 24 h", h.DATE_RANGES["last 24 h"]),
+    ("Last 7 days", h.DATE_RANGES["last 7 days"]),
+    ("Last 30 days", h.DATE_RANGES["last 30 days"]),
+    ("Custom range…", CUSTOM),
+]
+PAGE_SIZE = 1000  # executions per Query page while loading (the progress updates per page)
+
+
+def _to_qdt(dt: datetime) -> QDateTime:
+    return QDateTime.fromSecsSinceEpoch(int(dt.timestamp()), QTimeZone.utc())
+
+
+def _from_qdt(qdt: QDateTime) -> datetime:
+    return datetime.fromtimestamp(qdt.toSecsSinceEpoch(), UTC)
+
+
+class HistoryPage(Page):
+    key = "history"
+    title = "History"
+
+    open_execution = Signal(str)  # execution ID; the Monitor page opens it
+
+    def __init__(self, controller: ConnectionController, runner: TaskRunner, *, clock=None, parent=None):
+        super().__init__(parent)
+        self.controller = controller
+        self.runner = runner
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.table_name: str | None = None
+        self.loaded_at: datetime | None = None
+        self._task: asyncio.Task | None = None
+        self._preview_task: asyncio.Task | None = None
+        self._prune_task: asyncio.Task | None = None
+        self._control: PruneControl | None = None
+        self._loaded = asyncio.Event()
+        self._message = ""
+
+        self.model = HistoryModel(self)
+        self.proxy = HistoryFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+
+        # -- filter bar ----------------------------------------------------------------------
+        self.search = QLineEdit()
+        self.search.setObjectName("historySearch")
+        self.search.setPlaceholderText("Search: plan, execution ID, operator, status…")
+        self.search.setClearButtonEnabled(True)
+        self.status_filter = QComboBox()
+        for label, statuses in STATUS_FILTERS:
+            self.status_filter.addItem(label, statuses)
+        self.type_filter = QComboBox()
+        for label, kind in TYPE_FILTERS:
+            self.type_filter.addItem(label, kind)
+        self.date_filter = QComboBox()
+        for label, span in DATE_FILTERS:
+            self.date_filter.addItem(label, span)
+        now = self.clock()
+        self.date_from = QDateTimeEdit(_to_qdt(now - timedelta(days=7)))
+        self.date_to = QDateTimeEdit(_to_qdt(now + timedelta(hours=1)))
+        for edit in (self.date_from, self.date_to):
+            edit.setTimeZone(QTimeZone.utc())
+            edit.setDisplayFormat("yyyy-MM-dd HH:mm")
+            edit.setCalendarPopup(True)
+            edit.setVisible(False)
+
+        self.refresh_button = QPushButton("Refresh")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setVisible(False)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)
+        self.progress.setMaximumWidth(180)
+        self.progress.setVisible(False)
+        self.open_button = QPushButton("Open in monitor")
+        self.open_button.setEnabled(False)
+        self.export_button = QPushButton("Export CSV…")
+        self.prune_button = QPushButton("Prune finished…")
+        self.prune_button.setObjectName("pruneButton")
+
+        self.table = ConsoleTableView()
+        self.table.setModel(self.proxy)
+        self.table.setItemDelegateForColumn(HistoryColumn.STATUS, BadgeDelegate(self.table))
+        self.table.sortByColumn(HistoryColumn.STARTED, Qt.SortOrder.DescendingOrder)
+        for col, width in (
+            (HistoryColumn.PLAN, 170),
+            (HistoryColumn.TYPE, 80),
+            (HistoryColumn.STATUS, 115),
+            (HistoryColumn.STARTED, 140),
+            (HistoryColumn.ENDED, 140),
+            (HistoryColumn.DURATION, 90),
+            (HistoryColumn.WAVES, 60),
+            (HistoryColumn.LAUNCHED, 70),
+            (HistoryColumn.FAILED, 55),
+            (HistoryColumn.INITIATED_BY, 140),
+        ):
+            self.table.setColumnWidth(col, width)
+        self.status = QLabel("")
+        self.status.setObjectName("historyStatus")
+
+        self.prune_panel = PrunePanel()
+        self.prune_panel.setVisible(False)
+
+        filters = QHBoxLayout()
+        filters.addWidget(self.search, 2)
+        filters.addWidget(self.status_filter)
+        filters.addWidget(self.type_filter)
+        filters.addWidget(self.date_filter)
+        filters.addWidget(self.date_from)
+        filters.addWidget(self.date_to)
+        actions = QHBoxLayout()
+        actions.addWidget(self.refresh_button)
+        actions.addWidget(self.progress)
+        actions.addWidget(self.cancel_button)
+        actions.addStretch(1)
+        actions.addWidget(self.open_button)
+        actions.addWidget(self.export_button)
+        actions.addWidget(self.prune_button)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.table)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.prune_panel)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.addLayout(filters)
+        layout.addLayout(actions)
+        layout.addWidget(self.splitter, 1)
+        layout.addWidget(self.status)
+
+        self._selection_timer = QTimer(self)
+        self._selection_timer.setSingleShot(True)
+        self._selection_timer.setInterval(250)
+        self._selection_timer.timeout.connect(self._selection_settled)
+
+        self.search.textChanged.connect(lambda _t: self.apply_filter())
+        self.status_filter.currentIndexChanged.connect(lambda _i: self.apply_filter())
+        self.type_filter.currentIndexChanged.connect(lambda _i: self.apply_filter())
+        self.date_filter.currentIndexChanged.connect(self._date_range_changed)
+        self.date_from.dateTimeChanged.connect(lambda _d: self.apply_filter())
+        self.date_to.dateTimeChanged.connect(lambda _d: self.apply_filter())
+        self.refresh_button.clicked.connect(self.on_refresh_clicked)
+        self.cancel_button.clicked.connect(self.cancel_refresh)
+        self.open_button.clicked.connect(self.open_selected)
+        self.table.doubleClicked.connect(lambda _i: self.open_selected())
+        self.export_button.clicked.connect(self.choose_export_path)
+        self.prune_button.clicked.connect(self.open_prune)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.prune_panel.scope_changed.connect(self.start_preview)
+        self.prune_panel.prune_requested.connect(self._prune_requested)
+        self.prune_panel.cancel_requested.connect(self.cancel_prune)
+        self.prune_panel.close_requested.connect(self.close_prune)
+        self.proxy.rowsInserted.connect(lambda *_a: self._update_status())
+        self.proxy.rowsRemoved.connect(lambda *_a: self._update_status())
+        self.proxy.modelReset.connect(self._update_status)
+        controller.connected.connect(self._on_connected)
+        controller.disconnected.connect(self._on_disconnected)
+        self._set_message("Not connected: connect to load the execution history.")
+
+    # -- filters -------------------------------------------------------------------------------
+    def current_filter(self) -> h.HistoryFilter:
+        span = self.date_filter.currentData()
+        since = until = None
+        if span == CUSTOM:
+            since, until = _from_qdt(self.date_from.dateTime()), _from_qdt(self.date_to.dateTime())
+        elif isinstance(span, timedelta):
+            since = self.clock() - span
+        return h.HistoryFilter(
+            statuses=self.status_filter.currentData(),
+            execution_type=self.type_filter.currentData(),
+            since=since,
+            until=until,
+            text=self.search.text().strip(),
+        )
+
+    def apply_filter(self) -> None:
+        self.proxy.set_filter(self.current_filter())
+        self._update_status()
+
+    def _date_range_changed(self) -> None:
+        custom = self.date_filter.currentData() == CUSTOM
+        self.date_from.setVisible(custom)
+        self.date_to.setVisible(custom)
+        self.apply_filter()
+
+    def visible_rows(self) -> list[h.HistoryRow]:
+        return self.proxy.rows()
+
+    def selected_ids(self) -> list[str]:
+        rows = self.table.selectionModel().selectedRows()
+        return [self.model.item_at(self.proxy.mapToSource(i).row()).execution_id for i in rows]
+
+    # -- status line ---------------------------------------------------------------------------
+    def _set_message(self, text: str) -> None:
+        self._message = text
+        self._update_status()
+
+    def _update_status(self) -> None:
+        total, shown = self.model.rowCount(), self.proxy.rowCount()
+        parts = []
+        if self.table_name:
+            parts.append(f"{shown} of {total} executions" if shown != total else f"{total} executions")
+            parts.append(f"table {self.table_name}")
+            if self.loaded_at:
+                parts.append(f"loaded {self.loaded_at.astimezone().strftime('%H:%M:%S')}")
+        if self._message:
+            parts.append(self._message)
+        self.status.setText(" · ".join(parts))
+
+    # -- connection ----------------------------------------------------------------------------
+    def _on_connected(self, _ident: Identity) -> None:
+        self.table_name = None
+        self.model.set_items([])
+        self.loaded_at = None
+        self.start_refresh()
+
+    def _on_disconnected(self) -> None:
+        self.cancel_refresh()
+        self.table_name = None
+
+    async def _service(self) -> HistoryService:
+        conn = self.controller.connection
+        if conn is None:
+            raise ConsoleError(ProblemKind.CANCELLED, "Not connected.", "Connect first.")
+        if self.table_name is None:
+            settings = self.controller.settings
+            self.table_name = await history_table_name(
+                conn, stack_name=settings.backend_stack_name or "drs-console", explicit=settings.history_table
+            )
+        return HistoryService(conn, self.table_name)
+
+    # -- refresh -------------------------------------------------------------------------------
+    @asyncSlot()
+    async def on_refresh_clicked(self) -> None:
+        self.start_refresh()
+
+    def start_refresh(self) -> asyncio.Task | None:
+        if self._task is not None and not self._task.done():
+            return self._task
+        if not self.controller.is_connected:
+            self._set_message("Not connected: connect to load the execution history.")
+            return None
+        self._task = self.runner.start(self.refresh(), name="history-refresh", on_error=self._refresh_failed)
+        return self._task
+
+    def cancel_refresh(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+    def _refresh_failed(self, exc: BaseException) -> bool:
+        self._loaded.set()
+        if isinstance(exc, ConsoleError) and exc.kind is ProblemKind.NOT_FOUND:
+            self._set_message(exc.one_line())  # no backend here yet: say so, no dialog
+            return True
+        return False
+
+    async def refresh(self) -> list[h.HistoryRow]:
+        """Load every page of the history, updating rows in place as pages arrive; rows no longer
+        in the table are removed at the end. Selection and sort are kept."""
+        ident = self.controller.identity
+        self._set_busy(True)
+        try:
+            service = await self._service()
+            seen: set[str] = set()
+
+            def on_page(rows: list[h.HistoryRow], so_far: int) -> None:
+                if self.controller.identity is not ident:
+                    raise asyncio.CancelledError  # reconnected meanwhile: stop filling
+                seen.update(r.execution_id for r in rows)
+                self.model.upsert(rows)
+                self.progress.setFormat(f"{so_far} executions…")
+
+            rows = await service.list_all(on_page, page_size=PAGE_SIZE)
+            self.model.remove_keys(self.model.keys() - seen)
+            self.loaded_at = datetime.now(UTC)
+            self._message = ""
+            return rows
+        finally:
+            self._set_busy(False)
+            self._loaded.set()
+
+    def _set_busy(self, busy: bool) -> None:
+        self.progress.setVisible(busy)
+        self.cancel_button.setVisible(busy)
+        self.refresh_button.setEnabled(not busy)
+        if busy:
+            self.progress.setFormat("loading…")
+        self._update_status()
+
+    async def ready(self) -> None:
+        if self._task is not None:
+            await asyncio.gather(asyncio.shield(self._task), return_exceptions=True)
+        await self._loaded.wait()
+
+    def shutdown(self) -> None:
+        self.cancel_refresh()
+        if self._control is not None:
+            self._control.cancel()
+        if self._preview_task is not None:
+            self._preview_task.cancel()
+
+    # -- open and export -----------------------------------------------------------------------
+    def _selection_changed(self, *_args) -> None:
+        ids = self.selected_ids()
+        self.open_button.setEnabled(len(ids) == 1)
+        if self.prune_panel.isVisible():
+            self._selection_timer.start()
+
+    def _selection_settled(self) -> None:
+        ids = frozenset(self.selected_ids())
+        self.prune_panel.set_selection(ids)
+        if self.prune_panel.scope_selected.isChecked() and not self.pruning:
+            self.start_preview()
+
+    def open_selected(self) -> None:
+        ids = self.selected_ids()
+        if ids:
+            self.open_execution.emit(ids[0])
+
+    def choose_export_path(self) -> QFileDialog:
+        dialog = QFileDialog(self, "Export visible rows as CSV", str(Path.home() / "drs-history.csv"), "CSV (*.csv)")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setDefaultSuffix("csv")
+        dialog.fileSelected.connect(lambda path: self.export_csv(Path(path)))
+        dialog.open()
+        return dialog
+
+    def export_csv(self, path: Path) -> int:
+        """Write the visible rows (in view order) to ``path`` atomically; returns the row count."""
+        rows = self.visible_rows()
+        try:
+            atomic_write_text(Path(path), h.csv_text(rows))
+        except OSError as exc:
+            raise ConsoleError(
+                ProblemKind.BAD_INPUT, f"Could not write {path}: {exc.strerror or exc}.", "Choose another folder."
+            ) from exc
+        self._set_message(f"exported {len(rows)} rows to {path}")
+        return len(rows)
+
+    # -- prune ---------------------------------------------------------------------------------
+    def open_prune(self) -> None:
+        ids = frozenset(self.selected_ids())
+        self.prune_panel.set_selection(ids)
+        self.prune_panel.result_label.setText("")
+        if ids:
+            self.prune_panel.set_scope(h.PruneScope.selected(ids))
+        self.prune_panel.setVisible(True)
+        self.start_preview()
+
+    @property
+    def pruning(self) -> bool:
+        return self._prune_task is not None and not self._prune_task.done()
+
+    def close_prune(self) -> None:
+        if self.pruning:
+            return
+        if self._preview_task is not None:
+            self._preview_task.cancel()
+        self.prune_panel.setVisible(False)
+
+    def start_preview(self) -> asyncio.Task | None:
+        if self.pruning:
+            return None
+        if self._preview_task is not None and not self._preview_task.done():
+            self._preview_task.cancel()
+        self.prune_panel.show_computing()
+        self._preview_task = self.runner.start(
+            self.compute_preview(self.prune_panel.scope()), name="history-preview", on_error=self._preview_failed
+        )
+        return self._preview_task
+
+    def _preview_failed(self, exc: BaseException) -> bool:
+        if isinstance(exc, ConsoleError):
+            self.prune_panel.show_error(exc.one_line())
+        return False
+
+    async def compute_preview(self, scope: h.PruneScope) -> h.PrunePreview:
+        """Preview over every loaded row (the whole table once loaded); reads DRS jobs, deletes nothing."""
+        if self._task is not None and not self._task.done():
+            await asyncio.gather(asyncio.shield(self._task), return_exceptions=True)
+        service = await self._service()
+        preview = await service.preview(self.model.items(), scope, now=self.clock())
+        self.prune_panel.show_preview(preview)
+        return preview
+
+    @asyncSlot(object)
+    async def _prune_requested(self, preview: h.PrunePreview) -> None:
+        self.start_prune(preview)
+
+    def start_prune(self, preview: h.PrunePreview) -> asyncio.Task:
+        self._prune_task = self.runner.start(self.prune(preview), name="history-prune")
+        return self._prune_task
+
+    def cancel_prune(self) -> None:
+        if self._control is not None:
+            self._control.cancel()
+            self.prune_panel.stopping()
+
+    async def prune(self, preview: h.PrunePreview, *, before_batch=None) -> h.PruneResult:
+        """Run the prune of ``preview`` (cancellable between batches); deleted rows leave the table."""
+        service = await self._service()
+        self._control = PruneControl()
+        self.prune_panel.show_running(preview.delete_count)
+        self.prune_button.setEnabled(False)
+        result = h.PruneResult()
+        try:
+            result = await service.prune(
+                preview, progress=self._prune_progress, control=self._control, before_batch=before_batch
+            )
+        finally:
+            self._control = None
+            self.prune_button.setEnabled(True)
+            self.model.remove_keys(result.deleted)
+            self.prune_panel.show_result(result)
+            self._update_status()
+        if result.error:
+            raise ConsoleError(
+                ProblemKind.AWS_ERROR, f"The prune stopped: {result.error}",
+                "Rows that were deleted are gone from the table; run the prune again to finish.",
+            )
+        return result
+
+    def _prune_progress(self, done: int, total: int) -> None:
+        self.prune_panel.show_progress(done, total)
