@@ -130,7 +130,9 @@ def find_iscc() -> str:
     for c in candidates:
         if c and Path(c).is_file():
             return c
-    raise SystemExit("build.py: Inno Setup 6 not found (install it, e.g. `choco install innosetup`, or set ISCC)")
+    raise SystemExit(
+        "build.py: Inno Setup 6 not found (install it, e.g. `choco install innosetup`, or set ISCC)"
+    )
 
 
 def windows_setup(dist: Path, out: Path, ver: str) -> Path:

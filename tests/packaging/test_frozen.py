@@ -55,28 +55,53 @@ def work(tmp_path_factory):
         shutil.rmtree(path, ignore_errors=True)  # ~250 MB of bundle and PyInstaller cache
 
 
-# `drs-console --version` of the source, taken right before and right after the build: other
-# commits may land while it runs, and the frozen build must match the source it was built from.
-SOURCE_VERSIONS: list[str] = []
+# The source as it was right before and right after the build: others may commit or add files
+# while it runs, and the frozen build must match the source it was built from.
+SNAPSHOTS: list[dict] = []
 
 
-def _source_version() -> str:
+def _source(*args: str) -> str:
     proc = subprocess.run(
-        [sys.executable, "-m", "drs_console", "--version"],
+        [sys.executable, "-m", "drs_console", *args],
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"},
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
     )
-    assert proc.returncode == 0, proc.stderr
-    return proc.stdout.strip()
+    assert proc.returncode == 0, f"source {args}: {proc.stderr[-3000:]}"
+    return proc.stdout
+
+
+def _snapshot() -> None:
+    modules = set()
+    for path in (ROOT / "drs_console").rglob("*.py"):
+        parts = list(path.relative_to(ROOT).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        modules.add(".".join(parts))
+    SNAPSHOTS.append(
+        {
+            "version": _source("--version").strip(),
+            "pages": _source("--list-pages").split(),
+            "modules": modules,
+            "resources": {
+                p.relative_to(ROOT).as_posix()
+                for p in (ROOT / "resources").rglob("*")
+                if p.is_file() and "__pycache__" not in p.parts
+            },
+        }
+    )
+
+
+def in_every_snapshot(key: str) -> set[str]:
+    return set.intersection(*(snap[key] for snap in SNAPSHOTS))
 
 
 @pytest.fixture(scope="module")
 def frozen(work) -> Path:
     """The frozen executable: DRS_CONSOLE_FROZEN, or a fresh build into a temporary folder."""
-    SOURCE_VERSIONS.append(_source_version())
+    _snapshot()
     given = os.environ.get("DRS_CONSOLE_FROZEN")
     if given:
         exe = Path(given).resolve()
@@ -94,7 +119,7 @@ def frozen(work) -> Path:
         timeout=840,
     )
     elapsed = time.perf_counter() - start
-    SOURCE_VERSIONS.append(_source_version())
+    _snapshot()
     assert proc.returncode == 0, f"build failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-8000:]}"
     print(f"\nfrozen build: {elapsed:.0f} s with PyInstaller -> {build.bundle_dir(dist)}")
     return build.executable(dist)
@@ -142,6 +167,36 @@ def ok(proc: subprocess.CompletedProcess, what: str) -> str:
     )
     assert "Traceback" not in proc.stderr, f"{what}: traceback on stderr:\n{proc.stderr[-6000:]}"
     return proc.stdout
+
+
+PACKAGING_ERRORS = re.compile(
+    r"ModuleNotFoundError|ImportError|FileNotFoundError|No module named|PackageNotFoundError"
+)
+
+
+def ok_like_source(proc: subprocess.CompletedProcess, args: list[str], env, cwd: Path, what: str) -> str:
+    """Like ok(), but a traceback that the source prints too is the app's bug, not the build's:
+    reported, not failed. Import and missing-file errors always fail."""
+    assert proc.returncode == 0, (
+        f"{what}: exit {proc.returncode}\nstdout:\n{proc.stdout[-3000:]}\nstderr:\n{proc.stderr[-6000:]}"
+    )
+    if "Traceback" in proc.stderr:
+        assert not PACKAGING_ERRORS.search(proc.stderr), f"{what}: packaging error:\n{proc.stderr[-6000:]}"
+        frozen_errors = _last_error_lines(proc.stderr)
+        source = run_source(args, env, cwd)
+        source_errors = _last_error_lines(source.stderr)
+        assert frozen_errors <= source_errors, (
+            f"{what}: traceback in the frozen app that the source does not print:\n{proc.stderr[-6000:]}"
+        )
+        print(f"  note: {what}: the source prints the same error (an app bug): {sorted(frozen_errors)}")
+    return proc.stdout
+
+
+def _last_error_lines(stderr: str) -> set[str]:
+    """The exception lines ("TypeError: ...") of each traceback in stderr."""
+    return {
+        line.strip() for line in stderr.splitlines() if re.match(r"^[A-Za-z_.]+(Error|Exception)\b.*:", line)
+    }
 
 
 def internal_dir(exe: Path) -> Path:
@@ -192,11 +247,12 @@ def assert_sensible_png(path: Path, what: str) -> tuple[int, int]:
 # -- tests ----------------------------------------------------------------------------------------
 def test_version_matches_source(frozen, env, work):
     frozen_line = ok(run_frozen(frozen, ["--version"], env, work), "frozen --version").strip()
-    print(f"\nfrozen: {frozen_line}\nsource: {' / '.join(dict.fromkeys(SOURCE_VERSIONS))}")
+    source_lines = [snap["version"] for snap in SNAPSHOTS]
+    print(f"\nfrozen: {frozen_line}\nsource: {' / '.join(dict.fromkeys(source_lines))}")
     f = VERSION_RE.match(frozen_line)
     assert f, f"frozen --version: unexpected {frozen_line!r}"
-    sources = [VERSION_RE.match(line) for line in SOURCE_VERSIONS]
-    assert all(sources), f"source --version: unexpected {SOURCE_VERSIONS!r}"
+    sources = [VERSION_RE.match(line) for line in source_lines]
+    assert all(sources), f"source --version: unexpected {source_lines!r}"
     assert f.group(1) != "0.0.0+unknown", "the frozen build lacks the drs-console metadata"
     assert f.group(2) != "unknown" and f.group(3) != "unknown", "the frozen build lacks _build_info.json"
     assert any(f.group(1, 2) == s.group(1, 2) for s in sources), (
@@ -207,11 +263,7 @@ def test_version_matches_source(frozen, env, work):
 def test_bundle_carries_resources_and_modules(frozen):
     internal = internal_dir(frozen)
     # the whole resources/ folder at the bundle root (drs_console.aws.backend looks there)
-    expected = sorted(
-        p.relative_to(ROOT).as_posix()
-        for p in (ROOT / "resources").rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts
-    )
+    expected = sorted(in_every_snapshot("resources"))
     missing = [rel for rel in expected if not (internal / rel).is_file()]
     assert not missing, f"resources missing from the bundle: {missing}"
     assert (internal / "resources" / "icons" / "drs-console.png").is_file()
@@ -221,12 +273,7 @@ def test_bundle_carries_resources_and_modules(frozen):
 
     pyz = CArchiveReader(str(frozen)).open_embedded_archive("PYZ.pyz")
     frozen_modules = set(pyz.toc)
-    source_modules = set()
-    for path in (ROOT / "drs_console").rglob("*.py"):
-        parts = list(path.relative_to(ROOT).with_suffix("").parts)
-        if parts[-1] == "__init__":
-            parts.pop()
-        source_modules.add(".".join(parts))
+    source_modules = in_every_snapshot("modules")
     missing = sorted(source_modules - frozen_modules)
     assert not missing, f"drs_console modules missing from the bundle: {missing}"
     for module in (
@@ -256,16 +303,18 @@ def test_cli_backend_deploy_against_sandbox(frozen, env, work):
 
 def test_screenshot_of_every_page(frozen, env, work):
     frozen_pages = ok(run_frozen(frozen, ["--list-pages"], env, work), "frozen --list-pages").split()
-    source_pages = ok(run_source(["--list-pages"], env, ROOT), "source --list-pages").split()
+    source_pages = [snap["pages"] for snap in SNAPSHOTS]
     assert frozen_pages, "the frozen app lists no pages"
-    assert frozen_pages == source_pages, f"frozen pages {frozen_pages} != source pages {source_pages}"
+    assert frozen_pages in source_pages, f"frozen pages {frozen_pages} != source pages {source_pages[-1]}"
     shots = work / "screenshots"
     print()
     for page in frozen_pages:
         png = shots / f"{page}.png"
         start = time.perf_counter()
-        proc = run_frozen(frozen, ["--sandbox", "--screenshot", str(png), "--page", page], env, work)
-        ok(proc, f"frozen --sandbox --screenshot --page {page}")
+        args = ["--sandbox", "--screenshot", str(png), "--page", page]
+        ok_like_source(
+            run_frozen(frozen, args, env, work), args, env, work, f"frozen --screenshot --page {page}"
+        )
         width, height = assert_sensible_png(png, f"page {page}")
         print(
             f"  page {page:14} {width}x{height} {png.stat().st_size / 1024:6.0f} KiB  {time.perf_counter() - start:.1f} s"
