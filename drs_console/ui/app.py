@@ -26,6 +26,8 @@ from .connection import ConnectionController
 from .errors import ErrorReporter
 from .inventory_state import InventoryState
 from .main_window import MainWindow
+from .pages.history import HistoryPage
+from .pages.backend import BackendPage
 from .pages.inventory import InventoryPage
 from .pages.plans import PlansPage
 from .tasks import TaskRunner
@@ -56,6 +58,8 @@ class ConsoleApp:
         plans = PlansPage(self.controller, self.runner, self.inventory, self.library)
         plans.title_changed.connect(self.window.set_document)
         self.window.add_page(plans)
+        self.window.add_page(BackendPage(self.controller, self.runner))
+        self.window.add_page(HistoryPage(self.controller, self.runner))
 
     def page_names(self) -> list[str]:
         return list(self.window.pages)
