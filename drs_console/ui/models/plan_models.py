@@ -152,7 +152,7 @@ SERVER_HEADERS = {
     ServerColumn.SOURCE_SERVER_ID: "Source server ID",
     ServerColumn.SOURCE_INSTANCE_ID: "Source instance ID",
     ServerColumn.SOURCE_ACCOUNT_ID: "Source account ID",
-    ServerColumn.REPLICATION: "Replication (last known)",
+    ServerColumn.REPLICATION: "Replication",
 }
 
 
