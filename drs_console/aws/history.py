@@ -261,6 +261,8 @@ class HistoryService:
             finally:
                 if progress:
                     progress(len(result.outcomes), total)
+        if progress and (result.cancelled or result.error):
+            progress(len(result.outcomes), total)  # everything is accounted for, including what was not attempted
         return result
 
     @staticmethod

@@ -145,7 +145,7 @@ def test_judge_cancellation_settles_or_retries_every_execution_exactly_once(wave
     final = set(verdict.final)
     assert now | later | final == set(tx.execution_ids)
     assert not (now & later) and not (now & final) and not (later & final)
-    for eid, (outcome, _reason) in verdict.final.items():
+    for outcome, _reason in verdict.final.values():
         assert outcome is not h.Outcome.DELETED
     # an execution with no write at fault is retried at once
     at_fault = set()

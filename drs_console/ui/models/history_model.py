@@ -13,7 +13,6 @@ from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractItemModel,
     QModelIndex,
     QPersistentModelIndex,
     QSortFilterProxyModel,
@@ -167,8 +166,7 @@ class HistoryModel(KeyedTableModel[HistoryRow]):
     def _apply_sort(self) -> None:
         if self._sort_column < 0 or len(self._items) < 2:
             return
-        hint = QAbstractItemModel.LayoutChangeHint.VerticalSortHint
-        self.layoutAboutToBeChanged.emit([], hint)
+        self.layoutAboutToBeChanged.emit()
         persistent = self.persistentIndexList()
         remembered = [(self.key(self._items[i.row()]), i.column()) for i in persistent]
         self._items.sort(
@@ -179,7 +177,7 @@ class HistoryModel(KeyedTableModel[HistoryRow]):
         self.changePersistentIndexList(
             persistent, [self.index(self._row_of[k], col) for k, col in remembered]
         )
-        self.layoutChanged.emit([], hint)
+        self.layoutChanged.emit()
 
 
 class HistoryFilterProxy(QSortFilterProxyModel):

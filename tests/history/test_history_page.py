@@ -1,0 +1,230 @@
+"""The History page against the sandbox's seeded history: what an operator sees and can do."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from PySide6.QtCore import QDateTime, Qt, QTimeZone
+
+from drs_console.domain import history as h
+from drs_console.ui.models.history_model import HistoryColumn
+from drs_console.ui.pages import history as history_page
+from tests.history.conftest import HistoryConsole
+
+
+@pytest.fixture
+def console(qtbot, aloop, history_sandbox):
+    history_sandbox.reseed(60)
+    hc = HistoryConsole(qtbot, history_sandbox)
+    yield hc
+    hc.close()
+
+
+def connect_and_load(console, aloop):
+    aloop.run_until_complete(console.controller.connect(sandbox=True))
+    aloop.run_until_complete(asyncio.wait_for(console.page.ready(), 30))
+
+
+def column(page, col):
+    return [page.proxy.index(r, col).data() for r in range(page.proxy.rowCount())]
+
+
+def test_loads_every_page_incrementally_with_progress(console, aloop, monkeypatch):
+    monkeypatch.setattr(history_page, "PAGE_SIZE", 7)  # 60 executions: 9 pages
+    formats, sizes = [], []
+    page = console.page
+    page.progress.setFormat = lambda text, f=page.progress.setFormat: (formats.append(text), f(text))
+    page.model.rowsInserted.connect(lambda *_a: sizes.append(page.model.rowCount()))
+    connect_and_load(console, aloop)
+    assert page.model.rowCount() == 60 and console.errors == []
+    assert set(column(page, HistoryColumn.EXECUTION_ID)) == set(console.hs.seed.execution_ids)
+    assert sizes[:3] == [7, 14, 21] and sizes[-1] == 60  # rows appear page by page
+    assert "7 executions…" in formats and "60 executions…" in formats
+    assert "60 executions" in page.status.text() and "drs-console-history" in page.status.text()
+    started = [page.proxy.index(r, 0).data(Qt.ItemDataRole.UserRole + 1).started_at for r in range(60)]
+    assert started == sorted(started, reverse=True)  # newest first
+    assert page.proxy.index(0, HistoryColumn.WAVES).data().count("/") == 1
+
+
+def test_filters_status_groups_single_status_type_dates_and_search(console, aloop, qtbot):
+    connect_and_load(console, aloop)
+    page, seed = console.page, console.hs.seed
+    page.status_filter.setCurrentText("Active")
+    assert set(column(page, HistoryColumn.EXECUTION_ID)) == set(seed.ids_with("RUNNING", "PAUSED", "PENDING", "CANCELLING"))
+    page.status_filter.setCurrentText("Finished")
+    assert set(column(page, HistoryColumn.STATUS)) == {"COMPLETED", "PARTIAL", "FAILED", "CANCELLED", "TIMEOUT"}
+    page.status_filter.setCurrentText("FAILED")
+    assert set(column(page, HistoryColumn.STATUS)) == {"FAILED"}
+    assert f"{len(seed.ids_with('FAILED'))} of 60 executions" in page.status.text()
+    page.status_filter.setCurrentText("All statuses")
+    page.type_filter.setCurrentText("Recoveries")
+    assert set(column(page, HistoryColumn.TYPE)) == {"RECOVERY"}
+    page.type_filter.setCurrentText("Drills and recoveries")
+    now = console.hs.sandbox.clock.now()
+    rows = page.model.items()
+    for label, span in (("Last 24 h", timedelta(hours=24)), ("Last 7 days", timedelta(days=7)),
+                        ("Last 30 days", timedelta(days=30)), ("Last hour", timedelta(hours=1))):
+        page.date_filter.setCurrentText(label)
+        assert page.proxy.rowCount() == sum(1 for r in rows if r.started_at >= now - span), label
+    page.date_filter.setCurrentText("Custom range…")
+    assert page.date_from.isVisibleTo(page) and page.date_to.isVisibleTo(page)
+    lo, hi = now - timedelta(days=20), now - timedelta(days=2)
+    page.date_from.setDateTime(QDateTime.fromSecsSinceEpoch(int(lo.timestamp()), QTimeZone.utc()))
+    page.date_to.setDateTime(QDateTime.fromSecsSinceEpoch(int(hi.timestamp()), QTimeZone.utc()))
+    expected = sum(1 for r in rows if lo - timedelta(minutes=1) <= r.started_at <= hi)
+    assert abs(page.proxy.rowCount() - expected) <= 1 and page.proxy.rowCount() > 0
+    page.date_filter.setCurrentText("Any time")
+    target = rows[17]
+    qtbot.keyClicks(page.search, target.execution_id[-8:].upper())
+    assert column(page, HistoryColumn.EXECUTION_ID) == [target.execution_id]
+
+
+def test_sorting_is_by_value_and_keeps_the_selection(console, aloop):
+    connect_and_load(console, aloop)
+    page = console.page
+    page.table.selectRow(4)
+    chosen = page.selected_ids()
+    page.table.sortByColumn(HistoryColumn.DURATION, Qt.SortOrder.DescendingOrder)
+    durations = [r.duration.total_seconds() if r.duration else -1 for r in page.visible_rows()]
+    assert durations == sorted(durations, reverse=True)
+    page.table.sortByColumn(HistoryColumn.PLAN, Qt.SortOrder.AscendingOrder)
+    plans = [r.plan_name.casefold() for r in page.visible_rows()]
+    assert plans == sorted(plans)
+    assert page.selected_ids() == chosen
+
+
+def test_multi_select_and_open_in_monitor(console, aloop, qtbot):
+    connect_and_load(console, aloop)
+    page = console.page
+    page.table.selectRow(2)
+    assert page.open_button.isEnabled()
+    with qtbot.waitSignal(page.open_execution, timeout=1000) as blocker:
+        page.open_button.click()
+    assert blocker.args == [page.visible_rows()[2].execution_id]
+    sel = page.table.selectionModel()
+    for r in (5, 9):
+        sel.select(page.proxy.index(r, 0), sel.SelectionFlag.Select | sel.SelectionFlag.Rows)
+    assert len(page.selected_ids()) == 3 and not page.open_button.isEnabled()
+
+
+def test_refresh_updates_rows_in_place_and_keeps_the_selection(console, aloop):
+    connect_and_load(console, aloop)
+    page, hs = console.page, console.hs
+    running = hs.seed.ids_with("RUNNING")[0]
+    gone = page.model.item_at(30).execution_id
+    page.table.selectRow(page.proxy.mapFromSource(page.model.index(page.model.row_of(running), 0)).row())
+    resets, changed = [], []
+    page.model.modelReset.connect(lambda: resets.append(1))
+    page.model.dataChanged.connect(lambda a, _b: changed.append(page.model.item_at(a.row()).execution_id))
+    hs.update(running, status="COMPLETED", endedAt="2030-01-01T00:00:00Z", updatedAt="x")
+    hs.sandbox.client("dynamodb").delete_item(
+        TableName=hs.table, Key={"PK": {"S": f"EXEC#{gone}"}, "SK": {"S": "EXECUTION"}}
+    )
+    aloop.run_until_complete(page.refresh())
+    assert resets == [] and changed == [running]
+    assert page.model.rowCount() == 59 and page.model.row_of(gone) is None
+    assert page.selected_ids() == [running]
+    assert page.model.item_at(page.model.row_of(running)).raw_status == "COMPLETED"
+
+
+def test_export_csv_writes_the_visible_rows_atomically(console, aloop, tmp_path):
+    connect_and_load(console, aloop)
+    page = console.page
+    page.status_filter.setCurrentText("Finished")
+    path = tmp_path / "out" / "history.csv"
+    assert page.export_csv(path) == page.proxy.rowCount()
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("Plan,Type,Status") and len(lines) == page.proxy.rowCount() + 1
+    assert not [p for p in path.parent.iterdir() if p.name.endswith(".tmp")]
+    assert "exported" in page.status.text()
+
+
+def test_prune_preview_counts_for_every_scope(console, aloop):
+    connect_and_load(console, aloop)
+    page, seed = console.page, console.hs.seed
+    page.prune_button.click()
+    panel = page.prune_panel
+    assert panel.isVisibleTo(page) and not panel.delete_button.isEnabled()
+    panel.scope_all.setChecked(True)
+    preview = aloop.run_until_complete(page._preview_task)
+    rows = page.model.items()
+    assert set(preview.preserved_live_jobs) == set(seed.cancelled_with_live_jobs)
+    assert len(preview.preserved_active) == sum(1 for r in rows if not r.is_terminal)
+    assert preview.delete_count == sum(1 for r in rows if r.is_terminal) - len(seed.cancelled_with_live_jobs)
+    text = panel.preview_label.text()
+    assert f"<b>{preview.delete_count}</b> execution(s) would be deleted" in text
+    assert f"<b>{len(seed.cancelled_with_live_jobs)}</b> CANCELLED with a DRS job" in text
+    assert panel.delete_button.isEnabled() and str(preview.delete_count) in panel.delete_button.text()
+    # older than N days
+    panel.days.setValue(10)
+    panel.scope_older.setChecked(True)
+    older = aloop.run_until_complete(page._preview_task)
+    assert older.delete_count < preview.delete_count and older.scope.older_than_days == 10
+    # selected rows: one active, two finished
+    active = seed.ids_with("RUNNING")[0]
+    done = [r.execution_id for r in rows if r.raw_status == "COMPLETED"][:2]
+    sel = page.table.selectionModel()
+    sel.clearSelection()
+    for eid in [active, *done]:
+        idx = page.proxy.mapFromSource(page.model.index(page.model.row_of(eid), 0))
+        sel.select(idx, sel.SelectionFlag.Select | sel.SelectionFlag.Rows)
+    page._selection_settled()
+    panel.scope_selected.setChecked(True)
+    chosen = aloop.run_until_complete(page._preview_task)
+    assert {cd.execution_id for cd in chosen.to_delete} == set(done) and chosen.preserved_active == (active,)
+
+
+def test_prune_runs_with_progress_and_removes_rows_in_place(console, aloop):
+    connect_and_load(console, aloop)
+    page, hs = console.page, console.hs
+    page.prune_button.click()
+    page.prune_panel.scope_all.setChecked(True)
+    preview = aloop.run_until_complete(page._preview_task)
+    resets, progress = [], []
+    page.model.modelReset.connect(lambda: resets.append(1))
+    page.prune_panel.progress.valueChanged.connect(progress.append)
+    victim = preview.to_delete[-1].execution_id
+
+    def hook(index, _tx):  # an execution becomes active again while the prune runs
+        if index == 0:
+            hs.update(victim, status="RUNNING", updatedAt="again")
+
+    result = aloop.run_until_complete(page.prune(preview, before_batch=hook))
+    assert result.outcomes[victim] is h.Outcome.SKIPPED_ACTIVE
+    assert result.count(h.Outcome.DELETED) == preview.delete_count - 1
+    assert resets == [] and page.model.rowCount() == 60 - (preview.delete_count - 1)
+    assert progress and progress[-1] == preview.delete_count
+    text = page.prune_panel.result_label.text()
+    assert f"Deleted {preview.delete_count - 1} execution(s)." in text and "1 that became active" in text
+    assert not page.prune_panel.delete_button.isEnabled() and console.errors == []
+
+
+def test_prune_can_be_stopped_between_batches(console, aloop):
+    connect_and_load(console, aloop)
+    page = console.page
+    page.prune_button.click()
+    page.prune_panel.scope_all.setChecked(True)
+    preview = aloop.run_until_complete(page._preview_task)
+    assert len(h.plan_transactions(preview.to_delete)) > 1
+
+    def hook(index, _tx):
+        if index == 0:
+            page.prune_panel.cancel_button.click()  # the operator presses Stop during the first batch
+
+    result = aloop.run_until_complete(page.prune(preview, before_batch=hook))
+    assert result.cancelled and result.count(h.Outcome.NOT_ATTEMPTED) > 0
+    assert result.count(h.Outcome.DELETED) + result.count(h.Outcome.NOT_ATTEMPTED) == preview.delete_count
+    assert "not attempted" in page.prune_panel.result_label.text()
+    assert page.model.rowCount() == 60 - result.count(h.Outcome.DELETED)
+
+
+def test_no_backend_is_a_message_not_an_error(qtbot, aloop, history_sandbox):
+    hc = HistoryConsole(qtbot, history_sandbox)
+    hc.controller.settings.backend_stack_name = "no-such-stack"
+    try:
+        connect_and_load(hc, aloop)
+        assert "does not exist" in hc.page.status.text() and hc.errors == []
+    finally:
+        hc.close()
