@@ -1,0 +1,179 @@
+"""Preflight: read what the rules in ``domain/preflight.py`` need, fresh, and judge the plan.
+
+``preflight(conn, location, plan)`` reads: the caller's identity (STS), the state machine's
+contract version and the history table (the doctor's quick checks), the plan's source servers
+(DescribeSourceServers by ID, or every server when a wave has a tag selector), the jobs those
+servers last launched in (DescribeJobs, 1,000 IDs per call) to find active ones, the active
+executions of the history table, the DRS per-job quota (Service Quotas, else the documented
+default) and recovery instances left from earlier drills (DescribeRecoveryInstances).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from ..domain import preflight as p
+from ..domain.contract import CONTRACT_VERSION
+from ..domain.errors import ConsoleError, Finding
+from ..domain.inventory import InventorySnapshot, SourceServer, server_from_drs
+from ..domain.plan import Plan
+from ..domain.progress import parse_plan, plan_waves
+from .backend import BackendLocation
+from .doctor import DoctorService
+from .drs_batch import LIVE_JOB_STATUSES, Reader
+from .session import AwsConnection
+
+SERVICE_CODE = "drs"
+_LEVELS = {"PASS": p.Level.PASS, "WARN": p.Level.WARN, "FAIL": p.Level.BLOCK}
+TERMINATED_STATES = frozenset({"TERMINATED", "SHUTTING-DOWN"})
+
+
+def _is_job_quota(name: str) -> bool:
+    """'Max number of source servers in a single Drill/Recovery job' and its spellings."""
+    n = " ".join(name.lower().split())
+    return "source server" in n and "job" in n and ("single" in n or "per job" in n or "per recovery" in n)
+
+
+async def drs_job_quota(conn: AwsConnection) -> tuple[int, str]:
+    """(the most source servers one recovery job may launch, where that number comes from).
+
+    Service Quotas' applied value (ListServiceQuotas), else its AWS default
+    (ListAWSDefaultServiceQuotas), else DRS's documented default of 100, labelled as such.
+    """
+    client = conn.client("service-quotas", max_attempts=1)
+    why = []
+    operations = [
+        ("list_service_quotas", "Service Quotas, applied value"),
+        ("list_aws_default_service_quotas", "Service Quotas, AWS default"),
+    ]
+    if conn.params.is_sandbox:
+        operations = operations[1:]  # moto does not implement ListServiceQuotas (it answers 500)
+    for operation, label in operations:
+        token = None
+        try:
+            while True:
+                kw: dict[str, Any] = {"ServiceCode": SERVICE_CODE, "MaxResults": 100}
+                if token:
+                    kw["NextToken"] = token
+                resp = await conn.call(getattr(client, operation), **kw)
+                for quota in resp.get("Quotas") or []:
+                    if _is_job_quota(str(quota.get("QuotaName") or "")) and quota.get("Value") is not None:
+                        code = quota.get("QuotaCode") or "?"
+                        return int(quota["Value"]), f"{label} {code}"
+                token = resp.get("NextToken")
+                if not token:
+                    break
+            why.append(f"{operation}: no per-job quota listed")
+        except ConsoleError as exc:
+            why.append(f"{operation}: {exc.kind.value}")
+    return p.DOCUMENTED_JOB_QUOTA, "documented default; Service Quotas gave none (" + ", ".join(why) + ")"
+
+
+def _finding(check: str, finding: Finding) -> p.Check:
+    return p.Check(check, _LEVELS.get(finding.level, p.Level.BLOCK), finding.message, finding.remedy)
+
+
+async def contract_checks(conn: AwsConnection, location: BackendLocation) -> list[p.Check]:
+    """The doctor's quick checks: the definition declares our contract version; the table is ours."""
+    doctor = DoctorService(conn)
+    out = []
+    if location.contract_version and location.contract_version != CONTRACT_VERSION:
+        out.append(p.Check("contract", p.Level.BLOCK,
+                           f"The backend stack declares contract {location.contract_version}; this console "
+                           f"speaks {CONTRACT_VERSION}.", "Run 'drs-console backend deploy' to update it."))
+    finding, _definition = await doctor._guard("state-machine", doctor._state_machine, location)
+    out.append(_finding("contract", finding))
+    finding, _ = await doctor._guard("history-table", doctor._history_table, location.history_table)
+    out.append(_finding("history-table", finding))
+    return out
+
+
+def busy_servers(server_items: Iterable[Mapping[str, Any]], jobs: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """Source server ID -> job ID, for servers whose last launch job DRS reports PENDING or STARTED."""
+    busy: dict[str, str] = {}
+    for job in jobs.values():
+        if str(job.get("status", "")).upper() in LIVE_JOB_STATUSES:
+            for part in job.get("participatingServers") or []:
+                busy.setdefault(str(part.get("sourceServerID")), str(job.get("jobID")))
+    wanted = {str(i.get("sourceServerID")) for i in server_items}
+    return {s: j for s, j in busy.items() if s in wanted}
+
+
+def last_launch_job(item: Mapping[str, Any]) -> str:
+    return str((((item.get("lifeCycle") or {}).get("lastLaunch") or {}).get("initiated") or {}).get("jobID") or "")
+
+
+async def read_servers(reader: Reader, plan: Plan) -> tuple[list[dict[str, Any]], bool]:
+    """Fresh DescribeSourceServers: every server when a wave has a selector, else the plan's."""
+    if any(w.selector for w in plan.waves):
+        return await reader.all_source_server_items(), True
+    ids = [s.source_server_id for w in plan.waves for s in w.servers]
+    return await reader.source_server_items(ids), False
+
+
+async def preflight(
+    conn: AwsConnection,
+    location: BackendLocation,
+    plan: Plan,
+    *,
+    override_target: bool = False,
+    drill: bool = True,
+    exclude_execution: str = "",
+) -> p.PreflightReport:
+    """Check ``plan`` against the connected account before running it (see module docstring)."""
+    reader = Reader(conn)
+    ident = await conn.identity()
+    checks: list[p.Check] = [p.check_target(plan, ident.account_id, conn.region, drill=drill, override=override_target)]
+    checks.extend(await contract_checks(conn, location))
+
+    items, _everything = await read_servers(reader, plan)
+    servers: dict[str, SourceServer] = {}
+    for item in items:
+        s = server_from_drs(item)
+        servers[s.source_server_id] = s
+    waves = p.resolve_waves(plan, list(servers.values()))
+    quota, quota_source = await drs_job_quota(conn)
+    inventory = InventorySnapshot(ident.account_id, conn.region, datetime.now(UTC), tuple(servers.values()))
+    checks.extend(p.check_plan(plan, inventory, quota))
+    checks.extend(p.check_selectors(plan, waves, servers))
+    checks.extend(p.check_servers(waves, servers))
+
+    planned = {s for w in waves for s in w.server_ids}
+    mine = [i for i in items if i.get("sourceServerID") in planned]
+    jobs = await reader.jobs(last_launch_job(i) for i in mine)
+    checks.extend(p.check_active_jobs(waves, busy_servers(mine, jobs), servers))
+
+    active = []
+    for head in await reader.active_execution_heads(location.history_table):
+        ex_id = str(head.get("executionId") or "")
+        if ex_id == exclude_execution:
+            continue
+        ids = {s for w in plan_waves(parse_plan(head.get("planJson"))) for s in w["sourceServerIds"]}
+        active.append(p.ActiveExecution(ex_id, str(head.get("planId") or ""), str(head.get("planName") or ""),
+                                        str(head.get("status") or ""), frozenset(ids)))
+    checks.extend(p.check_active_executions(waves, active, servers))
+    checks.extend(p.check_quota(waves, quota, quota_source))
+
+    leftovers = tuple(
+        p.LeftoverInstance(str(i.get("recoveryInstanceID")), str(i.get("sourceServerID")), str(i.get("jobID") or ""),
+                           str(i.get("ec2InstanceState") or ""), True)
+        for i in await reader.recovery_instances(sorted(planned))
+        if i.get("isDrill") and str(i.get("ec2InstanceState") or "").upper() not in TERMINATED_STATES
+    )
+    checks.append(p.check_leftovers(leftovers, servers))
+    return p.PreflightReport(
+        plan_id=plan.id,
+        plan_name=plan.name,
+        account_id=ident.account_id,
+        region=conn.region,
+        drill=drill,
+        checks=tuple(checks),
+        waves=waves,
+        job_quota=quota,
+        job_quota_source=quota_source,
+        leftovers=leftovers,
+        checked_at=datetime.now(UTC),
+        servers=servers,
+    )

@@ -1,0 +1,441 @@
+"""`drs-console run|preflight|status|resume|cancel|cleanup|report`: run a plan and watch it live.
+
+Exit codes: 0 success (with --follow: the execution ended COMPLETED); 1 the execution ended
+PARTIAL, FAILED, CANCELLED or TIMEOUT (or a cleanup left instances running); 2 bad input,
+including a preflight BLOCK; 3 AWS refused or was unreachable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ...aws.backend import BackendLocation, BackendService
+from ...aws.monitor import ExecutionMonitor
+from ...aws.preflight import preflight as run_preflight
+from ...aws.runs import (
+    PreflightBlocked,
+    cancel_run,
+    follow_cleanup,
+    resume_run,
+    start_cleanup,
+    start_run,
+)
+from ...aws.session import AwsConnection
+from ...domain import contract as c
+from ...domain.errors import BadInput, ConsoleError
+from ...domain.execution import ExecutionView, StreamState
+from ...domain.preflight import Level, PreflightReport
+from ...domain.progress import diff_views, view_json, wave_line
+from ...domain.report import format_seconds, report_csv, report_html
+from ...domain.status import ExecutionStatus
+from ...store.plan_io import read_plan_file
+from ..context import CliContext
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_AWS = 0, 1, 2, 3
+SPEED_ENV = "DRS_CONSOLE_SANDBOX_SPEED"
+REAUTH_RETRY_SECONDS = 15.0
+
+
+# -- arguments ---------------------------------------------------------------------------------------
+def _location_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("backend")
+    g.add_argument("--stack-name", default=c.DEFAULT_STACK_NAME, help="backend stack (default: %(default)s)")
+    g.add_argument("--state-machine-arn", help="use this state machine instead of the stack's output")
+    g.add_argument("--history-table", help="use this history table instead of the stack's output")
+
+
+def _refresh_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--refresh", type=float, default=2.0, metavar="SECONDS",
+                   help="with --follow: seconds between the console's polls while something changes "
+                        "(min 1, backs off to 15 while nothing does; default %(default)s)")
+
+
+def register(sub) -> None:
+    r = sub.add_parser(
+        "run",
+        help="preflight a plan, then start it as a drill or a real recovery",
+        description="Preflight the plan (printed; any BLOCK exits 2 with the reasons), then start the "
+        "backend state machine. A drill is the default; a real recovery needs --recovery and the plan's "
+        "name typed exactly with --confirm. With --follow, every wave transition and DRS job ID is "
+        "printed as it happens (JSON lines with --json); the exit code is then 0 only when the execution "
+        "ends COMPLETED, 1 for PARTIAL, FAILED, CANCELLED or TIMEOUT.",
+    )
+    r.add_argument("file", metavar="FILE", help="plan file (JSON)")
+    kind = r.add_mutually_exclusive_group()
+    kind.add_argument("--drill", action="store_true", help="launch drill instances (the default)")
+    kind.add_argument("--recovery", action="store_true", help="a REAL recovery (needs --confirm PLAN_NAME)")
+    r.add_argument("--confirm", metavar="PLAN_NAME", default="", help="the plan's name, typed exactly, for --recovery")
+    r.add_argument("--override-target", action="store_true",
+                   help="drill in the connected account/region even if the plan targets another one")
+    r.add_argument("--poll-interval", type=int, metavar="SECONDS",
+                   help=f"seconds between the state machine's DescribeJobs polls for this run "
+                        f"({c.MIN_POLL_INTERVAL}-{c.MAX_POLL_INTERVAL}; default: the plan's)")
+    r.add_argument("--follow", action="store_true", help="watch the execution until it ends")
+    r.add_argument("--json", action="store_true", help="print JSON lines instead of text")
+    _refresh_arg(r)
+    _location_args(r)
+    r.set_defaults(func=cmd_run)
+
+    pf = sub.add_parser(
+        "preflight",
+        help="check a plan against the connected account without running it",
+        description="Each check prints PASS, WARN or BLOCK with one line saying what to do. Exit code 2 "
+        "when any check BLOCKs, else 0.",
+    )
+    pf.add_argument("file", metavar="FILE", help="plan file (JSON)")
+    pf.add_argument("--recovery", action="store_true", help="check for a real recovery instead of a drill")
+    pf.add_argument("--override-target", action="store_true", help="accept another account/region (drills only)")
+    pf.add_argument("--json", action="store_true", help="print the report as JSON")
+    _location_args(pf)
+    pf.set_defaults(func=cmd_preflight)
+
+    st = sub.add_parser(
+        "status",
+        help="show an execution (waves, jobs, servers); --follow watches it",
+        description="Show one execution from the history table and DRS. With --follow, print every "
+        "transition until it ends (exit 0 only for COMPLETED).",
+    )
+    st.add_argument("execution_id", metavar="EXECUTION_ID")
+    st.add_argument("--follow", action="store_true", help="watch until the execution ends")
+    st.add_argument("--json", action="store_true", help="print JSON (JSON lines with --follow)")
+    _refresh_arg(st)
+    _location_args(st)
+    st.set_defaults(func=cmd_status)
+
+    rs = sub.add_parser("resume", help="resume a paused execution",
+                        description="Resume an execution paused before a wave (SendTaskSuccess).")
+    rs.add_argument("execution_id", metavar="EXECUTION_ID")
+    _location_args(rs)
+    rs.set_defaults(func=cmd_resume)
+
+    cn = sub.add_parser(
+        "cancel",
+        help="cancel an execution, polling or paused",
+        description="Cancel an execution: it ends CANCELLED after its current step (the DRS job of the "
+        "current wave is not rolled back; clean up drill instances with 'cleanup'). Waits until the record "
+        "is CANCELLED and the state machine stopped; stops the state machine if it does not in time.",
+    )
+    cn.add_argument("execution_id", metavar="EXECUTION_ID")
+    cn.add_argument("--no-wait", action="store_true", help="only ask for the cancellation")
+    cn.add_argument("--grace", type=float, metavar="SECONDS",
+                    help="seconds to wait before StopExecution (default: two poll intervals + 30)")
+    cn.add_argument("--json", action="store_true", help="print JSON")
+    _location_args(cn)
+    cn.set_defaults(func=cmd_cancel)
+
+    cl = sub.add_parser(
+        "cleanup",
+        help="terminate the recovery instances of a finished drill",
+        description="Terminate the recovery instances a finished DRILL launched (TerminateRecoveryInstances) "
+        "and follow the TERMINATE job. Refused for a real recovery and for an execution still running.",
+    )
+    cl.add_argument("execution_id", metavar="EXECUTION_ID")
+    cl.add_argument("--no-follow", action="store_true", help="do not wait for the TERMINATE job")
+    cl.add_argument("--json", action="store_true", help="print JSON lines")
+    _location_args(cl)
+    cl.set_defaults(func=cmd_cleanup)
+
+    rp = sub.add_parser(
+        "report",
+        help="write an execution report (HTML and/or CSV)",
+        description="Per-wave timings, the recovery time achieved (execution start to the last wave's end) "
+        "and failed servers with DRS's reasons.",
+    )
+    rp.add_argument("execution_id", metavar="EXECUTION_ID")
+    rp.add_argument("--html", metavar="FILE", help="write a self-contained HTML report")
+    rp.add_argument("--csv", metavar="FILE", help="write a CSV report")
+    _location_args(rp)
+    rp.set_defaults(func=cmd_report)
+
+
+# -- shared ------------------------------------------------------------------------------------------
+def _sandbox_speed(ctx: CliContext) -> None:
+    value = os.environ.get(SPEED_ENV)
+    if not value:
+        return
+    try:
+        speed = float(value)
+    except ValueError as exc:
+        raise BadInput(f"${SPEED_ENV} is {value!r}, not a number.", "Set it to a speed factor like 300.") from exc
+    ctx.sandbox_instance.clock.speed = speed
+
+
+async def _connect(args: argparse.Namespace, ctx: CliContext) -> tuple[AwsConnection, BackendLocation]:
+    conn = ctx.connection()
+    service = BackendService(conn)
+    if ctx.sandbox:
+        from ...sandbox import stepfunctions_compat
+        from ...sandbox.backend import deploy_reference_backend
+
+        stepfunctions_compat.apply()
+        _sandbox_speed(ctx)
+        if not (args.state_machine_arn and args.history_table) and await service.stack(args.stack_name) is None:
+            deploy_reference_backend(ctx.sandbox_instance, args.stack_name)
+    location = await service.locate(
+        args.stack_name, state_machine_arn=args.state_machine_arn, history_table=args.history_table
+    )
+    return conn, location
+
+
+def _jline(ctx: CliContext, kind: str, **fields: Any) -> None:
+    doc = {"type": kind, "time": datetime.now(UTC).isoformat().replace("+00:00", "Z"), **fields}
+    ctx.out.write(json.dumps(doc, default=str) + "\n")
+    ctx.out.flush()
+
+
+def _stamp() -> str:
+    return datetime.now().strftime("%H:%M:%S")
+
+
+def exit_code_for(status: ExecutionStatus | None) -> int:
+    return EXIT_OK if status is ExecutionStatus.COMPLETED else EXIT_FAILED
+
+
+def _print_preflight(ctx: CliContext, report: PreflightReport, as_json: bool, *, lines: bool) -> None:
+    if as_json:
+        if lines:
+            _jline(ctx, "preflight", **report.to_json())
+        else:
+            ctx.print_json(report.to_json())
+        return
+    for line in report.lines():
+        ctx.print(line)
+
+
+def _print_view(ctx: CliContext, view: ExecutionView) -> None:
+    now = datetime.now(UTC)
+    kind = "drill" if view.is_drill else "RECOVERY"
+    status = view.status.value if view.status else "?"
+    ctx.print(f"Execution {view.execution_id}: {status} ({kind} of plan {view.plan_name!r}), "
+              f"elapsed {format_seconds(view.elapsed_seconds(now))}")
+    if view.error:
+        ctx.print(f"  error: {view.error}: {view.cause}".rstrip(": "))
+    for w in view.waves:
+        ctx.print(f"  {wave_line(w)}  {format_seconds(w.duration_seconds(now)) if w.started_at else ''}".rstrip())
+        for s in w.servers:
+            if s.launch_status is None and not s.recovery_instance_id:
+                continue
+            extra = f" {s.recovery_instance_id} {s.ec2_instance_state}".rstrip() if s.recovery_instance_id else ""
+            reason = f" - {s.failure_reason}" if s.failure_reason else ""
+            name = f"{s.name} ({s.source_server_id})" if s.name else s.source_server_id
+            ctx.print(f"    {name}: {s.launch_status.value if s.launch_status else '-'}{extra}{reason}")
+
+
+def _reconnect_factory(ctx: CliContext):
+    """For AUTH_PAUSED in the CLI: retry a fresh connection (same profile) every 15 s until the
+    user has refreshed their credentials (e.g. 'aws sso login' in another terminal)."""
+
+    async def reconnect() -> AwsConnection | None:
+        while True:
+            await asyncio.sleep(REAUTH_RETRY_SECONDS)
+            try:
+                conn = AwsConnection(ctx.connection().params)
+                await conn.identity()
+            except ConsoleError:
+                continue
+            ctx._closers.insert(0, conn.close)
+            return conn
+
+    return reconnect
+
+
+async def _follow(ctx: CliContext, args: argparse.Namespace, conn: AwsConnection, location: BackendLocation,
+                  execution_id: str, execution_arn: str = "") -> int:
+    monitor = ExecutionMonitor(
+        conn, location, execution_id, execution_arn=execution_arn,
+        poll_interval=max(1.0, float(args.refresh)),
+        reconnect=_reconnect_factory(ctx),
+    )
+    prev: ExecutionView | None = None
+    last_state = StreamState.LIVE
+    async for update in monitor.updates():
+        if update.state is not last_state and update.state in (StreamState.RECONNECTING, StreamState.AUTH_PAUSED):
+            if args.json:
+                _jline(ctx, "stream", state=update.state.value, message=update.message)
+            else:
+                ctx.print(f"{_stamp()} {update.state.value}: {update.message}")
+        if update.state is StreamState.LIVE and last_state is not StreamState.LIVE:
+            if args.json:
+                _jline(ctx, "stream", state="live", message="")
+            else:
+                ctx.print(f"{_stamp()} live again")
+        last_state = update.state
+        if update.state in (StreamState.RECONNECTING, StreamState.AUTH_PAUSED) or not update.changed:
+            continue
+        for t in diff_views(prev, update.view):
+            if args.json:
+                _jline(ctx, "transition", executionId=execution_id, **t.to_json())
+            else:
+                ctx.print(f"{_stamp()} {t.text}")
+        prev = update.view
+    view = monitor.last_view
+    status = view.status if view else None
+    code = exit_code_for(status)
+    if args.json:
+        _jline(ctx, "end", executionId=execution_id, status=status.value if status else None, exitCode=code,
+               view=view_json(view, servers=True) if view else None)
+    elif view is not None:
+        _print_view(ctx, view)
+    return code
+
+
+def _plan(path: str):
+    return read_plan_file(path, source=path).plan
+
+
+# -- commands ------------------------------------------------------------------------------------------
+async def cmd_preflight(args: argparse.Namespace, ctx: CliContext) -> int:
+    plan = _plan(args.file)
+    conn, location = await _connect(args, ctx)
+    report = await run_preflight(conn, location, plan, override_target=args.override_target,
+                                 drill=not args.recovery)
+    _print_preflight(ctx, report, args.json, lines=False)
+    return EXIT_USAGE if report.level is Level.BLOCK else EXIT_OK
+
+
+async def cmd_run(args: argparse.Namespace, ctx: CliContext) -> int:
+    plan = _plan(args.file)
+    recovery = bool(args.recovery)
+    if args.confirm and not recovery:
+        raise BadInput("--confirm is only for --recovery.", "Add --recovery, or drop --confirm for a drill.")
+    if recovery and not args.confirm:
+        raise BadInput(f"A real recovery needs --confirm with the plan's name typed exactly: {plan.name!r}.",
+                       "Add --confirm \"PLAN NAME\", or run a drill (--drill).")
+    if args.poll_interval is not None and not c.MIN_POLL_INTERVAL <= args.poll_interval <= c.MAX_POLL_INTERVAL:
+        raise BadInput(f"--poll-interval must be {c.MIN_POLL_INTERVAL}..{c.MAX_POLL_INTERVAL} seconds.", "")
+    from ...aws.runs import check_confirmation
+
+    check_confirmation(plan, recovery=recovery, confirm=args.confirm)
+    conn, location = await _connect(args, ctx)
+    report = await run_preflight(conn, location, plan, override_target=args.override_target, drill=not recovery)
+    _print_preflight(ctx, report, args.json, lines=True)
+    if report.blocked:
+        for b in report.blocking:
+            ctx.fail(f"preflight BLOCK: {b.check}: {b.message} {b.remedy}".strip())
+        return EXIT_USAGE
+    try:
+        run = await start_run(conn, location, plan, recovery=recovery, confirm=args.confirm, report=report,
+                              poll_interval_seconds=args.poll_interval)
+    except PreflightBlocked as exc:  # pragma: no cover - the report above was not blocked
+        ctx.fail(exc.one_line())
+        return EXIT_USAGE
+    kind = "drill" if run.is_drill else "RECOVERY"
+    if args.json:
+        _jline(ctx, "started", executionId=run.execution_id, executionArn=run.execution_arn,
+               executionType=run.execution_type.value, planId=run.plan_id, planName=run.plan_name,
+               waves=[w.to_json() for w in report.waves])
+    else:
+        ctx.print(f"Started {kind} of {plan.name!r}: execution {run.execution_id}")
+        ctx.print(f"  {run.execution_arn}")
+    if not args.follow:
+        return EXIT_OK
+    return await _follow(ctx, args, conn, location, run.execution_id, run.execution_arn)
+
+
+async def cmd_status(args: argparse.Namespace, ctx: CliContext) -> int:
+    conn, location = await _connect(args, ctx)
+    if args.follow:
+        return await _follow(ctx, args, conn, location, args.execution_id)
+    monitor = ExecutionMonitor(conn, location, args.execution_id)
+    await _require_exists(conn, location, args.execution_id)
+    view = await monitor.snapshot()
+    if args.json:
+        ctx.print_json(view_json(view))
+    else:
+        _print_view(ctx, view)
+    return EXIT_OK
+
+
+async def _require_exists(conn: AwsConnection, location: BackendLocation, execution_id: str) -> None:
+    if await BackendService(conn).read_execution(location.history_table, execution_id) is None:
+        raise BadInput(f"No execution {execution_id} in the history table {location.history_table}.",
+                       "Check the ID with 'drs-console history list'.")
+
+
+async def cmd_resume(args: argparse.Namespace, ctx: CliContext) -> int:
+    conn, location = await _connect(args, ctx)
+    await _require_exists(conn, location, args.execution_id)
+    ident = await conn.identity()
+    record = await resume_run(conn, location, args.execution_id, resumed_by=ident.arn)
+    ctx.print(f"Resumed execution {args.execution_id} (now {record.raw_status}).")
+    return EXIT_OK
+
+
+async def cmd_cancel(args: argparse.Namespace, ctx: CliContext) -> int:
+    conn, location = await _connect(args, ctx)
+    await _require_exists(conn, location, args.execution_id)
+    ident = await conn.identity()
+    result = await cancel_run(conn, location, args.execution_id, cancelled_by=ident.arn, wait=not args.no_wait,
+                              grace=args.grace)
+    status = result.record.raw_status
+    if args.json:
+        ctx.print_json({"executionId": args.execution_id, "before": result.status_before, "status": status,
+                        "how": result.how})
+    elif result.how == "already-ended":
+        ctx.print(f"Execution {args.execution_id} had already ended {status}.")
+    elif result.how == "requested":
+        ctx.print(f"Cancellation of {args.execution_id} requested (now {status}).")
+    else:
+        ctx.print(f"Execution {args.execution_id}: {status} ({result.how}).")
+        if result.record.is_drill:
+            ctx.print(f"  Drill instances launched so far keep running: 'drs-console cleanup {args.execution_id}'.")
+    return EXIT_OK
+
+
+async def cmd_cleanup(args: argparse.Namespace, ctx: CliContext) -> int:
+    conn, location = await _connect(args, ctx)
+    job = await start_cleanup(conn, location, args.execution_id)
+    if job.nothing_to_do:
+        if args.json:
+            _jline(ctx, "cleanup", executionId=args.execution_id, jobIds=[], recoveryInstanceIds=[], done=True)
+        else:
+            ctx.print(f"Nothing to clean up: execution {args.execution_id} left no running drill instances.")
+        return EXIT_OK
+    if args.json:
+        _jline(ctx, "cleanup", executionId=args.execution_id, jobIds=list(job.job_ids),
+               recoveryInstanceIds=list(job.recovery_instance_ids), done=False)
+    else:
+        ctx.print(f"Terminating {len(job.recovery_instance_ids)} drill instances of {args.execution_id}: "
+                  f"job {', '.join(job.job_ids)}")
+    if args.no_follow:
+        return EXIT_OK
+    poll = 0.5 if ctx.sandbox else 5.0
+    last = None
+    async for progress in follow_cleanup(conn, job, poll=poll):
+        last = progress
+        if args.json:
+            _jline(ctx, "cleanup-progress", jobIds=list(progress.job_ids), statuses=list(progress.statuses),
+                   terminated=progress.terminated, failed=progress.failed, total=progress.total,
+                   done=progress.done, instanceStates=progress.instance_states)
+        else:
+            ctx.print(f"{_stamp()} {progress.one_line()}")
+    left = [rid for rid, st in (last.instance_states if last else {}).items() if st not in ("TERMINATED", "GONE")]
+    if left:
+        ctx.fail(f"{len(left)} instances are not terminated: {', '.join(left)}")
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+async def cmd_report(args: argparse.Namespace, ctx: CliContext) -> int:
+    if not args.html and not args.csv:
+        raise BadInput("Nothing to write.", "Pass --html FILE and/or --csv FILE.")
+    conn, location = await _connect(args, ctx)
+    await _require_exists(conn, location, args.execution_id)
+    monitor = ExecutionMonitor(conn, location, args.execution_id)
+    view = await monitor.snapshot()
+    events = monitor.events
+    for path, text in ((args.html, report_html(view, events) if args.html else ""),
+                       (args.csv, report_csv(view, events) if args.csv else "")):
+        if path:
+            try:
+                Path(path).write_text(text, encoding="utf-8", newline="")
+            except OSError as exc:
+                raise BadInput(f"Cannot write {path}: {exc.strerror or exc}.", "Choose a writable path.") from exc
+            ctx.print(f"Wrote {path}")
+    return EXIT_OK
