@@ -299,7 +299,8 @@ class HistoryService:
         return items
 
     def _transact_sync(self, items: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
-        """One TransactWriteItems: None when it committed, else its CancellationReasons."""
+        """One TransactWriteItems: None when it committed, else its CancellationReasons. botocore
+        fills ClientRequestToken (an idempotency token), so its own retries never apply twice."""
         from botocore.exceptions import ClientError
 
         try:

@@ -26,8 +26,8 @@ from .connection import ConnectionController
 from .errors import ErrorReporter
 from .inventory_state import InventoryState
 from .main_window import MainWindow
-from .pages.history import HistoryPage
 from .pages.backend import BackendPage
+from .pages.history import HistoryPage
 from .pages.inventory import InventoryPage
 from .pages.plans import PlansPage
 from .tasks import TaskRunner

@@ -140,7 +140,8 @@ class HistoryModel(KeyedTableModel[HistoryRow]):
             for i, row in enumerate(added, start):
                 self._row_of[row.execution_id] = i
             self.endInsertRows()
-            self._apply_sort()
+            if not self._still_sorted(start):
+                self._apply_sort()
 
     def remove_keys(self, keys: Iterable[str]) -> int:
         """Remove these executions' rows (runs of rows at a time); returns how many were removed."""
@@ -162,6 +163,17 @@ class HistoryModel(KeyedTableModel[HistoryRow]):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self._sort_column, self._sort_order = column, order
         self._apply_sort()
+
+    def _still_sorted(self, start: int) -> bool:
+        """Whether rows from ``start - 1`` on are in sort order (pages loaded in the order the view
+        sorts by, newest first under "Started", need no re-sort)."""
+        if self._sort_column < 0:
+            return True
+        key = _sort_key(HistoryColumn(self._sort_column))
+        keys = [key(r) for r in self._items[max(0, start - 1) :]]
+        if self._sort_order == Qt.SortOrder.DescendingOrder:
+            return all(a >= b for a, b in zip(keys, keys[1:], strict=False))
+        return all(a <= b for a, b in zip(keys, keys[1:], strict=False))
 
     def _apply_sort(self) -> None:
         if self._sort_column < 0 or len(self._items) < 2:

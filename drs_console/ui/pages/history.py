@@ -171,6 +171,7 @@ class HistoryPage(Page):
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.prune_panel)
         self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 0)
         self.splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
@@ -394,7 +395,10 @@ class HistoryPage(Page):
         self.prune_panel.result_label.setText("")
         if ids:
             self.prune_panel.set_scope(h.PruneScope.selected(ids))
-        self.prune_panel.setVisible(True)
+        if not self.prune_panel.isVisible():
+            self.prune_panel.setVisible(True)
+            total = sum(self.splitter.sizes())
+            self.splitter.setSizes([max(total - 340, 200), 340])
         self.start_preview()
 
     @property

@@ -34,7 +34,6 @@ class PrunePanel(QFrame):
         self.setObjectName("prunePanel")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setMinimumWidth(300)
-        self.setMaximumWidth(380)
         self.preview: PrunePreview | None = None
         self._selected_ids: frozenset[str] = frozenset()
 
