@@ -1,0 +1,265 @@
+"""What the Executions page and the Run dialog ask of the engine, in one small facade.
+
+``ExecutionEngine`` binds the engine modules (aws/monitor.py, aws/preflight.py, aws/runs.py,
+domain/report.py, aws/backend.py) to the GUI's current connection, so that pages never hold a
+boto3-level object and tests can hand the page a fake engine with fake monitors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ..aws.backend import BackendLocation, BackendService
+from ..domain import contract as c
+from ..domain.contract import ExecutionRecord
+from ..domain.errors import ConsoleError, ProblemKind
+from ..domain.execution import ExecutionType, ExecutionView, MonitorUpdate, WaveView
+from ..domain.history import parse_time
+from ..domain.plan import Plan
+from .connection import ConnectionController
+from .models.execution_models import CheckRow
+
+log = logging.getLogger(__name__)
+
+
+class Monitor(Protocol):
+    def updates(self) -> AsyncIterator[MonitorUpdate]: ...
+
+
+@dataclass(frozen=True)
+class PreflightResult:
+    checks: tuple[CheckRow, ...]
+    raw: Any = None  # the engine's report, handed back to start()
+
+    @property
+    def blocked(self) -> bool:
+        return any(ch.level == "BLOCK" for ch in self.checks)
+
+    def blocks(self) -> list[CheckRow]:
+        return [ch for ch in self.checks if ch.level == "BLOCK"]
+
+
+def view_from_record(record: ExecutionRecord, *, account_id: str = "", region: str = "") -> ExecutionView:
+    """An ExecutionView of a history record alone (no DRS details): for the list of executions."""
+    waves = tuple(
+        WaveView(
+            index=w.index,
+            name=w.name,
+            status=w.status,
+            job_id=w.job_id,
+            started_at=parse_time(w.started_at),
+            ended_at=parse_time(w.ended_at),
+            launched=w.servers_launched,
+            failed=w.servers_failed,
+            error=w.error,
+            cause=w.cause,
+        )
+        for w in record.waves
+    )
+    try:
+        kind = ExecutionType(record.execution_type or "DRILL")
+    except ValueError:
+        kind = ExecutionType.DRILL
+    return ExecutionView(
+        execution_id=record.execution_id,
+        plan_id=record.plan_id,
+        plan_name=record.plan_name,
+        execution_type=kind,
+        status=record.status,
+        started_at=parse_time(record.started_at),
+        ended_at=parse_time(record.ended_at),
+        initiated_by=record.initiated_by,
+        execution_arn=record.execution_arn,
+        account_id=account_id,
+        region=region,
+        waves=waves,
+        error=record.error,
+        cause=record.cause,
+    )
+
+
+CHECK_TITLES = {
+    "target": "Target account and region",
+    "contract": "Backend contract",
+    "plan": "Plan validation",
+    "selectors": "Tag selectors",
+    "servers": "Source servers and replication",
+    "active-jobs": "Active DRS jobs",
+    "active-executions": "Active executions",
+    "quota": "Per-job quota",
+    "leftovers": "Leftover drill instances",
+}
+
+
+def check_row(check: Any, n: int) -> CheckRow:
+    """A CheckRow from a domain.preflight.Check."""
+    name = str(getattr(check, "check", "") or f"check-{n}")
+    level = getattr(check, "level", "WARN")
+    level = str(getattr(level, "value", level)).upper()
+    wave = getattr(check, "wave_index", None)
+    title = CHECK_TITLES.get(name, name)
+    if wave is not None:
+        title += f" (wave {wave + 1})"
+    return CheckRow(
+        key=f"{n}:{name}",
+        level=level,
+        title=title,
+        message=str(getattr(check, "message", "")),
+        remedy=str(getattr(check, "remedy", "")) if level != "PASS" else "",
+        overridable=name == "target" and level == "BLOCK",
+        action=str(getattr(check, "action", "") or ""),
+    )
+
+
+class ExecutionEngine:
+    """The engine bound to the GUI's connection. Every method is a plain coroutine."""
+
+    def __init__(self, controller: ConnectionController):
+        self.controller = controller
+        self._location: BackendLocation | None = None
+        self._location_for: object = None
+
+    # -- plumbing ------------------------------------------------------------------------------
+    def _conn(self):
+        conn = self.controller.connection
+        if conn is None:
+            raise ConsoleError(ProblemKind.CANCELLED, "Not connected.", "Connect first.")
+        return conn
+
+    def _ident(self) -> tuple[str, str]:
+        ident = self.controller.identity
+        return (ident.account_id, ident.region) if ident else ("", "")
+
+    async def location(self) -> BackendLocation:
+        conn = self._conn()
+        if self._location is not None and self._location_for is conn:
+            return self._location
+        settings = self.controller.settings
+        service = BackendService(conn)
+        explicit_table = getattr(settings, "history_table", None) or None
+        explicit_arn = getattr(settings, "state_machine_arn", None) or None
+        try:
+            location = await service.locate(
+                settings.backend_stack_name or c.DEFAULT_STACK_NAME,
+                state_machine_arn=explicit_arn,
+                history_table=explicit_table,
+            )
+        except ConsoleError as exc:
+            sandbox = self.controller.sandbox
+            if exc.kind is not ProblemKind.NOT_FOUND or sandbox is None:
+                raise
+            # the sandbox starts without the backend: deploy the reference one, as `backend deploy` would
+            from ..sandbox.backend import deploy_reference_backend
+
+            outputs = getattr(sandbox, "backend_outputs", None) or await asyncio.get_running_loop().run_in_executor(
+                None, deploy_reference_backend, sandbox
+            )
+            if hasattr(sandbox, "backend_outputs"):
+                sandbox.backend_outputs = outputs
+            location = BackendLocation(
+                outputs[c.OUTPUT_STATE_MACHINE_ARN], outputs[c.OUTPUT_HISTORY_TABLE], c.DEFAULT_STACK_NAME,
+                outputs.get(c.OUTPUT_CONTRACT_VERSION, ""),
+            )
+        self._location, self._location_for = location, conn
+        return location
+
+    # -- reading -------------------------------------------------------------------------------
+    async def list_executions(self, limit: int = 50) -> list[ExecutionView]:
+        loc = await self.location()
+        records = await BackendService(self._conn()).list_executions(loc.history_table, limit=limit)
+        account, region = self._ident()
+        return [view_from_record(r, account_id=account, region=region) for r in records]
+
+    async def wave_totals(self, views: list[ExecutionView]) -> dict[str, int]:
+        return {}
+
+    async def read_execution(self, execution_id: str) -> ExecutionView | None:
+        loc = await self.location()
+        record = await BackendService(self._conn()).read_execution(loc.history_table, execution_id)
+        account, region = self._ident()
+        return view_from_record(record, account_id=account, region=region) if record else None
+
+    async def monitor(self, execution_id: str, *, poll_seconds: float | None = None) -> Monitor:
+        from ..aws.monitor import ExecutionMonitor
+
+        loc = await self.location()
+        kwargs: dict[str, Any] = {}
+        if poll_seconds is not None:
+            kwargs["poll_interval"] = poll_seconds
+            kwargs["min_interval"] = min(poll_seconds, 1.0)
+            kwargs["max_interval"] = max(poll_seconds, 15.0)
+        account, _region = self._ident()
+        return ExecutionMonitor(self._conn(), loc, execution_id, account_id=account, **kwargs)
+
+    def reattach(self, monitor: Any) -> bool:
+        """After a re-authentication: hand the new connection to the monitor's resume hook. False
+        when the monitor has none (the page then starts a new monitor)."""
+        hook = getattr(monitor, "resume_after_reauth", None)
+        if not callable(hook):
+            return False
+        hook(self.controller.connection)
+        return True
+
+    @staticmethod
+    def poke(monitor: Any) -> None:
+        """Poll now (after a resume or cancel, so the operator sees it without waiting)."""
+        poke = getattr(monitor, "poke", None)
+        if callable(poke):
+            poke()
+
+    # -- running -------------------------------------------------------------------------------
+    async def preflight(self, plan: Plan, *, override_target: bool = False, drill: bool = True) -> PreflightResult:
+        from ..aws.preflight import preflight
+
+        loc = await self.location()
+        report = await preflight(self._conn(), loc, plan, override_target=override_target, drill=drill)
+        checks = getattr(report, "checks", report)
+        return PreflightResult(tuple(check_row(ch, n) for n, ch in enumerate(checks)), report)
+
+    async def start(
+        self, plan: Plan, *, drill: bool, confirmation: str = "", override_target: bool = False,
+        preflight: PreflightResult | None = None,
+    ) -> str:
+        from ..aws import runs
+
+        loc = await self.location()
+        ident = self.controller.identity
+        initiated_by = ident.arn if ident else ""
+        if drill:
+            result = await runs.start_drill(
+                self._conn(), loc, plan, initiated_by=initiated_by, override_target=override_target,
+            )
+        else:
+            result = await runs.start_recovery(
+                self._conn(), loc, plan, confirmation=confirmation, initiated_by=initiated_by,
+            )
+        return str(getattr(result, "execution_id", result))
+
+    async def resume(self, execution_id: str) -> None:
+        loc = await self.location()
+        ident = self.controller.identity
+        await BackendService(self._conn()).resume(loc.history_table, execution_id, resumed_by=ident.arn if ident else "")
+
+    async def cancel(self, execution_id: str) -> Any:
+        loc = await self.location()
+        ident = self.controller.identity
+        return await BackendService(self._conn()).cancel(
+            loc.history_table, execution_id, cancelled_by=ident.arn if ident else ""
+        )
+
+    async def leftover_drill_instances(self, plan: Plan | None = None) -> list[str]:
+        return []
+
+    async def cleanup_drill_instances(self, view: ExecutionView | None = None, *, plan: Plan | None = None):
+        """Terminate drill recovery instances; yields progress lines."""
+        raise ConsoleError(ProblemKind.BAD_INPUT, "Not available yet.", "")
+
+    # -- report --------------------------------------------------------------------------------
+    def report(self, view: ExecutionView, events, fmt: str) -> str:
+        from ..domain import report
+
+        return report.render(view, events, fmt)

@@ -1,0 +1,146 @@
+"""Desktop notifications for what an operator must not miss while looking elsewhere: an execution
+paused for a go-ahead, a wave failed, an execution ended.
+
+``Notifier`` shows them through the system tray (QSystemTrayIcon.showMessage). Where there is no
+tray (offscreen, some Linux desktops) it falls back to the main window's status bar. Every
+notification sent is kept in ``sent`` (tests read it; the page can list them).
+``transitions(previous, current)`` decides what deserves one: only changes seen live, never the
+state found when first attaching to an execution.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QStatusBar, QSystemTrayIcon
+
+from ..domain.execution import ExecutionView
+from ..domain.status import ExecutionStatus
+
+log = logging.getLogger(__name__)
+
+FAILED_WAVE = frozenset({ExecutionStatus.FAILED, ExecutionStatus.PARTIAL, ExecutionStatus.TIMEOUT})
+
+
+class Kind:
+    PAUSED = "paused"
+    WAVE_FAILED = "wave-failed"
+    ENDED = "ended"
+
+
+@dataclass(frozen=True)
+class Notification:
+    kind: str
+    execution_id: str
+    title: str
+    message: str
+    critical: bool = False
+    sent_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    key: str = ""  # what makes it unique: never sent twice
+
+
+def _label(view: ExecutionView) -> str:
+    return f"{view.execution_type.value} {view.plan_name or view.execution_id}"
+
+
+def transitions(previous: ExecutionView | None, current: ExecutionView) -> list[Notification]:
+    """Notifications for what changed between two views of the same execution."""
+    if previous is None:
+        return []
+    out: list[Notification] = []
+    label = _label(current)
+    if current.status is ExecutionStatus.PAUSED and previous.status is not ExecutionStatus.PAUSED:
+        waiting = next((w for w in current.waves if w.status is ExecutionStatus.PAUSED), None)
+        which = f" before wave {waiting.index + 1} {waiting.name}" if waiting else ""
+        out.append(
+            Notification(
+                Kind.PAUSED,
+                current.execution_id,
+                f"{label}: paused{which}",
+                "Waiting for an operator: Resume it (or Cancel) in DRS Console.",
+                key=f"{current.execution_id}/paused/{waiting.index if waiting else -1}",
+            )
+        )
+    before = {w.index: w.status for w in previous.waves}
+    for w in current.waves:
+        if w.status in FAILED_WAVE and before.get(w.index) != w.status and before.get(w.index) not in FAILED_WAVE:
+            detail = f"{w.failed} of {len(w.servers)} servers failed to launch" if w.servers else (w.error or "")
+            out.append(
+                Notification(
+                    Kind.WAVE_FAILED,
+                    current.execution_id,
+                    f"{label}: wave {w.index + 1} {w.name} {w.status.value}",
+                    detail or (w.cause or "See the wave's job log."),
+                    critical=True,
+                    key=f"{current.execution_id}/wave/{w.index}",
+                )
+            )
+    if current.is_terminal and not previous.is_terminal:
+        status = current.status.value if current.status else ""
+        out.append(
+            Notification(
+                Kind.ENDED,
+                current.execution_id,
+                f"{label}: {status}",
+                current.cause or current.error or f"The execution ended {status}.",
+                critical=current.status is not ExecutionStatus.COMPLETED,
+                key=f"{current.execution_id}/ended",
+            )
+        )
+    return out
+
+
+class Notifier(QObject):
+    notified = Signal(object)  # Notification
+
+    def __init__(
+        self,
+        status_bar: Callable[[], QStatusBar | None] | None = None,
+        *,
+        icon: QIcon | None = None,
+        use_tray: bool | None = None,
+        parent: QObject | None = None,
+    ):
+        super().__init__(parent)
+        self.sent: list[Notification] = []
+        self._keys: set[str] = set()
+        self._status_bar = status_bar or (lambda: None)
+        self.tray: QSystemTrayIcon | None = None
+        if use_tray is None:
+            use_tray = QSystemTrayIcon.isSystemTrayAvailable()
+        if use_tray:
+            self.tray = QSystemTrayIcon(icon or QIcon(), self)
+            self.tray.setToolTip("DRS Console")
+            self.tray.show()
+
+    def notify(self, note: Notification) -> bool:
+        """Show ``note`` unless one with the same key was already sent. Returns whether it was."""
+        if note.key and note.key in self._keys:
+            return False
+        if note.key:
+            self._keys.add(note.key)
+        self.sent.append(note)
+        log.info("notification: %s — %s", note.title, note.message)
+        if self.tray is not None and self.tray.isVisible():
+            icon = (
+                QSystemTrayIcon.MessageIcon.Critical if note.critical else QSystemTrayIcon.MessageIcon.Information
+            )
+            self.tray.showMessage(note.title, note.message, icon, 15000)
+        else:
+            bar = self._status_bar()
+            if bar is not None:
+                bar.showMessage(f"{note.title} — {note.message}", 60000)
+        self.notified.emit(note)
+        return True
+
+    def observe(self, previous: ExecutionView | None, current: ExecutionView) -> list[Notification]:
+        return [n for n in transitions(previous, current) if self.notify(n)]
+
+    def close(self) -> None:
+        if self.tray is not None:
+            self.tray.hide()

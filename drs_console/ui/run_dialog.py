@@ -1,0 +1,339 @@
+"""Run a plan: preflight checks, drill or recovery, typed confirmation, start.
+
+Non-modal (``open()``), never ``exec()``: every AWS call runs as a task through the TaskRunner,
+and the dialog only reacts to their results. Drill is the default. A real recovery shows the
+account and region in red and enables Start only once the plan's name is typed exactly.
+A BLOCK disables Start; the one exception is the target account/region block, which the operator
+may override explicitly for a drill (never for a recovery).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+from qasync import asyncSlot
+
+from ..domain.errors import BadInput, ConsoleError
+from ..domain.plan import Plan
+from .connection import ConnectionController
+from .execution_engine import ExecutionEngine, PreflightResult
+from .models.execution_models import CheckColumn, CheckModel
+from .table_view import ConsoleTableView
+from .tasks import TaskRunner
+from .theme import BLUE, RED
+
+log = logging.getLogger(__name__)
+
+
+class RunDialog(QDialog):
+    started = Signal(str)  # execution ID
+
+    def __init__(
+        self,
+        plan: Plan,
+        engine: ExecutionEngine,
+        controller: ConnectionController,
+        runner: TaskRunner,
+        parent: QWidget | None = None,
+    ):
+        super().__init__(parent)
+        self.plan = plan
+        self.engine = engine
+        self.controller = controller
+        self.runner = runner
+        self.result_: PreflightResult | None = None
+        self.preflight_task: asyncio.Task | None = None
+        self.start_task: asyncio.Task | None = None
+        self.execution_id = ""
+        self._boxes: list[QMessageBox] = []
+        self.setWindowTitle(f"Run plan — {plan.name}")
+        self.setModal(False)
+        self.resize(860, 560)
+
+        ident = controller.identity
+        account, region = (ident.account_id, ident.region) if ident else ("(not connected)", "")
+        servers = sum(len(w.servers) for w in plan.waves)
+        selectors = sum(1 for w in plan.waves if w.selector)
+        title = QLabel(f"<b style='font-size:14pt'>{_esc(plan.name)}</b>")
+        summary = QLabel(
+            f"{len(plan.waves)} waves · {servers} listed servers"
+            + (f" + {selectors} tag selectors" if selectors else "")
+            + f" · failure policy {plan.failure_policy.value}"
+            + f" · plan target {plan.target_account_id or '?'} / {plan.target_region or '?'}"
+        )
+
+        self.drill_radio = QRadioButton("Drill — launch test instances; production is untouched")
+        self.drill_radio.setObjectName("drillRadio")
+        self.recovery_radio = QRadioButton("Recovery — a REAL failover")
+        self.recovery_radio.setObjectName("recoveryRadio")
+        self.drill_radio.setChecked(True)
+        group = QButtonGroup(self)
+        group.addButton(self.drill_radio)
+        group.addButton(self.recovery_radio)
+        self.where_label = QLabel("")
+        self.where_label.setObjectName("whereLabel")
+        self._account, self._region = account, region
+
+        # recovery confirmation
+        self.recovery_frame = QFrame()
+        self.recovery_frame.setObjectName("recoveryFrame")
+        self.recovery_frame.setStyleSheet(
+            f"QFrame#recoveryFrame {{ border: 2px solid {RED.name()}; background: #fce8e6; }}"
+        )
+        self.recovery_label = QLabel(
+            f"<span style='color:{RED.name()}; font-size:13pt'><b>REAL RECOVERY in account {account} · {region}"
+            "</b></span><br>This launches recovery instances for production use. Type the plan name exactly "
+            "to confirm."
+        )
+        self.recovery_label.setWordWrap(True)
+        self.confirm_edit = QLineEdit()
+        self.confirm_edit.setObjectName("confirmEdit")
+        self.confirm_edit.setPlaceholderText(plan.name)
+        rl = QVBoxLayout(self.recovery_frame)
+        rl.addWidget(self.recovery_label)
+        rl.addWidget(self.confirm_edit)
+        self.recovery_frame.setVisible(False)
+
+        # preflight
+        self.check_model = CheckModel(self)
+        self.check_table = ConsoleTableView()
+        self.check_table.setObjectName("preflightTable")
+        self.check_table.setModel(self.check_model)
+        self.check_table.setSortingEnabled(False)
+        self.check_table.setWordWrap(True)
+        self.check_table.setColumnWidth(CheckColumn.LEVEL, 60)
+        self.check_table.setColumnWidth(CheckColumn.CHECK, 230)
+        self.preflight_label = QLabel("Preflight: not run yet.")
+        self.preflight_label.setObjectName("preflightLabel")
+        self.rerun_button = QPushButton("Run preflight again")
+        self.rerun_button.clicked.connect(self.start_preflight)
+        self.override_check = QCheckBox(
+            "Drill here anyway: override the target account/region block (drills only)"
+        )
+        self.override_check.setObjectName("overrideCheck")
+        self.override_check.setVisible(False)
+        self.override_check.toggled.connect(lambda _on: self.start_preflight())
+        self.cleanup_button = QPushButton("Clean up leftover drill instances…")
+        self.cleanup_button.setObjectName("cleanupButton")
+        self.cleanup_button.setVisible(False)
+        self.cleanup_button.clicked.connect(self.ask_cleanup)
+
+        self.buttons = QDialogButtonBox()
+        self.start_button = self.buttons.addButton("Start drill", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.start_button.setObjectName("startButton")
+        self.start_button.setEnabled(False)
+        self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.rejected.connect(self.reject)
+        self.start_button.clicked.connect(self.on_start_clicked)
+        self.error_label = QLabel("")
+        self.error_label.setObjectName("runError")
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet(f"color: {RED.name()};")
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(summary)
+        layout.addWidget(self.where_label)
+        modes = QHBoxLayout()
+        modes.addWidget(self.drill_radio)
+        modes.addWidget(self.recovery_radio)
+        modes.addStretch(1)
+        layout.addLayout(modes)
+        layout.addWidget(self.recovery_frame)
+        pre = QHBoxLayout()
+        pre.addWidget(self.preflight_label, 1)
+        pre.addWidget(self.cleanup_button)
+        pre.addWidget(self.rerun_button)
+        layout.addLayout(pre)
+        layout.addWidget(self.check_table, 1)
+        layout.addWidget(self.override_check)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.buttons)
+
+        self.drill_radio.toggled.connect(self._mode_changed)
+        self.confirm_edit.textChanged.connect(lambda _t: self.update_start())
+        self._mode_changed()
+
+    # -- state ---------------------------------------------------------------------------------
+    @property
+    def drill(self) -> bool:
+        return self.drill_radio.isChecked()
+
+    def _mode_changed(self) -> None:
+        drill = self.drill
+        self.recovery_frame.setVisible(not drill)
+        self.start_button.setText("Start drill" if drill else "Start RECOVERY")
+        self.start_button.setStyleSheet(
+            "" if drill else f"QPushButton {{ background: {RED.name()}; color: white; font-weight: bold; }}"
+            "QPushButton:disabled { background: #f1aea9; }"
+        )
+        color = BLUE if drill else RED
+        kind = "DRILL" if drill else "RECOVERY"
+        self.where_label.setText(
+            f"<span style='background:{color.name()}; color:white; font-weight:bold'>&nbsp;{kind}&nbsp;</span>"
+            f"&nbsp; connected to account <b style='color:{color.name()}'>{self._account}</b> · region "
+            f"<b style='color:{color.name()}'>{self._region}</b>"
+        )
+        if not drill and self.override_check.isChecked():
+            self.override_check.blockSignals(True)
+            self.override_check.setChecked(False)  # never for a recovery
+            self.override_check.blockSignals(False)
+        if self.result_ is not None or self.preflight_task is not None:
+            self.start_preflight()  # the target rule depends on the mode
+        self.update_start()
+
+    def confirmation_ok(self) -> bool:
+        return self.drill or self.confirm_edit.text() == self.plan.name
+
+    def blocking(self) -> list:
+        if self.result_ is None:
+            return []
+        return [c for c in self.result_.checks if c.level == "BLOCK"]
+
+    def update_start(self) -> None:
+        running = self.preflight_task is not None and not self.preflight_task.done()
+        starting = self.start_task is not None and not self.start_task.done()
+        ok = (
+            self.result_ is not None
+            and not running
+            and not starting
+            and not self.blocking()
+            and self.confirmation_ok()
+            and self.controller.is_connected
+        )
+        self.start_button.setEnabled(ok)
+        if self.result_ is not None and not running:
+            blocks = self.blocking()
+            target_block = any(c.overridable for c in blocks)
+            self.override_check.setVisible(self.drill and (target_block or self.override_check.isChecked()))
+            if blocks:
+                self.preflight_label.setText(
+                    f"<b style='color:{RED.name()}'>Preflight: {len(blocks)} blocking</b> — fix them, then run it again."
+                )
+            elif not self.confirmation_ok():
+                self.preflight_label.setText("Preflight passed. Type the plan name to enable Start.")
+
+    # -- preflight -------------------------------------------------------------------------------
+    @asyncSlot()
+    async def on_rerun_clicked(self) -> None:
+        self.start_preflight()
+
+    def start_preflight(self) -> asyncio.Task | None:
+        if self.preflight_task is not None and not self.preflight_task.done():
+            self.preflight_task.cancel()
+        if not self.controller.is_connected:
+            self.preflight_label.setText("Not connected: connect first, then run the preflight.")
+            return None
+        self.preflight_label.setText("Preflight: checking the plan against DRS…")
+        self.preflight_task = self.runner.start(self.run_preflight(), name="preflight", on_error=self._failed)
+        self.update_start()
+        return self.preflight_task
+
+    async def run_preflight(self) -> PreflightResult:
+        override = self.drill and self.override_check.isChecked()
+        result = await self.engine.preflight(self.plan, override_target=override, drill=self.drill)
+        self.result_ = result
+        self.check_model.set_items(result.checks)
+        self.check_table.resizeRowsToContents()
+        levels = [c.level for c in result.checks]
+        self.cleanup_button.setVisible(any(c.action == "cleanup" for c in result.checks))
+        summary = ", ".join(f"{levels.count(x)} {x.lower()}" for x in ("PASS", "WARN", "BLOCK") if levels.count(x))
+        self.preflight_label.setText(f"Preflight: {summary}.")
+        self.preflight_task = None
+        self.update_start()
+        return result
+
+    def _failed(self, exc: BaseException) -> bool:
+        self.preflight_task = None
+        self.start_task = None
+        text = exc.one_line() if isinstance(exc, ConsoleError) else str(exc)
+        self.error_label.setText(text)
+        self.update_start()
+        return self.isVisible()  # shown here; once the dialog is gone, the error reporter says it
+
+    # -- cleanup ---------------------------------------------------------------------------------
+    def ask_cleanup(self) -> QMessageBox:
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Clean up drill instances")
+        box.setText("Terminate the recovery instances left from earlier drills of this plan's servers?")
+        box.setInformativeText("DRS runs a TERMINATE job for them. Source servers are not affected.")
+        yes = box.addButton("Terminate them", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.buttonClicked.connect(lambda b: self.start_cleanup() if b is yes else None)
+        self._boxes.append(box)
+        box.finished.connect(lambda *_a, b=box: self._boxes.remove(b) if b in self._boxes else None)
+        box.open()
+        return box
+
+    def start_cleanup(self) -> asyncio.Task:
+        return self.runner.start(self.cleanup(), name="cleanup-leftovers", on_error=self._failed)
+
+    async def cleanup(self) -> None:
+        self.cleanup_button.setEnabled(False)
+        try:
+            async for line in self.engine.cleanup_leftovers(self.plan, self.result_):
+                self.preflight_label.setText(f"Cleanup: {line}")
+        finally:
+            self.cleanup_button.setEnabled(True)
+        self.start_preflight()
+
+    # -- start -----------------------------------------------------------------------------------
+    @asyncSlot()
+    async def on_start_clicked(self) -> None:
+        self.start_run()
+
+    def start_run(self) -> asyncio.Task | None:
+        if not self.start_button.isEnabled():
+            return None
+        self.error_label.setText("")
+        self.start_task = self.runner.start(self.start(), name="start-run", on_error=self._failed)
+        self.update_start()
+        return self.start_task
+
+    async def start(self) -> str:
+        """Start the execution (the engine validates the input); then hand it to the page."""
+        if not self.confirmation_ok():
+            raise BadInput("The typed name does not match the plan's name.",
+                           "Type the plan name exactly to start a recovery.")
+        self.preflight_label.setText("Starting…")
+        execution_id = await self.engine.start(
+            self.plan,
+            drill=self.drill,
+            confirmation=self.confirm_edit.text(),
+            override_target=self.drill and self.override_check.isChecked(),
+            preflight=self.result_,
+        )
+        self.execution_id = execution_id
+        self.start_task = None
+        self.started.emit(execution_id)
+        self.accept()
+        return execution_id
+
+    def done(self, result: int) -> None:  # noqa: D401 - Qt override
+        for task in (self.preflight_task, self.start_task):
+            if task is not None and not task.done() and result != QDialog.DialogCode.Accepted:
+                task.cancel()
+        super().done(result)
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
