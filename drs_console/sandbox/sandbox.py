@@ -121,7 +121,9 @@ class Sandbox:
         """The reference backend exactly as `backend deploy` makes it (same template and ASL),
         then the seeded history."""
         from .backend import deploy_reference_backend
+        from .history_seed import speed_up_moto_transactions
 
+        speed_up_moto_transactions()  # prune-sized transactions without moto copying whole tables
         self.backend_outputs = deploy_reference_backend(self)
         if self.history > 0:
             from .history_seed import seed_history
