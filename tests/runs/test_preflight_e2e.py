@@ -1,0 +1,149 @@
+"""Preflight findings against the sandbox: target, contract, servers, selectors, active jobs and
+executions, the per-job quota and leftover drill instances."""
+
+from __future__ import annotations
+
+import pytest
+
+from drs_console.aws.preflight import drs_job_quota, preflight
+from drs_console.aws.runs import PreflightBlocked, cancel_run, start_run
+from drs_console.domain.preflight import DOCUMENTED_JOB_QUOTA, Level
+from drs_console.domain.status import ExecutionStatus as S
+from tests.runs.conftest import run
+
+pytestmark = pytest.mark.e2e
+
+
+def _levels(report, check):
+    return [c.level for c in report.check(check)]
+
+
+def test_a_clean_plan_passes_every_check(harness):
+    plan = harness.plan([harness.healthy(2), harness.healthy(1)])
+    report = run(preflight(harness.conn, harness.location, plan))
+    assert report.level is Level.PASS, report.lines()
+    assert {c.check for c in report.checks} >= {"target", "contract", "history-table", "plan", "selectors",
+                                                "servers", "active-jobs", "active-executions", "quota",
+                                                "leftovers"}
+    assert [len(w.server_ids) for w in report.waves] == [2, 1]
+    assert report.job_quota == DOCUMENTED_JOB_QUOTA and "documented default" in report.job_quota_source
+    assert report.to_json()["result"] == "PASS"
+
+
+def test_wrong_account_blocks_unless_overridden_for_a_drill(harness):
+    plan = harness.plan([harness.healthy(1)], account="999999999999", region="eu-west-1")
+    blocked = run(preflight(harness.conn, harness.location, plan))
+    assert blocked.blocked and _levels(blocked, "target") == [Level.BLOCK]
+    assert "999999999999" in blocked.check("target")[0].message
+    drill = run(preflight(harness.conn, harness.location, plan, override_target=True))
+    assert _levels(drill, "target") == [Level.WARN] and not drill.blocked
+    recovery = run(preflight(harness.conn, harness.location, plan, override_target=True, drill=False))
+    assert _levels(recovery, "target") == [Level.BLOCK]
+    with pytest.raises(PreflightBlocked) as caught:
+        run(start_run(harness.conn, harness.location, plan))
+    assert caught.value.report.blocked and "target" in caught.value.message
+
+
+def test_unhealthy_and_syncing_servers(harness, sim):
+    ok, stalled, syncing = harness.healthy(3)
+    sim.set_replication_state(stalled, "STALLED")
+    sim.set_replication_state(syncing, "INITIAL_SYNC")
+    try:
+        report = run(preflight(harness.conn, harness.location, harness.plan([[ok, stalled], [syncing]])))
+    finally:
+        sim.set_replication_state(stalled, "CONTINUOUS")
+        sim.set_replication_state(syncing, "CONTINUOUS")
+    found = {(c.level, c.server_ids) for c in report.check("servers")}
+    assert (Level.BLOCK, (stalled,)) in found and (Level.WARN, (syncing,)) in found
+    assert report.blocked
+
+
+def test_missing_server_blocks(harness):
+    report = run(preflight(harness.conn, harness.location, harness.plan([["s-00000000000000000"]])))
+    assert any(c.level is Level.BLOCK and "not in DRS" in c.message for c in report.check("servers"))
+
+
+def test_selectors_resolve_to_the_servers_shown(harness):
+    tagged = harness.healthy(3)
+    drs = harness.sandbox.client("drs")
+    for sid in tagged:
+        arn = drs.describe_source_servers(filters={"sourceServerIDs": [sid]})["items"][0]["arn"]
+        drs.tag_resource(resourceArn=arn, tags={"PreflightTest": "web"})
+    explicit = harness.healthy(1)
+    plan = harness.plan([explicit, []], selectors={1: "PreflightTest=web"})
+    report = run(preflight(harness.conn, harness.location, plan))
+    assert set(report.waves[1].server_ids) == set(tagged) and report.waves[0].server_ids == tuple(explicit)
+    assert set(report.waves[1].from_selector) == set(tagged)
+    sel = [c for c in report.check("selectors") if c.wave_index == 1]
+    assert sel and sel[0].level is Level.PASS and set(sel[0].server_ids) == set(tagged)
+    assert report.to_json()["waves"][1]["serverIds"] == list(report.waves[1].server_ids)
+    none = run(preflight(harness.conn, harness.location, harness.plan([explicit, []], selectors={1: "Nope=x"})))
+    assert any(c.level is Level.BLOCK and c.wave_index == 1 for c in none.check("selectors"))
+
+
+def test_server_in_an_active_drs_job_blocks(harness, sim):
+    busy, free = harness.healthy(2)
+    harness.sandbox.clock.set_manual(True)  # the job stays PENDING
+    job = harness.sandbox.client("drs").start_recovery(sourceServers=[{"sourceServerID": busy}], isDrill=True)["job"]
+    report = run(preflight(harness.conn, harness.location, harness.plan([[busy, free]])))
+    blocks = report.check("active-jobs")
+    assert blocks[0].level is Level.BLOCK and blocks[0].server_ids == (busy,) and job["jobID"] in blocks[0].message
+    harness.sandbox.clock.advance(3600)  # let it finish for the next tests
+
+
+def test_server_in_an_active_execution_of_another_plan_blocks(harness, sim):
+    shared, other = harness.healthy(2)
+    first = harness.plan([[shared]], name="First plan", pause=frozenset({0}))
+
+    async def scenario():
+        started = await start_run(harness.conn, harness.location, first, poll_interval_seconds=1)
+        await harness.wait_record(started.execution_id, lambda r: r.status is S.PAUSED, what="PAUSED")
+        report = await preflight(harness.conn, harness.location, harness.plan([[shared, other]], name="Second"))
+        await cancel_run(harness.conn, harness.location, started.execution_id, poll=0.2)
+        return started, report
+
+    started, report = run(scenario())
+    found = report.check("active-executions")
+    assert found[0].level is Level.BLOCK and found[0].server_ids == (shared,)
+    assert started.execution_id in found[0].message and "First plan" in found[0].message
+
+
+def test_leftover_drill_instances_warn_and_offer_cleanup(harness, sim):
+    servers = harness.healthy(2)
+    plan = harness.plan([servers], name="Leftovers")
+
+    async def scenario():
+        started = await start_run(harness.conn, harness.location, plan, poll_interval_seconds=1)
+        await harness.wait_ended(started.execution_arn)
+        return await preflight(harness.conn, harness.location, plan)
+
+    report = run(scenario())
+    left = report.check("leftovers")[0]
+    assert left.level is Level.WARN and left.action == "cleanup" and "clean" in left.remedy.lower()
+    assert {i.source_server_id for i in report.leftovers} == set(servers)
+    assert not report.blocked
+
+
+def test_quota_from_service_quotas_blocks_a_big_wave(harness, monkeypatch):
+    from moto.servicequotas.models import ServiceQuotasBackend
+
+    original = ServiceQuotasBackend.list_aws_default_service_quotas
+
+    def with_drs(self, service_code):
+        if service_code == "drs":
+            return [{"ServiceCode": "drs", "ServiceName": "AWS Elastic Disaster Recovery", "QuotaCode": "L-TEST1234",
+                     "QuotaName": "Max number of source servers in a single Drill/Recovery job", "Value": 2.0,
+                     "Unit": "None", "Adjustable": True, "GlobalQuota": False}]
+        return original(self, service_code)
+
+    monkeypatch.setattr(ServiceQuotasBackend, "list_aws_default_service_quotas", with_drs)
+    assert run(drs_job_quota(harness.conn)) == (2, "Service Quotas, AWS default L-TEST1234")
+    report = run(preflight(harness.conn, harness.location, harness.plan([harness.healthy(3), harness.healthy(2)])))
+    quota = report.check("quota")
+    assert [(c.level, c.wave_index) for c in quota] == [(Level.BLOCK, 0)]
+    assert report.job_quota == 2 and "L-TEST1234" in quota[0].message
+
+
+def test_documented_default_quota_is_labelled(harness):
+    value, source = run(drs_job_quota(harness.conn))
+    assert value == DOCUMENTED_JOB_QUOTA and source.startswith("documented default")
