@@ -44,7 +44,7 @@ def plan_slug(name: str) -> str:
 
 def execution_id_for(plan_name: str, now: datetime | None = None, suffix: str | None = None) -> str:
     """A readable execution ID that is also the Step Functions execution name:
-    ``<plan slug>-<UTC yyyymmddThhmmssZ>-<6 hex>``, at most 64 characters of [a-z0-9-]."""
+    ``<plan slug>-<UTC yyyymmddThhmmssZ>-<6 hex>``, at most 64 characters of [A-Za-z0-9-]."""
     when = (now or datetime.now(UTC)).astimezone(UTC)
     tail = suffix if suffix is not None else uuid.uuid4().hex[:6]
     value = f"{plan_slug(plan_name)}-{when.strftime('%Y%m%dT%H%M%SZ')}-{tail}"

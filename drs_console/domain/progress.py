@@ -167,12 +167,9 @@ def build_view(
                 )
             )
         status = rec.status if rec else None
-        if rec is not None and rec.status is not None and rec.status.is_terminal:
-            launched, failed = rec.servers_launched, rec.servers_failed
-        else:
-            launched, failed = _job_counts(job)
-            if rec is not None:
-                launched, failed = max(launched, rec.servers_launched), max(failed, rec.servers_failed)
+        launched, failed = _job_counts(job)
+        if rec is not None:  # the record's counts are final once the wave ended (TIMEOUT counts the rest)
+            launched, failed = max(launched, rec.servers_launched), max(failed, rec.servers_failed)
         waves.append(
             WaveView(
                 index=i,
