@@ -26,10 +26,13 @@ from .connection import ConnectionController
 from .errors import ErrorReporter
 from .inventory_state import InventoryState
 from .main_window import MainWindow
+from .notifications import Notifier
 from .pages.backend import BackendPage
+from .pages.executions import ExecutionsPage
 from .pages.history import HistoryPage
 from .pages.inventory import InventoryPage
 from .pages.plans import PlansPage
+from .pyside_compat import protect_singletons
 from .tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -58,6 +61,10 @@ class ConsoleApp:
         plans = PlansPage(self.controller, self.runner, self.inventory, self.library)
         plans.title_changed.connect(self.window.set_document)
         self.window.add_page(plans)
+        self.notifier = Notifier(self.window.statusBar, icon=self.window.windowIcon())
+        self.executions = ExecutionsPage(self.controller, self.runner, notifier=self.notifier)
+        plans.run_requested.connect(self.executions.open_run_dialog)
+        self.window.add_page(self.executions)
         self.window.add_page(BackendPage(self.controller, self.runner))
         self.window.add_page(HistoryPage(self.controller, self.runner))
 
@@ -143,6 +150,7 @@ def _qt_message(msg_type, context, message: str) -> None:
 
 
 def run_gui(args: argparse.Namespace) -> int:
+    protect_singletons()  # PySide6 6.12 on Python 3.11: see pyside_compat
     configure_logging(verbose=getattr(args, "verbose", False), to_file=True)
     qInstallMessageHandler(_qt_message)
     QApplication.setOrganizationName("drs-console")

@@ -122,6 +122,8 @@ class ExecutionEngine:
         self.controller = controller
         self._location: BackendLocation | None = None
         self._location_for: object = None
+        self._arns: dict[str, str] = {}  # executions started here: their ARN (the monitor needs it early)
+        self.cleanup_poll = 2.0
 
     # -- plumbing ------------------------------------------------------------------------------
     def _conn(self):
@@ -174,9 +176,6 @@ class ExecutionEngine:
         account, region = self._ident()
         return [view_from_record(r, account_id=account, region=region) for r in records]
 
-    async def wave_totals(self, views: list[ExecutionView]) -> dict[str, int]:
-        return {}
-
     async def read_execution(self, execution_id: str) -> ExecutionView | None:
         loc = await self.location()
         record = await BackendService(self._conn()).read_execution(loc.history_table, execution_id)
@@ -193,7 +192,8 @@ class ExecutionEngine:
             kwargs["min_interval"] = min(poll_seconds, 1.0)
             kwargs["max_interval"] = max(poll_seconds, 15.0)
         account, _region = self._ident()
-        return ExecutionMonitor(self._conn(), loc, execution_id, account_id=account, **kwargs)
+        return ExecutionMonitor(self._conn(), loc, execution_id, account_id=account,
+                                execution_arn=self._arns.get(execution_id, ""), **kwargs)
 
     def reattach(self, monitor: Any) -> bool:
         """After a re-authentication: hand the new connection to the monitor's resume hook. False
@@ -217,49 +217,83 @@ class ExecutionEngine:
 
         loc = await self.location()
         report = await preflight(self._conn(), loc, plan, override_target=override_target, drill=drill)
-        checks = getattr(report, "checks", report)
-        return PreflightResult(tuple(check_row(ch, n) for n, ch in enumerate(checks)), report)
+        return PreflightResult(tuple(check_row(ch, n) for n, ch in enumerate(report.checks)), report)
 
     async def start(
         self, plan: Plan, *, drill: bool, confirmation: str = "", override_target: bool = False,
         preflight: PreflightResult | None = None,
     ) -> str:
+        """Start ``plan`` (aws.runs.start_run: confirmation, preflight, input validation, StartExecution).
+        A preflight report of the same plan and type is reused; otherwise it runs again."""
         from ..aws import runs
 
         loc = await self.location()
         ident = self.controller.identity
-        initiated_by = ident.arn if ident else ""
-        if drill:
-            result = await runs.start_drill(
-                self._conn(), loc, plan, initiated_by=initiated_by, override_target=override_target,
-            )
-        else:
-            result = await runs.start_recovery(
-                self._conn(), loc, plan, confirmation=confirmation, initiated_by=initiated_by,
-            )
-        return str(getattr(result, "execution_id", result))
+        report = preflight.raw if preflight is not None else None
+        if report is not None and (getattr(report, "drill", drill) != drill or getattr(report, "plan_id", "") != plan.id):
+            report = None
+        started = await runs.start_run(
+            self._conn(), loc, plan,
+            recovery=not drill,
+            confirm=confirmation,
+            override_target=override_target and drill,
+            report=report,
+            initiated_by=ident.arn if ident else "",
+        )
+        self._arns[started.execution_id] = started.execution_arn
+        return started.execution_id
 
     async def resume(self, execution_id: str) -> None:
+        from ..aws import runs
+
         loc = await self.location()
         ident = self.controller.identity
-        await BackendService(self._conn()).resume(loc.history_table, execution_id, resumed_by=ident.arn if ident else "")
+        await runs.resume_run(self._conn(), loc, execution_id, resumed_by=ident.arn if ident else "")
 
     async def cancel(self, execution_id: str) -> Any:
+        """Cancel, polling or paused, until the execution has stopped (StopExecution as a last
+        resort: aws.runs.cancel_run). Returns the CancelResult."""
+        from ..aws import runs
+
         loc = await self.location()
         ident = self.controller.identity
-        return await BackendService(self._conn()).cancel(
-            loc.history_table, execution_id, cancelled_by=ident.arn if ident else ""
-        )
+        return await runs.cancel_run(self._conn(), loc, execution_id, cancelled_by=ident.arn if ident else "")
 
-    async def leftover_drill_instances(self, plan: Plan | None = None) -> list[str]:
-        return []
+    async def cleanup_drill_instances(self, view: ExecutionView) -> AsyncIterator[str]:
+        """Terminate the recovery instances of a finished drill; yields the TERMINATE jobs' progress."""
+        from ..aws import runs
 
-    async def cleanup_drill_instances(self, view: ExecutionView | None = None, *, plan: Plan | None = None):
-        """Terminate drill recovery instances; yields progress lines."""
-        raise ConsoleError(ProblemKind.BAD_INPUT, "Not available yet.", "")
+        loc = await self.location()
+        job = await runs.start_cleanup(self._conn(), loc, view.execution_id)
+        if job.nothing_to_do:
+            yield "no recovery instance of this drill is running"
+            return
+        yield f"TERMINATE job {', '.join(job.job_ids)} started for {len(job.recovery_instance_ids)} instances"
+        async for progress in runs.follow_cleanup(self._conn(), job, poll=self.cleanup_poll):
+            yield progress.one_line()
+
+    async def cleanup_leftovers(self, plan: Plan, preflight: PreflightResult | None) -> AsyncIterator[str]:
+        """Terminate the drill instances the preflight found left from earlier drills."""
+        from ..aws import runs
+        from ..aws.drs_batch import TERMINATE_PER_CALL, Reader, chunks
+
+        leftovers = list(getattr(preflight.raw, "leftovers", ()) if preflight is not None else ())
+        if not leftovers:
+            yield "nothing to clean up"
+            return
+        ids = [i.recovery_instance_id for i in leftovers if i.is_drill]
+        reader = Reader(self._conn())
+        jobs = []
+        for batch in chunks(ids, TERMINATE_PER_CALL):
+            resp = await reader.call("drs", "terminate_recovery_instances", recoveryInstanceIDs=batch)
+            jobs.append(str(resp["job"]["jobID"]))
+        job = runs.CleanupJob("", tuple(jobs), tuple(ids), tuple(sorted({i.source_server_id for i in leftovers})))
+        yield f"TERMINATE job {', '.join(jobs)} started for {len(ids)} leftover instances"
+        async for progress in runs.follow_cleanup(self._conn(), job, poll=self.cleanup_poll):
+            yield progress.one_line()
 
     # -- report --------------------------------------------------------------------------------
     def report(self, view: ExecutionView, events, fmt: str) -> str:
         from ..domain import report
 
-        return report.render(view, events, fmt)
+        return report.report_csv(view, events) if fmt == "csv" else report.report_html(view, events)

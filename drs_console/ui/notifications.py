@@ -114,7 +114,11 @@ class Notifier(QObject):
         if use_tray is None:
             use_tray = QSystemTrayIcon.isSystemTrayAvailable()
         if use_tray:
-            self.tray = QSystemTrayIcon(icon or QIcon(), self)
+            if icon is None or icon.isNull():
+                from ..resources import resource_path
+
+                icon = QIcon(str(resource_path("icons", "drs-console-512.png")))
+            self.tray = QSystemTrayIcon(icon, self)
             self.tray.setToolTip("DRS Console")
             self.tray.show()
 

@@ -265,8 +265,8 @@ def test_resume_and_cancel_with_non_blocking_confirmation(h):
     assert box.isVisible() and not box.isModal() or box.windowModality() != 2  # opened, not exec()ed
     destructive = next(b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.DestructiveRole)
     destructive.click()
-    until(h.aloop, lambda: h.engine.cancelled == [eid], what="the cancel")
-    assert h.engine.monitor_of(eid).pokes == 2
+    until(h.aloop, lambda: "Cancel of" in h.page.status.text(), what="the cancel")
+    assert h.engine.cancelled == [eid] and h.engine.monitor_of(eid).pokes >= 2
 
 
 def test_terminate_the_instances_of_a_finished_drill_shows_progress(h):

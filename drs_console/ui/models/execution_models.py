@@ -228,7 +228,7 @@ class WaveModel(KeyedTableModel[WaveView]):
             if column is C.NUMBER:
                 return str(w.index + 1)
             if column is C.NAME:
-                return w.name + ("  ⏸" if w.pause_before else "")
+                return w.name + ("  (pause first)" if w.pause_before else "")
             if column is C.STATUS:
                 return status_text(w.status)
             if column is C.JOB_ID:

@@ -114,10 +114,23 @@ class ExecutionSession(QObject):
         return self.task is not None and not self.task.done()
 
     def start(self) -> asyncio.Task:
+        """Run the monitor as one task. The session holds the only (strong) reference; it is not a
+        TaskRunner task because a watcher is not "work in progress" (the busy bar would never go
+        off), but its errors end up in the same place: ``stopped`` -> the page's banner and log."""
         if self.running:
             return self.task
-        self.task = self.runner.start(self.run(), name=f"monitor-{self.execution_id}", on_error=self._failed)
+        self.task = asyncio.get_event_loop().create_task(self.run(), name=f"monitor-{self.execution_id}")
+        self.task.add_done_callback(self._done)
         return self.task
+
+    def _done(self, task: asyncio.Task) -> None:
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is not None:
+            if not isinstance(exc, ConsoleError):
+                log.error("monitor of %s failed", self.execution_id, exc_info=exc)
+            self.stopped.emit(self.execution_id, exc)
 
     async def run(self) -> None:
         self.monitor = await self.engine.monitor(self.execution_id, poll_seconds=self.poll_seconds)
@@ -136,10 +149,6 @@ class ExecutionSession(QObject):
                     if asyncio.iscoroutine(result):
                         await result
         self.stopped.emit(self.execution_id, None)
-
-    def _failed(self, exc: BaseException) -> bool:
-        self.stopped.emit(self.execution_id, exc)
-        return True  # the page shows it in the banner, not in a dialog per poller
 
     def stop(self) -> None:
         if self.task is not None and not self.task.done():
@@ -183,16 +192,14 @@ class ExecutionDetail(QWidget):
         big.setPointSizeF(big.pointSizeF() * 1.2)
         self.elapsed_label.setFont(big)
         self.initiated_label = QLabel("")
-        self.id_label = QLabel("")
-        self.id_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.progress_label = QLabel("")
         self.progress_label.setObjectName("progressLabel")
 
         self.buttons: dict[str, QPushButton] = {}
         for key, label in (
             ("resume", "Resume"),
-            ("cancel", "Cancel execution…"),
-            ("terminate", "Terminate drill instances…"),
+            ("cancel", "Cancel…"),
+            ("terminate", "Terminate instances…"),
             ("export", "Export report…"),
             ("close", "Close"),
         ):
@@ -208,16 +215,18 @@ class ExecutionDetail(QWidget):
         top.addWidget(self.status_badge)
         top.addSpacing(8)
         top.addWidget(self.target_label)
+        top.addSpacing(8)
+        top.addWidget(self.elapsed_label)
         top.addStretch(1)
         top.addWidget(self.live_label)
-        for key in ("resume", "cancel", "terminate", "export", "close"):
-            top.addWidget(self.buttons[key])
         second = QHBoxLayout()
-        for w in (self.started_label, self.elapsed_label, self.progress_label, self.initiated_label):
+        for w in (self.started_label, self.progress_label, self.initiated_label):
             second.addWidget(w)
-            second.addSpacing(14)
+            second.addSpacing(12)
         second.addStretch(1)
-        second.addWidget(self.id_label)
+        for key in ("resume", "cancel", "terminate", "export", "close"):
+            second.addWidget(self.buttons[key])
+        self.initiated_label.setMaximumWidth(260)
 
         # banner (stream state, job progress) -----------------------------------------------------
         self.banner = QFrame()
@@ -244,9 +253,9 @@ class ExecutionDetail(QWidget):
         self.wave_table.setSelectionMode(ConsoleTableView.SelectionMode.SingleSelection)
         self.wave_table.setItemDelegateForColumn(WaveColumn.STATUS, BadgeDelegate(self.wave_table))
         self.wave_table.sortByColumn(WaveColumn.NUMBER, Qt.SortOrder.AscendingOrder)
-        for col, width in ((WaveColumn.NUMBER, 30), (WaveColumn.NAME, 150), (WaveColumn.STATUS, 115),
-                           (WaveColumn.JOB_ID, 175), (WaveColumn.STARTED, 70), (WaveColumn.ENDED, 70),
-                           (WaveColumn.DURATION, 95)):
+        for col, width in ((WaveColumn.NUMBER, 28), (WaveColumn.NAME, 135), (WaveColumn.STATUS, 105),
+                           (WaveColumn.JOB_ID, 200), (WaveColumn.STARTED, 64), (WaveColumn.ENDED, 64),
+                           (WaveColumn.DURATION, 80)):
             self.wave_table.setColumnWidth(col, width)
 
         # servers ----------------------------------------------------------------------------------
@@ -287,7 +296,7 @@ class ExecutionDetail(QWidget):
         self.event_table.setObjectName("eventTable")
         self.event_table.setModel(self.event_proxy)
         self.event_table.sortByColumn(EventColumn.TIME, Qt.SortOrder.DescendingOrder)
-        for col, width in ((EventColumn.TIME, 68), (EventColumn.WAVE, 40), (EventColumn.EVENT, 165),
+        for col, width in ((EventColumn.TIME, 78), (EventColumn.WAVE, 42), (EventColumn.EVENT, 150),
                            (EventColumn.SERVER, 100)):
             self.event_table.setColumnWidth(col, width)
 
@@ -315,11 +324,11 @@ class ExecutionDetail(QWidget):
         waves_split = QSplitter(Qt.Orientation.Horizontal)
         waves_split.addWidget(self.wave_table)
         waves_split.addWidget(self.timeline)
-        waves_split.setSizes([560, 520])
+        waves_split.setSizes([780, 350])
         bottom = QSplitter(Qt.Orientation.Horizontal)
         bottom.addWidget(servers_box)
         bottom.addWidget(events_box)
-        bottom.setSizes([700, 380])
+        bottom.setSizes([760, 360])
         body = QSplitter(Qt.Orientation.Vertical)
         body.addWidget(waves_split)
         body.addWidget(bottom)
@@ -376,7 +385,7 @@ class ExecutionDetail(QWidget):
         self.event_model.set_items([])
         self.timeline.set_view(None)
         for label in (self.plan_label, self.type_badge, self.status_badge, self.target_label, self.live_label,
-                      self.started_label, self.elapsed_label, self.initiated_label, self.id_label,
+                      self.started_label, self.elapsed_label, self.initiated_label,
                       self.progress_label):
             label.setText("")
         self.type_badge.setStyleSheet("")
@@ -405,10 +414,14 @@ class ExecutionDetail(QWidget):
         self.target_label.setStyleSheet(
             "" if v.is_drill else f"color: {RECOVERY_COLOR.name()}; font-weight: bold;"
         )
-        self.started_label.setText(f"Started {full_time_text(v.started_at)}" if v.started_at else "Not started")
-        self.initiated_label.setText(f"by {v.initiated_by}" if v.initiated_by else "")
+        self.started_label.setText(
+            f"started {v.started_at.astimezone(UTC).strftime('%H:%M:%S')} UTC" if v.started_at else "not started"
+        )
+        self.started_label.setToolTip(full_time_text(v.started_at))
+        by = v.initiated_by.rsplit("/", 1)[-1] if v.initiated_by.startswith("arn:") else v.initiated_by
+        self.initiated_label.setText(f"by {by}" if by else "")
         self.initiated_label.setToolTip(v.initiated_by)
-        self.id_label.setText(f"<span style='color:gray'>{v.execution_id}</span>")
+        self.plan_label.setToolTip(f"Execution {v.execution_id}\n{v.execution_arn}".strip())
         total = len(v.waves)
         done = sum(1 for w in v.waves if w.status is not None and w.status.is_terminal)
         launched = sum(w.launched for w in v.waves)
@@ -430,6 +443,7 @@ class ExecutionDetail(QWidget):
             return
         elapsed = seconds_text(v.elapsed_seconds(now))
         self.elapsed_label.setText(f"elapsed {elapsed}" if elapsed else "")
+        self.elapsed_label.setToolTip("elapsed since the execution started" + ("" if not v.is_terminal else " (final)"))
         if not v.is_terminal:
             self.wave_model.tick(now)
             self.timeline.set_now(now)
@@ -457,6 +471,7 @@ class ExecutionDetail(QWidget):
                 button=False,
             )
         elif state is StreamState.AUTH_PAUSED:
+            self.banner_button.setText("Re-authenticate")
             self._banner(
                 "#fce8e6", RED.name(),
                 "Credentials expired — re-authenticate to resume live updates"
@@ -467,8 +482,9 @@ class ExecutionDetail(QWidget):
             self.banner.setVisible(False)
         self._live_text()
 
-    def show_stopped(self, text: str, *, reauth: bool = False) -> None:
-        self._banner("#fce8e6", RED.name(), text, button=reauth)
+    def show_stopped(self, text: str, *, button: str = "Retry") -> None:
+        self.banner_button.setText(button)
+        self._banner("#fce8e6", RED.name(), text, button=True)
 
     def _banner(self, bg: str, border: str, text: str, *, button: bool) -> None:
         self.banner.setStyleSheet(f"QFrame#streamBanner {{ background: {bg}; border: 1px solid {border}; }}")
@@ -783,7 +799,8 @@ class ExecutionsPage(Page):
         auth = isinstance(exc, ConsoleError) and exc.kind in (ProblemKind.SSO_EXPIRED, ProblemKind.NO_CREDENTIALS)
         text = exc.one_line() if isinstance(exc, ConsoleError) else str(exc)
         self.detail.show_stopped(
-            f"Live updates stopped: {text}" + (" — re-authenticate to resume." if auth else ""), reauth=True
+            f"Live updates stopped: {text}" + (" — re-authenticate to resume." if auth else ""),
+            button="Re-authenticate" if auth else "Retry",
         )
 
     # -- the detail ----------------------------------------------------------------------------
@@ -878,10 +895,18 @@ class ExecutionsPage(Page):
         return box
 
     async def cancel(self, execution_id: str) -> None:
+        """Cancel, polling or paused; returns once the execution has stopped (the monitor shows
+        CANCELLING, then CANCELLED)."""
         self.detail.buttons["cancel"].setEnabled(False)
-        result = await self.engine.cancel(execution_id)
+        self.status.setText(f"Cancelling {execution_id}: it stops after its current step…")
+        cancelling = asyncio.get_running_loop().call_later(0.5, self._poke, execution_id)
+        try:
+            result = await self.engine.cancel(execution_id)
+        finally:
+            cancelling.cancel()
         self._poke(execution_id)
-        self.status.setText(f"Cancel requested for {execution_id} (was {getattr(result, 'value', result) or '…'}).")
+        how = getattr(result, "how", "") or getattr(result, "value", "") or "requested"
+        self.status.setText(f"Cancel of {execution_id}: {how}.")
 
     def ask_terminate(self) -> QMessageBox | None:
         view = self.detail.view
@@ -947,6 +972,11 @@ class ExecutionsPage(Page):
     # -- re-authentication ------------------------------------------------------------------------
     @asyncSlot()
     async def on_reauthenticate_clicked(self) -> None:
+        if self.detail.banner_button.text() == "Retry":
+            if self.open_id:
+                self.detail.set_state(StreamState.LIVE, "")
+                self.watch(self.open_id, restart=True)
+            return
         self._action(self.reauthenticate(), "reauthenticate")
 
     async def reauthenticate(self) -> None:
@@ -990,22 +1020,48 @@ class ExecutionsPage(Page):
                 await asyncio.shield(self._task)
         await self._loaded.wait()
         ident = self.controller.identity
-        if ident is not None and ident.sandbox and self.model.rowCount() == 0:
+        if ident is not None and ident.sandbox:
             plan = _sample_plan()
             if plan is not None:
-                execution_id = await self.engine.start(plan, drill=True, override_target=True)
-                self.open_execution(execution_id)
+                mine = [v for v in self.model.items() if v.plan_id == plan.id]
+                if mine:
+                    latest = max(mine, key=lambda v: v.started_at or datetime.min.replace(tzinfo=UTC))
+                    self.open_execution(latest.execution_id)
+                else:
+                    self.open_execution(await self._start_sample(plan))
         if not self.open_id and self.model.rowCount():
             self.open_execution(self.proxy.index(0, 0).data(ITEM_ROLE).execution_id)
         if self.open_id:
-            for _ in range(1200):  # until a wave has its DRS job (or 60 s)
+            # a wave with its DRS job and log; for a richer picture, a finished wave (up to 45 s)
+            loop = asyncio.get_running_loop()
+            start = loop.time()
+            while loop.time() - start < 60:
                 view = self.detail.view
-                if view is not None and (any(w.job_id for w in view.waves) or view.is_terminal) and \
-                        self.detail.event_model.rowCount():
+                if view is not None and view.is_terminal:
                     break
-                await asyncio.sleep(0.05)
+                has_job = view is not None and any(w.job_id for w in view.waves)
+                if has_job and self.detail.event_model.rowCount():
+                    if any(w.ended_at for w in view.waves) or loop.time() - start > 45:
+                        break
+                await asyncio.sleep(0.1)
             self.detail.select_wave(None)
         self.tick()
+
+    async def _start_sample(self, plan: Plan, *, patience: float = 70.0) -> str:
+        """Start the sample plan as a drill; the sandbox's seeded history may still hold its servers
+        in a DRS job for a few (simulated) minutes, so a busy-server block is retried until it clears."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + patience
+        while True:
+            try:
+                execution_id = await self.engine.start(plan, drill=True, override_target=True)
+                self.status.setText(f"Started a drill of the sample plan: {execution_id}")
+                return execution_id
+            except ConsoleError as exc:
+                if "active-jobs" not in exc.message or loop.time() > deadline:
+                    raise
+                self.status.setText("Waiting for the sandbox's earlier DRS jobs to finish before the drill…")
+                await asyncio.sleep(2.0)
 
     def shutdown(self) -> None:
         self.ticker.stop()
@@ -1016,6 +1072,7 @@ class ExecutionsPage(Page):
 
 
 def _sample_plan() -> Plan | None:
+    """The sample plan shipped in resources/plans (the screenshot's drill in the sandbox)."""
     from ...resources import resource_path
     from ...store.plan_io import read_plan_file
 

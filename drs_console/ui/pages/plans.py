@@ -40,6 +40,7 @@ class PlansPage(Page):
     key = "plans"
     title = "Plans"
     title_changed = Signal(str, bool)  # plan name ("" when none), unsaved
+    run_requested = Signal(object)  # Plan: the open plan, saved, to run (the Executions page opens the run dialog)
 
     def __init__(
         self,
@@ -94,6 +95,12 @@ class PlansPage(Page):
         self.save_button.setEnabled(False)
         self.save_button.clicked.connect(self.save)
         bar.addWidget(self.save_button)
+        self.run_button = QPushButton("Run…")
+        self.run_button.setObjectName("runPlanButton")
+        self.run_button.setToolTip("Preflight, then start the open plan as a drill or a recovery")
+        self.run_button.setEnabled(False)
+        self.run_button.clicked.connect(self.run_open_plan)
+        bar.addWidget(self.run_button)
 
         self.banner = QLabel("")
         self.banner.setWordWrap(True)
@@ -201,6 +208,7 @@ class PlansPage(Page):
         self.editor_stack.addWidget(editor)
         self.editor_stack.setCurrentWidget(editor)
         self.save_button.setEnabled(not read_only)
+        self.run_button.setEnabled(True)
         self._dirty_changed(editor.dirty)
         return editor
 
@@ -211,6 +219,7 @@ class PlansPage(Page):
             self.editor.deleteLater()
             self.editor = None
             self.save_button.setEnabled(False)
+            self.run_button.setEnabled(False)
             self.title_changed.emit("", False)
 
     def _dirty_changed(self, dirty: bool) -> None:
@@ -317,6 +326,14 @@ class PlansPage(Page):
 
     def save(self) -> Path | None:
         return self.editor.save() if self.editor is not None else None
+
+    def run_open_plan(self) -> None:
+        """Save the open plan if it has edits (a run records the plan as saved), then ask to run it."""
+        if self.editor is None:
+            return
+        if self.editor.dirty and not self.editor.read_only and self.editor.save() is None:
+            return
+        self.run_requested.emit(self.editor.plan)
 
     # -- crash recovery ------------------------------------------------------------------------
     def offer_recovery(self) -> None:

@@ -19,7 +19,7 @@ from ..theme import GREY, PURPLE, color_for, text_color_on
 
 ROW_HEIGHT = 24
 AXIS_HEIGHT = 22
-LABEL_WIDTH = 150
+LABEL_WIDTH = 120
 MARGIN = 8
 _STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
 
@@ -184,16 +184,18 @@ class WaveTimeline(QWidget):
                 painter.setBrush(color.lighter(150))
                 painter.drawRect(QRectF(rect.right() - 3, rect.top(), 3, rect.height()))
             label = f"{w.status.value if w.status else ''}  {_offset_label(w.duration_seconds(self.now) or 0)}"
-            if fm.horizontalAdvance(label) + 10 < rect.width():
+            need = fm.horizontalAdvance(label) + 10
+            if need < rect.width():
                 painter.setPen(text_color_on(color))
                 painter.drawText(rect.adjusted(6, 0, -4, 0), Qt.AlignmentFlag.AlignVCenter, label)
-            else:
+            elif rect.right() + need < self.width():
                 painter.setPen(text_pen)
-                painter.drawText(
-                    QRectF(rect.right() + 4, y, max(0.0, self.width() - rect.right() - 4), ROW_HEIGHT),
-                    Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                    label,
-                )
+                painter.drawText(QRectF(rect.right() + 4, y, need, ROW_HEIGHT),
+                                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, label)
+            elif rect.left() - need > left:
+                painter.setPen(text_pen)
+                painter.drawText(QRectF(rect.left() - need, y, need - 4, ROW_HEIGHT),
+                                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, label)
         if not self.view.is_terminal:  # the "now" line
             x = left + width * (self.now - start).total_seconds() / span
             pen = QPen(QColor("#d93025"))
