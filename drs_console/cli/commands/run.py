@@ -138,6 +138,8 @@ def register(sub) -> None:
     cl.add_argument("execution_id", metavar="EXECUTION_ID")
     cl.add_argument("--no-follow", action="store_true", help="do not wait for the TERMINATE job")
     cl.add_argument("--json", action="store_true", help="print JSON lines")
+    cl.add_argument("--refresh", type=float, default=5.0, metavar="SECONDS",
+                    help="seconds between progress polls of the TERMINATE job (default %(default)s)")
     _location_args(cl)
     cl.set_defaults(func=cmd_cleanup)
 
@@ -183,8 +185,8 @@ async def _connect(args: argparse.Namespace, ctx: CliContext) -> tuple[AwsConnec
     return conn, location
 
 
-def _jline(ctx: CliContext, kind: str, **fields: Any) -> None:
-    doc = {"type": kind, "time": datetime.now(UTC).isoformat().replace("+00:00", "Z"), **fields}
+def _jline(ctx: CliContext, record_type: str, /, **fields: Any) -> None:
+    doc = {"type": record_type, "time": datetime.now(UTC).isoformat().replace("+00:00", "Z"), **fields}
     ctx.out.write(json.dumps(doc, default=str) + "\n")
     ctx.out.flush()
 
@@ -405,9 +407,8 @@ async def cmd_cleanup(args: argparse.Namespace, ctx: CliContext) -> int:
                   f"job {', '.join(job.job_ids)}")
     if args.no_follow:
         return EXIT_OK
-    poll = 0.5 if ctx.sandbox else 5.0
     last = None
-    async for progress in follow_cleanup(conn, job, poll=poll):
+    async for progress in follow_cleanup(conn, job, poll=max(0.5, float(args.refresh))):
         last = progress
         if args.json:
             _jline(ctx, "cleanup-progress", jobIds=list(progress.job_ids), statuses=list(progress.statuses),
