@@ -13,6 +13,7 @@ Every call goes through ``Reader.call`` so that callers can count them (``calls`
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -48,12 +49,14 @@ class Reader:
         self.conn = conn
         self.max_attempts = max_attempts
         self.calls = 0
+        self.by_operation: Counter[str] = Counter()  # "drs.describe_jobs" -> calls
 
     def client(self, service: str):
         return self.conn.client(service, max_attempts=self.max_attempts)
 
     async def call(self, service: str, operation: str, **kwargs: Any) -> dict[str, Any]:
         self.calls += 1
+        self.by_operation[f"{service}.{operation}"] += 1
         client = self.client(service)
         return await self.conn.call(getattr(client, operation), **kwargs)
 
