@@ -11,7 +11,7 @@ import re
 import time
 import unicodedata
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -20,7 +20,7 @@ from ..domain import contract as c
 from ..domain.contract import ExecutionRecord
 from ..domain.errors import BadInput, ConsoleError, ProblemKind
 from ..domain.plan import Plan
-from ..domain.preflight import PreflightReport
+from ..domain.preflight import LeftoverInstance, PreflightReport
 from ..domain.progress import plan_waves
 from ..domain.status import ExecutionStatus
 from .backend import BackendLocation, BackendService, build_execution_input, validate_execution_input
@@ -299,6 +299,19 @@ async def start_cleanup(conn: AwsConnection, location: BackendLocation, executio
         resp = await reader.call("drs", "terminate_recovery_instances", recoveryInstanceIDs=batch)
         jobs.append(str(resp["job"]["jobID"]))
     return CleanupJob(execution_id, tuple(jobs), tuple(ids), sources)
+
+
+async def terminate_leftovers(conn: AwsConnection, leftovers: Iterable[LeftoverInstance]) -> CleanupJob:
+    """Terminate drill instances left from earlier drills (a preflight report's ``leftovers``),
+    200 per TerminateRecoveryInstances call. Only drill instances are ever terminated."""
+    chosen = [i for i in leftovers if i.is_drill]
+    ids = list(dict.fromkeys(i.recovery_instance_id for i in chosen))
+    reader = Reader(conn)
+    jobs = []
+    for batch in chunks(ids, TERMINATE_PER_CALL):
+        resp = await reader.call("drs", "terminate_recovery_instances", recoveryInstanceIDs=batch)
+        jobs.append(str(resp["job"]["jobID"]))
+    return CleanupJob("", tuple(jobs), tuple(ids), tuple(sorted({i.source_server_id for i in chosen})))
 
 
 async def cleanup_progress(conn: AwsConnection, cleanup: CleanupJob) -> CleanupProgress:

@@ -80,6 +80,11 @@ def test_status_resume_status_follow_report_cleanup(harness, cli, tmp_path):
     assert lines[0]["type"] == "cleanup" and len(lines[0]["recoveryInstanceIds"]) == 2
     assert lines[-1]["done"] and set(lines[-1]["instanceStates"].values()) <= {"TERMINATED", "GONE"}
 
+    code, out, err = cli("cleanup", "--leftovers-of", str(tmp_path / "plan.json"))
+    assert code == 0 and "Nothing to clean up" in out, err
+    code, _, err = cli("cleanup")
+    assert code == 2 and "either EXECUTION_ID or --leftovers-of" in err
+
     code, out, _ = cli("cancel", execution_id)
     assert code == 0 and "had already ended COMPLETED" in out
     code, _, err = cli("resume", execution_id)

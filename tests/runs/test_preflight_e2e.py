@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from drs_console.aws.preflight import drs_job_quota, preflight
-from drs_console.aws.runs import PreflightBlocked, cancel_run, start_run
+from drs_console.aws.runs import PreflightBlocked, cancel_run, follow_cleanup, start_run, terminate_leftovers
 from drs_console.domain.preflight import DOCUMENTED_JOB_QUOTA, Level
 from drs_console.domain.status import ExecutionStatus as S
 from tests.runs.conftest import run
@@ -115,13 +115,19 @@ def test_leftover_drill_instances_warn_and_offer_cleanup(harness, sim):
     async def scenario():
         started = await start_run(harness.conn, harness.location, plan, poll_interval_seconds=1)
         await harness.wait_ended(started.execution_arn)
-        return await preflight(harness.conn, harness.location, plan)
+        report = await preflight(harness.conn, harness.location, plan)
+        job = await terminate_leftovers(harness.conn, report.leftovers)
+        progress = [p async for p in follow_cleanup(harness.conn, job, poll=0.2)]
+        return report, job, progress, await preflight(harness.conn, harness.location, plan)
 
-    report = run(scenario())
+    report, job, progress, after = run(scenario())
     left = report.check("leftovers")[0]
     assert left.level is Level.WARN and left.action == "cleanup" and "clean" in left.remedy.lower()
     assert {i.source_server_id for i in report.leftovers} == set(servers)
     assert not report.blocked
+    assert set(job.recovery_instance_ids) == {i.recovery_instance_id for i in report.leftovers}
+    assert progress[-1].done and progress[-1].terminated == 2
+    assert after.check("leftovers")[0].level is Level.PASS and after.leftovers == ()
 
 
 def test_quota_from_service_quotas_blocks_a_big_wave(harness, monkeypatch):

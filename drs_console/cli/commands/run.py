@@ -25,6 +25,7 @@ from ...aws.runs import (
     resume_run,
     start_cleanup,
     start_run,
+    terminate_leftovers,
 )
 from ...aws.session import AwsConnection
 from ...domain import contract as c
@@ -133,9 +134,12 @@ def register(sub) -> None:
         "cleanup",
         help="terminate the recovery instances of a finished drill",
         description="Terminate the recovery instances a finished DRILL launched (TerminateRecoveryInstances) "
-        "and follow the TERMINATE job. Refused for a real recovery and for an execution still running.",
+        "and follow the TERMINATE job. Refused for a real recovery and for an execution still running. "
+        "With --leftovers-of FILE instead: the drill instances left from earlier drills of that plan's "
+        "servers (what the preflight warns about).",
     )
-    cl.add_argument("execution_id", metavar="EXECUTION_ID")
+    cl.add_argument("execution_id", metavar="EXECUTION_ID", nargs="?")
+    cl.add_argument("--leftovers-of", metavar="FILE", help="plan file: clean up its servers' leftover drill instances")
     cl.add_argument("--no-follow", action="store_true", help="do not wait for the TERMINATE job")
     cl.add_argument("--json", action="store_true", help="print JSON lines")
     cl.add_argument("--refresh", type=float, default=5.0, metavar="SECONDS",
@@ -229,19 +233,22 @@ def _print_view(ctx: CliContext, view: ExecutionView) -> None:
             ctx.print(f"    {name}: {s.launch_status.value if s.launch_status else '-'}{extra}{reason}")
 
 
-def _reconnect_factory(ctx: CliContext):
+def _reconnect_factory(params, opened: list[AwsConnection]):
     """For AUTH_PAUSED in the CLI: retry a fresh connection (same profile) every 15 s until the
     user has refreshed their credentials (e.g. 'aws sso login' in another terminal)."""
 
     async def reconnect() -> AwsConnection | None:
         while True:
             await asyncio.sleep(REAUTH_RETRY_SECONDS)
+            conn = None
             try:
-                conn = AwsConnection(ctx.connection().params)
+                conn = AwsConnection(params)
                 await conn.identity()
             except ConsoleError:
+                if conn is not None:
+                    conn.close()
                 continue
-            ctx._closers.insert(0, conn.close)
+            opened.append(conn)
             return conn
 
     return reconnect
@@ -249,10 +256,20 @@ def _reconnect_factory(ctx: CliContext):
 
 async def _follow(ctx: CliContext, args: argparse.Namespace, conn: AwsConnection, location: BackendLocation,
                   execution_id: str, execution_arn: str = "") -> int:
+    opened: list[AwsConnection] = []
+    try:
+        return await _watch(ctx, args, conn, location, execution_id, execution_arn, opened)
+    finally:
+        for extra in opened:
+            extra.close()
+
+
+async def _watch(ctx: CliContext, args: argparse.Namespace, conn: AwsConnection, location: BackendLocation,
+                 execution_id: str, execution_arn: str, opened: list[AwsConnection]) -> int:
     monitor = ExecutionMonitor(
         conn, location, execution_id, execution_arn=execution_arn,
         poll_interval=max(1.0, float(args.refresh)),
-        reconnect=_reconnect_factory(ctx),
+        reconnect=_reconnect_factory(conn.params, opened),
     )
     prev: ExecutionView | None = None
     last_state = StreamState.LIVE
@@ -391,8 +408,16 @@ async def cmd_cancel(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 async def cmd_cleanup(args: argparse.Namespace, ctx: CliContext) -> int:
+    if bool(args.execution_id) == bool(args.leftovers_of):
+        raise BadInput("Give either EXECUTION_ID or --leftovers-of FILE.", "See 'drs-console cleanup --help'.")
+    plan = _plan(args.leftovers_of) if args.leftovers_of else None
     conn, location = await _connect(args, ctx)
-    job = await start_cleanup(conn, location, args.execution_id)
+    if plan is not None:
+        report = await run_preflight(conn, location, plan, override_target=True)
+        job = await terminate_leftovers(conn, report.leftovers)
+        args.execution_id = f"earlier drills of {plan.name!r}"
+    else:
+        job = await start_cleanup(conn, location, args.execution_id)
     if job.nothing_to_do:
         if args.json:
             _jline(ctx, "cleanup", executionId=args.execution_id, jobIds=[], recoveryInstanceIds=[], done=True)
