@@ -187,10 +187,8 @@ class ExecutionEngine:
 
         loc = await self.location()
         kwargs: dict[str, Any] = {}
-        if poll_seconds is not None:
-            kwargs["poll_interval"] = poll_seconds
-            kwargs["min_interval"] = min(poll_seconds, 1.0)
-            kwargs["max_interval"] = max(poll_seconds, 15.0)
+        if poll_seconds is not None:  # a fixed interval (tests, benchmarks); else the monitor's adaptive one
+            kwargs["poll_interval"] = kwargs["min_interval"] = kwargs["max_interval"] = poll_seconds
         account, _region = self._ident()
         return ExecutionMonitor(self._conn(), loc, execution_id, account_id=account,
                                 execution_arn=self._arns.get(execution_id, ""), **kwargs)

@@ -386,3 +386,77 @@ def test_leftover_drill_instances_can_be_cleaned_up_from_the_dialog(h):
     next(b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.DestructiveRole).click()
     until(h.aloop, lambda: h.engine.cleanups == 1 and len(h.engine.preflights) > before and
           dialog.preflight_task is None, what="cleanup then preflight again")
+
+
+# -- against the real engine in the sandbox ----------------------------------------------------------
+@pytest.mark.e2e
+def test_a_short_sandbox_drill_is_shown_live_to_completed_with_drs_job_ids(qtbot, aloop):
+    """The real engine: the run dialog's preflight and start, the ExecutionMonitor, the reference
+    state machine in the sandbox, the DRS simulator. The page ends showing what DRS did."""
+    from drs_console.sandbox import Sandbox
+
+    boxes = {}
+
+    def factory():
+        boxes["sandbox"] = Sandbox(backend=True, servers=12, seed=7, speed=600.0)
+        return boxes["sandbox"]
+
+    reporter = ErrorReporter()
+    reporter.interactive = False
+    errors = []
+    reporter.shown.connect(lambda t, x: errors.append((t, x)))
+    runner = TaskRunner(reporter.report)
+    controller = ConnectionController(Settings(), sandbox_factory=factory, persist=False)
+    window = QMainWindow()
+    notifier = Notifier(lambda: window.statusBar(), use_tray=False)
+    page = ExecutionsPage(controller, runner, notifier=notifier, poll_seconds=0.2)
+    window.setCentralWidget(page)
+    qtbot.addWidget(window)
+    try:
+        aloop.run_until_complete(controller.connect(sandbox=True))
+        until(aloop, lambda: page._loaded.is_set(), timeout=60, what="the executions list")
+        sandbox = boxes["sandbox"]
+        ids = sandbox.drs.server_ids()[:3]
+        for sid in ids:
+            sandbox.drs.set_replication_state(sid, "CONTINUOUS")
+        plan = Plan.new("E2E drill", target_account_id=IDENT.account_id, target_region="us-east-1",
+                        wave_names=["DB", "App"])
+        plan.poll_interval_seconds = 5  # the plan format's minimum
+        plan.waves[0].servers.append(ServerRef(ids[0]))
+        plan.waves[1].servers.extend([ServerRef(ids[1]), ServerRef(ids[2])])
+
+        dialog = page.open_run_dialog(plan)
+        until(aloop, lambda: dialog.result_ is not None and dialog.preflight_task is None, timeout=30,
+              what="the preflight")
+        assert not dialog.blocking(), dialog.result_.checks
+        assert dialog.start_button.isEnabled()
+        dialog.start_button.click()
+        until(aloop, lambda: page.open_id.startswith("e2e-drill"), timeout=30, what="the drill to open")
+        eid = page.open_id
+        until(aloop, lambda: page.detail.view is not None and page.detail.view.status is S.COMPLETED,
+              timeout=120, what="the drill to complete")
+
+        detail = page.detail
+        view = detail.view
+        assert detail.status_badge.text() == "COMPLETED" and detail.type_badge.text() == "DRILL"
+        assert wave_cells(page, WaveColumn.STATUS) == ["COMPLETED", "COMPLETED"]
+        drs = sandbox.client("drs")
+        jobs = {}
+        for job in drs.describe_jobs()["items"]:
+            if job.get("tags", {}).get("drs-console:execution-id") == eid:
+                jobs[job["jobID"]] = sorted(p["sourceServerID"] for p in job["participatingServers"])
+        shown = wave_cells(page, WaveColumn.JOB_ID)
+        assert sorted(shown) == sorted(jobs) and len(shown) == 2
+        assert jobs[shown[0]] == [ids[0]] and jobs[shown[1]] == sorted(ids[1:])
+        sm = detail.server_model
+        launched = [sm.index(r, ServerColumn.LAUNCH).data() for r in range(sm.rowCount())]
+        assert launched == ["LAUNCHED"] * 3
+        assert all(sm.index(r, ServerColumn.EC2_INSTANCE_ID).data().startswith("i-") for r in range(3))
+        assert detail.event_model.rowCount() > 0
+        assert [n.kind for n in notifier.sent][-1] == Kind.ENDED
+        assert detail.buttons["terminate"].isEnabled()
+        assert view.is_drill and errors == []
+    finally:
+        page.shutdown()
+        runner.cancel_all()
+        controller.close()
