@@ -54,6 +54,7 @@ AUTH = frozenset({ProblemKind.SSO_EXPIRED, ProblemKind.NO_CREDENTIALS})
 MIN_POLL_INTERVAL = 1.0
 DEFAULT_POLL_INTERVAL = 2.0
 DEFAULT_MAX_INTERVAL = 15.0
+UNRECORDED_LIMIT = 3  # cycles to wait for a record to appear when no execution ARN is known
 
 Reconnect = Callable[[], Awaitable[AwsConnection | None]]
 
@@ -115,6 +116,7 @@ class ExecutionMonitor:
         self._instances: dict[str, dict[str, dict[str, Any]]] = {}
         self._sfn_status = ""
         self._sfn_error = ""
+        self._unrecorded = 0
         self._last_change = time.monotonic()
         self._last_stale_check = 0.0
         self._stopped = False
@@ -157,7 +159,6 @@ class ExecutionMonitor:
     async def snapshot(self) -> ExecutionView:
         """One full read (every job, log and recovery instance): for ``status`` and reports."""
         result = await self._cycle(full=True)
-        self.last_view = result.view
         return result.view
 
     async def _input_plan(self) -> None:
@@ -180,6 +181,14 @@ class ExecutionMonitor:
         reader = self.reader
         before = reader.calls
         record, plan = await reader.execution(self.location.history_table, self.execution_id)
+        if record is None and not self.execution_arn:
+            self._unrecorded += 1
+            if full or self._unrecorded > UNRECORDED_LIMIT:
+                raise ConsoleError(
+                    ProblemKind.NOT_FOUND,
+                    f"No execution {self.execution_id} in the history table {self.location.history_table}.",
+                    "Check the execution ID ('drs-console history list').",
+                )
         if plan is not None:
             self._plan = plan
         if record is not None and record.execution_arn:
@@ -222,7 +231,6 @@ class ExecutionMonitor:
                                                     p.get("recoveryInstanceID"))
                                                    for p in job.get("participatingServers") or []))
                     changed = fp != self._job_fp.get(job_id)
-                    self._job_fp[job_id] = fp
                     done = str(job.get("status", "")).upper() == "COMPLETED"
                     if full or changed or not done:
                         events = events_from_log(await reader.job_log(job_id), names)
@@ -239,6 +247,8 @@ class ExecutionMonitor:
                         if launched or full:
                             by_job = instances_by_job(await reader.recovery_instances(sids))
                             self._instances[job_id] = by_job.get(job_id, {})
+                    # only now (every read of this job succeeded) is the change taken as seen
+                    self._job_fp[job_id] = fp
                     if done:
                         self._final_jobs.add(job_id)
         status_if_unrecorded: ExecutionStatus | None = ExecutionStatus.PENDING

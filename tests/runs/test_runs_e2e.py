@@ -379,3 +379,18 @@ def test_cleanup_progress_of_nothing(harness):
 
     progress = run(cleanup_progress(harness.conn, CleanupJob("x", (), ())))
     assert progress.done and progress.total == 0
+
+
+def test_monitor_of_an_unknown_execution_raises_not_found(harness):
+    from drs_console.domain.errors import ConsoleError
+
+    async def scenario():
+        monitor = harness.monitor("no-such-execution", poll_interval=0.05)
+        async for _ in monitor.updates():
+            pass
+
+    with pytest.raises(ConsoleError) as caught:
+        run(scenario())
+    assert caught.value.kind is ProblemKind.NOT_FOUND
+    with pytest.raises(ConsoleError):
+        run(harness.monitor("no-such-execution").snapshot())

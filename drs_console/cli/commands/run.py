@@ -359,10 +359,10 @@ async def cmd_run(args: argparse.Namespace, ctx: CliContext) -> int:
 
 async def cmd_status(args: argparse.Namespace, ctx: CliContext) -> int:
     conn, location = await _connect(args, ctx)
+    await _require_exists(conn, location, args.execution_id)
     if args.follow:
         return await _follow(ctx, args, conn, location, args.execution_id)
     monitor = ExecutionMonitor(conn, location, args.execution_id)
-    await _require_exists(conn, location, args.execution_id)
     view = await monitor.snapshot()
     if args.json:
         ctx.print_json(view_json(view))
