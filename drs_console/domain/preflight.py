@@ -405,6 +405,6 @@ def check_leftovers(leftovers: Sequence[LeftoverInstance], servers: Mapping[str,
     return Check("leftovers", Level.WARN,
                  f"{len(ids)} recovery instances from earlier drills still run for {_names(srcs, servers)}: "
                  f"{', '.join(ids[:5])}{' ...' if len(ids) > 5 else ''}.",
-                 "Clean them up first ('drs-console cleanup EXECUTION_ID' or terminate them in DRS); "
-                 "they keep costing money.",
+                 "Clean them up first ('drs-console cleanup --leftovers-of PLAN_FILE', the Executions page, or "
+                 "DRS); they keep costing money.",
                  server_ids=tuple(srcs), action="cleanup")
