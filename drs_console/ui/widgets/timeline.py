@@ -143,15 +143,16 @@ class WaveTimeline(QWidget):
             x = left + width * t / span
             painter.setPen(grid)
             painter.drawLine(QPointF(x, top - 4), QPointF(x, bottom))
-            painter.setPen(text_pen)
-            label = _offset_label(t)
-            painter.drawText(QRectF(x - 40, MARGIN, 80, AXIS_HEIGHT - 6), Qt.AlignmentFlag.AlignCenter, label)
+            if t > 0:  # the start is labelled by its clock time, on the left
+                painter.setPen(text_pen)
+                painter.drawText(QRectF(x - 40, MARGIN, 80, AXIS_HEIGHT - 6), Qt.AlignmentFlag.AlignCenter,
+                                 _offset_label(t))
             t += step
         painter.setPen(text_pen)
         painter.drawText(
             QRectF(MARGIN, MARGIN, LABEL_WIDTH - MARGIN, AXIS_HEIGHT - 6),
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            start.astimezone(UTC).strftime("from %H:%M:%S UTC"),
+            start.astimezone(UTC).strftime("%H:%M:%S UTC"),
         )
 
         rects = self.bar_rects()
