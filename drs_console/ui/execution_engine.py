@@ -273,20 +273,13 @@ class ExecutionEngine:
     async def cleanup_leftovers(self, plan: Plan, preflight: PreflightResult | None) -> AsyncIterator[str]:
         """Terminate the drill instances the preflight found left from earlier drills."""
         from ..aws import runs
-        from ..aws.drs_batch import TERMINATE_PER_CALL, Reader, chunks
 
         leftovers = list(getattr(preflight.raw, "leftovers", ()) if preflight is not None else ())
         if not leftovers:
             yield "nothing to clean up"
             return
-        ids = [i.recovery_instance_id for i in leftovers if i.is_drill]
-        reader = Reader(self._conn())
-        jobs = []
-        for batch in chunks(ids, TERMINATE_PER_CALL):
-            resp = await reader.call("drs", "terminate_recovery_instances", recoveryInstanceIDs=batch)
-            jobs.append(str(resp["job"]["jobID"]))
-        job = runs.CleanupJob("", tuple(jobs), tuple(ids), tuple(sorted({i.source_server_id for i in leftovers})))
-        yield f"TERMINATE job {', '.join(jobs)} started for {len(ids)} leftover instances"
+        job = await runs.terminate_leftovers(self._conn(), leftovers)
+        yield f"TERMINATE job {', '.join(job.job_ids)} started for {len(job.recovery_instance_ids)} leftover instances"
         async for progress in runs.follow_cleanup(self._conn(), job, poll=self.cleanup_poll):
             yield progress.one_line()
 
