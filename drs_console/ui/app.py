@@ -32,7 +32,6 @@ from .pages.executions import ExecutionsPage
 from .pages.history import HistoryPage
 from .pages.inventory import InventoryPage
 from .pages.plans import PlansPage
-from .pyside_compat import protect_singletons
 from .tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -150,7 +149,6 @@ def _qt_message(msg_type, context, message: str) -> None:
 
 
 def run_gui(args: argparse.Namespace) -> int:
-    protect_singletons()  # PySide6 6.12 on Python 3.11: see pyside_compat
     configure_logging(verbose=getattr(args, "verbose", False), to_file=True)
     qInstallMessageHandler(_qt_message)
     QApplication.setOrganizationName("drs-console")

@@ -62,7 +62,6 @@ from ..models.execution_models import (
 )
 from ..models.keyed_table import ITEM_ROLE, SORT_ROLE
 from ..notifications import Notifier
-from ..pyside_compat import protect_singletons
 from ..table_view import ConsoleTableView
 from ..tasks import TaskRunner
 from ..theme import BLUE, RED, color_for, text_color_on
@@ -575,7 +574,6 @@ class ExecutionsPage(Page):
         parent=None,
     ):
         super().__init__(parent)
-        protect_singletons()  # this page repaints every second: see pyside_compat
         self.controller = controller
         self.runner = runner
         self.engine = engine or ExecutionEngine(controller)
