@@ -39,13 +39,23 @@ def isolated_env(tmp_path, monkeypatch):
     return home
 
 
-@pytest.fixture
-def aloop(qapp):
-    """A qasync event loop on the test's QApplication. Drive coroutines with
-    ``aloop.run_until_complete(...)``; tasks left running are cancelled at the end."""
+@pytest.fixture(scope="session")
+def _qasync_loop(qapp):
+    """One qasync loop for the whole run. A closed qasync loop can leave Qt timers behind (a
+    cancelled call_later still has its QTimer armed); if it fires after its owner is gone, Qt
+    crashes. A single loop that lives as long as the QApplication has no such stragglers."""
     from qasync import QEventLoop
 
     loop = QEventLoop(qapp, already_running=False)
+    yield loop
+    loop.close()
+
+
+@pytest.fixture
+def aloop(_qasync_loop):
+    """The qasync event loop on the test's QApplication. Drive coroutines with
+    ``aloop.run_until_complete(...)``; tasks a test leaves running are cancelled after it."""
+    loop = _qasync_loop
     asyncio.set_event_loop(loop)
     yield loop
     pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
@@ -53,5 +63,4 @@ def aloop(qapp):
         task.cancel()
     if pending:
         loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-    loop.close()
     asyncio.set_event_loop(None)

@@ -170,3 +170,9 @@ def test_shutdown_never_waits_for_a_blocked_aws_call(qtbot, aloop, monkeypatch):
     listener.close()
     for conn in accepted:
         conn.close()
+    # The abandoned call ends on its own once the server is gone (timeouts, refused retries);
+    # wait for its thread so it cannot outlive this test's event loop.
+    for thread in threading.enumerate():
+        if thread.name.startswith("aws"):
+            thread.join(timeout=30)
+            assert not thread.is_alive()
