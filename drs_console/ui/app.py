@@ -64,8 +64,15 @@ class ConsoleApp:
         self.executions = ExecutionsPage(self.controller, self.runner, notifier=self.notifier)
         plans.run_requested.connect(self.executions.open_run_dialog)
         self.window.add_page(self.executions)
+        history = HistoryPage(self.controller, self.runner)
+        history.open_execution.connect(self.open_in_monitor)
+        self.window.add_page(history)
         self.window.add_page(BackendPage(self.controller, self.runner))
-        self.window.add_page(HistoryPage(self.controller, self.runner))
+
+    def open_in_monitor(self, execution_id: str) -> None:
+        """From the History page: show the execution in the live monitor."""
+        self.window.show_page(self.executions.key)
+        self.executions.open_execution(execution_id)
 
     def page_names(self) -> list[str]:
         return list(self.window.pages)
