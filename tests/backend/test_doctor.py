@@ -94,3 +94,59 @@ def test_recent_executions_failing_with_the_same_error(backend):
     assert fe.level == "WARN"
     assert "3 of the last 3" in fe.message
     assert "Unknown action: initialize" in fe.message and "PlaceholderFunction" in fe.message
+
+
+def _zip(source: str) -> bytes:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("handler.py", source)
+    return buf.getvalue()
+
+
+def test_lambda_tasks_show_the_function_behind_them(backend):
+    """The original failure: a state machine invoking a placeholder function. Doctor shows which
+    function each Lambda task calls, with its handler, runtime, code size, SHA and last change,
+    and fails a task whose function does not exist."""
+    iam = backend.sandbox.client("iam")
+    role = iam.create_role(
+        RoleName=f"fn-{uuid.uuid4().hex[:6]}",
+        AssumeRolePolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+        ),
+    )["Role"]["Arn"]
+    lam = backend.sandbox.client("lambda")
+    fn = lam.create_function(
+        FunctionName="drs-orchestrator-placeholder",
+        Runtime="python3.12",
+        Role=role,
+        Handler="handler.placeholder",
+        Code={"ZipFile": _zip("def placeholder(event, context):\n    raise Exception('Unknown action: initialize')\n")},
+    )
+    definition = {
+        "Comment": f"lambda-based backend. {c.CONTRACT_MARKER}",
+        "StartAt": "Orchestrate",
+        "States": {
+            "Orchestrate": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": {"FunctionName": fn["FunctionArn"], "Payload.$": "$"},
+                "Next": "Notify",
+            },
+            "Notify": {
+                "Type": "Task",
+                "Resource": "arn:aws:lambda:us-east-1:123456789012:function:drs-notify-missing",
+                "End": True,
+            },
+        },
+    }
+    arn = make_state_machine(backend, definition)
+    f = run_doctor(backend, state_machine_arn=arn, history_table=backend.location.history_table)
+    used = f["lambda:Orchestrate"]
+    assert "drs-orchestrator-placeholder" in used.message
+    assert "handler.placeholder" in used.message and "python3.12" in used.message
+    assert fn["CodeSha256"] in used.message and str(fn["CodeSize"]) in used.message
+    missing = f["lambda:Notify"]
+    assert missing.level == "FAIL" and "drs-notify-missing" in missing.message and missing.remedy
