@@ -10,7 +10,6 @@ from typing import Any, TextIO
 
 from ..aws.session import AwsConnection, ConnectionParams
 
-
 SANDBOX_HISTORY = 40  # past executions the in-process sandbox starts with
 
 

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRectF, QSortFilterProxyModel, Qt, QTimer, Signal
-from PySide6.QtGui import QPainter
+from PySide6.QtCore import QObject, QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStackedWidget,
     QStatusBar,
-    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -598,7 +597,7 @@ class ExecutionsPage(Page):
         self.table.setSelectionMode(ConsoleTableView.SelectionMode.SingleSelection)
         badge = BadgeDelegate(self.table)
         self.table.setItemDelegateForColumn(ExecutionColumn.STATUS, badge)
-        self.table.setItemDelegateForColumn(ExecutionColumn.TYPE, _TypeBadge(self.table))
+        self.table.setItemDelegateForColumn(ExecutionColumn.TYPE, BadgeDelegate(self.table, colors=_type_color))
         self.table.sortByColumn(ExecutionColumn.STATUS, Qt.SortOrder.AscendingOrder)
         for col, width in ((ExecutionColumn.STATUS, 115), (ExecutionColumn.TYPE, 90), (ExecutionColumn.PLAN, 220),
                            (ExecutionColumn.STARTED, 150), (ExecutionColumn.ELAPSED, 90),
@@ -1082,25 +1081,6 @@ def _sample_plan() -> Plan | None:
         return None
 
 
-class _TypeBadge(BadgeDelegate):
+def _type_color(text: str) -> QColor:
     """DRILL in blue, RECOVERY in red."""
-
-    def paint(self, painter, option, index) -> None:
-        text = index.data(Qt.ItemDataRole.DisplayRole)
-        if not text:
-            return super().paint(painter, option, index)
-        color = RECOVERY_COLOR if text == "RECOVERY" else DRILL_COLOR
-        painter.save()
-        if option.state & QStyle.StateFlag.State_Selected:
-            painter.fillRect(option.rect, option.palette.highlight())
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        metrics = option.fontMetrics
-        width = metrics.horizontalAdvance(text) + 14
-        height = min(option.rect.height() - 6, metrics.height() + 4)
-        rect = QRectF(option.rect.x() + 4, option.rect.center().y() - height / 2 + 1, width, height)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(color)
-        painter.drawRoundedRect(rect, height / 2, height / 2)
-        painter.setPen(text_color_on(color))
-        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
-        painter.restore()
+    return RECOVERY_COLOR if text == "RECOVERY" else DRILL_COLOR

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QModelIndex, QRectF, QSize, Qt
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from ..theme import color_for, text_color_on
 
 
 class BadgeDelegate(QStyledItemDelegate):
+    """``colors`` maps a cell's text to its badge color (default: the theme's status colors)."""
+
+    def __init__(self, parent=None, colors: Callable[[str], QColor] = color_for):
+        super().__init__(parent)
+        self._colors = colors
+
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         text = index.data(Qt.ItemDataRole.DisplayRole)
         if not text:
@@ -23,7 +31,7 @@ class BadgeDelegate(QStyledItemDelegate):
         width = metrics.horizontalAdvance(text) + 14
         height = min(option.rect.height() - 6, metrics.height() + 4)
         rect = QRectF(option.rect.x() + 4, option.rect.center().y() - height / 2 + 1, width, height)
-        bg = color_for(str(text))
+        bg = self._colors(str(text))
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(bg)
         painter.drawRoundedRect(rect, height / 2, height / 2)
