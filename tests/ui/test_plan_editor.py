@@ -159,7 +159,13 @@ def test_undo_redo_back_to_the_saved_state_clears_the_unsaved_marker(page, libra
         editor.redo_action.trigger()
     assert editor.plan.waves[1].name == "Checks" and editor.plan.waves[1].pause_before
     assert editor.dirty
-    assert editor.undo_view.model() is not None  # the history view lists the edits
+    # the Edit history view lists the edits (after its "<opened>" row), newest last
+    history = editor.undo_view.model()
+    assert history.rowCount() == 1 + editor.undo_stack.count() == 4
+    assert history.index(0, 0).data() == "<opened>"
+    assert [history.index(r, 0).data() for r in range(1, 4)] == [
+        editor.undo_stack.text(i) for i in range(3)
+    ] and all(history.index(r, 0).data() for r in range(1, 4))
     editor.save()
     assert not editor.dirty
     saved = json.loads(path.read_text())
@@ -207,7 +213,7 @@ def test_validation_updates_as_you_edit(page, library, qtbot):
     assert any("EMPTY" in c.upper() for c in codes)  # the new plan's wave is empty
     editor.add_servers(0, make_servers()[:1])
     qtbot.waitUntil(lambda: not any("EMPTY" in p.code.upper() for p in editor.problems), timeout=2000)
-    assert "1 servers" in editor.summary.text() or "1 server" in editor.summary.text()
+    assert editor.summary.text().startswith("1 waves · 1 servers · ")
 
 
 def test_selector_preview_is_live(page, library, qtbot):
@@ -228,7 +234,8 @@ def test_crash_recovery_offers_the_autosaved_edits(qtbot, page, library, invento
     # "crash": a new page over the same library, as on the next start
     again = PlansPage(page.controller, page.runner, inventory, library)
     qtbot.addWidget(again)
-    assert again.banner.isVisible() or not again.banner.isHidden()
+    again.show()
+    assert again.banner.isVisible()
     assert "Payments" in again.banner.text()
     recovered = again.recover(plan.id)
     assert len(recovered.plan.waves) == 3 and recovered.dirty
