@@ -8,6 +8,7 @@ import asyncio
 import time
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMainWindow, QMessageBox
 
 from drs_console.aws.session import Identity
@@ -262,7 +263,8 @@ def test_resume_and_cancel_with_non_blocking_confirmation(h):
     h.aloop.run_until_complete(h.page.resume_open())
     assert h.engine.resumed == [eid] and h.engine.monitor_of(eid).pokes == 1
     box = h.page.ask_cancel()
-    assert box.isVisible() and not box.isModal() or box.windowModality() != 2  # opened, not exec()ed
+    # opened window-modal with open(), not exec()ed: the call returned with the box still up
+    assert box.isVisible() and box.windowModality() == Qt.WindowModality.WindowModal
     destructive = next(b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.DestructiveRole)
     destructive.click()
     until(h.aloop, lambda: "Cancel of" in h.page.status.text(), what="the cancel")
@@ -279,7 +281,6 @@ def test_terminate_the_instances_of_a_finished_drill_shows_progress(h):
     h.push(eid, update(done))
     assert detail.buttons["terminate"].isEnabled() and not detail.buttons["cancel"].isEnabled()
     progress = []
-    detail.banner_label.destroyed.connect(lambda: None)
     original = detail.set_progress
     detail.set_progress = lambda text: (progress.append(text), original(text))
     box = h.page.ask_terminate()
