@@ -104,11 +104,20 @@ def test_offline_shows_the_cached_inventory_with_its_age(console, aloop, qtbot):
 
 def test_cancel_stops_a_refresh(console, aloop):
     aloop.run_until_complete(console.controller.connect(sandbox=True))
-    task = console.page.start_refresh()
-    console.page.cancel_refresh()
+    page = console.page
+    task = page.start_refresh()
+
+    async def until_busy():  # cancel a refresh that is under way, not one that never started
+        while page.progress.isHidden() and not task.done():
+            await asyncio.sleep(0)
+
+    aloop.run_until_complete(asyncio.wait_for(until_busy(), 10))
+    assert not task.done() and not page.progress.isHidden() and not page.refresh_button.isEnabled()
+    page.cancel_refresh()
     aloop.run_until_complete(asyncio.gather(task, return_exceptions=True))
     assert task.cancelled()
-    assert not console.page.progress.isVisible() and console.page.refresh_button.isEnabled()
+    # the page is not shown: isHidden() says whether the widgets were hidden again
+    assert page.progress.isHidden() and page.cancel_button.isHidden() and page.refresh_button.isEnabled()
 
 
 def test_throttled_inventory_is_retried_transparently(qtbot, aloop):
