@@ -88,7 +88,10 @@ def test_three_wave_drill_completes_with_drs_job_ids(harness, drill):
 
 def test_snapshot_and_report_of_the_drill(drill):
     snap = drill["snapshot"]
-    assert snap == drill["updates"][-1].view or snap.status is S.COMPLETED
+    last = drill["updates"][-1].view
+    # a fresh snapshot shows the same finished execution as the monitor's last update
+    assert snap.execution_id == last.execution_id and snap.status is S.COMPLETED
+    assert [(w.status, w.job_id) for w in snap.waves] == [(w.status, w.job_id) for w in last.waves]
     events = drill["monitor"].events
     rep = build_report(snap, events)
     assert rep.recovery_time_seconds is not None and rep.recovery_time_seconds > 0
