@@ -129,6 +129,8 @@ def test_crash_at_every_step(tmp_path, monkeypatch, via_library):
         else:
             seen.add("new")
         bak = path.with_name(path.name + ".bak")
+        if content == new:  # the .bak is replaced before the file: the new file always has one
+            assert bak.exists(), f"no .bak next to the new file after a crash at step {k}"
         if bak.exists():
             assert bak.read_bytes() == old  # the backup is complete too
         leftovers = [p.name for p in library.folder.iterdir() if p.name.endswith(".tmp")]
