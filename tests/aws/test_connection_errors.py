@@ -79,7 +79,9 @@ def test_retries_are_bounded_and_timeouts_set():
     try:
         config = conn.client("drs").meta.config
         assert config.retries["mode"] in ("standard", "adaptive")
-        assert config.connect_timeout and config.read_timeout
+        # bounded: a few retries, never botocore's unbounded-looking defaults or none at all
+        assert 2 <= config.retries["total_max_attempts"] <= 10, config.retries
+        assert 0 < config.connect_timeout <= 30 and 0 < config.read_timeout <= 120
         assert conn.client("drs") is conn.client("drs")  # clients are made once
     finally:
         conn.close()
