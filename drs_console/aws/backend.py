@@ -782,7 +782,25 @@ class BackendService:
         record = await self.read_execution(location.history_table, execution_id)
         if record is None or record.is_terminal or not record.execution_arn:
             return record
-        info = await self.describe_execution(record.execution_arn)
+        try:
+            info = await self.describe_execution(record.execution_arn)
+        except ConsoleError as exc:
+            if exc.kind is not ProblemKind.NOT_FOUND:
+                raise
+            # An active record whose execution does not exist (deleted, or the state machine was
+            # replaced): nothing will ever end it, so it ends FAILED, saying why.
+            await self._set_status(
+                location.history_table,
+                execution_id,
+                ExecutionStatus.FAILED,
+                only_from=ACTIVE_STATUSES,
+                error="DrsConsole.ExecutionMissing",
+                cause=f"The state machine execution {record.execution_arn} does not exist; "
+                "the record was left active when it ended.",
+                terminal=True,
+            )
+            await self._close_active_waves(location.history_table, record, ExecutionStatus.FAILED)
+            return await self.read_execution(location.history_table, execution_id)
         if info.running:
             return record
         status = {

@@ -14,6 +14,7 @@ runs in seconds in the sandbox, as it does on AWS.
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import uuid
@@ -109,8 +110,14 @@ def seed_history(sandbox: Any, n: int, table_name: str, *, seed: int | None = No
     ][:REAL_FINISHED_JOBS]
     # The sample plan's servers (Application=Payments) never get a seeded job, so the sample can
     # be run as soon as the sandbox starts.
-    free = [s for s in servers if (sim.server(s).get("tags") or {}).get("Application") != "Payments"]
+    def app(sid: str) -> str:
+        return str((sim.server(sid).get("tags") or {}).get("Application") or "")
+
+    free = [s for s in servers if app(s) not in ("Payments", "Test Harness")]
     rng.shuffle(free)
+    # Active executions run on the test-harness servers only (their live DRS jobs too), so they
+    # hold no other server: a plan of any other servers passes preflight in a fresh sandbox.
+    harness = [s for s in servers if app(s) == "Test Harness"] or list(free[:4])
 
     def take(k: int) -> list[str]:
         got = free[:k]
@@ -164,7 +171,11 @@ def seed_history(sandbox: Any, n: int, table_name: str, *, seed: int | None = No
         if len(free) < 1:
             break
         ex = executions[i]
-        job = start_job(take(1), ex["type"] == c.ExecutionType.DRILL)
+        if i in live_cancelled:
+            job_servers = take(1)
+        else:
+            job_servers = [harness[k % len(harness)]]
+        job = start_job(job_servers, ex["type"] == c.ExecutionType.DRILL)
         last_wave = max(0, len(ex["plan"][2]) - 1) if ex["status"] is ExecutionStatus.CANCELLED else 0
         ex["jobs"][last_wave] = job
         result.live_job_ids.append(job)
@@ -174,7 +185,7 @@ def seed_history(sandbox: Any, n: int, table_name: str, *, seed: int | None = No
             sandbox.clock.advance(20)  # the first ones move to STARTED, the rest stay PENDING
     items: list[dict[str, Any]] = []
     for ex in executions:
-        items.extend(_records(ex, rng, servers, now))
+        items.extend(_records(ex, rng, harness if ex["status"].is_active else servers, now))
         result.execution_ids.append(ex["id"])
         result.status_of[ex["id"]] = ex["status"].value
     _batch_write(sandbox, table_name, items)
@@ -282,6 +293,23 @@ def _records(ex: dict[str, Any], rng: random.Random, servers: list[str], now: da
         "failurePolicy": c.FailurePolicy.STOP_ON_FAILURE.value,
         "initiatedBy": ex["by"],
         "pollIntervalSeconds": 30,
+        # the plan as the state machine records it (States.JsonToString($.plan))
+        "planJson": json.dumps(
+            {
+                "id": plan_id,
+                "name": plan_name,
+                "waves": [
+                    {
+                        "name": w["waveName"],
+                        "sourceServerIds": sorted(w["sourceServerIds"]),
+                        "pauseBefore": False,
+                        "timeoutSeconds": 3600,
+                    }
+                    for w in waves
+                ],
+            },
+            separators=(",", ":"),
+        ),
         "stateMachineExecutionArn": f"arn:aws:states:us-east-1:123456789012:execution:drs-console-waves:{ex['id']}",
         "startedAt": _iso(started),
         "updatedAt": _iso(min(t, now) if status.is_active else t),

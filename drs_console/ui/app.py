@@ -192,7 +192,8 @@ def run_gui(args: argparse.Namespace) -> int:
             exit_code = loop.run_until_complete(
                 take_screenshot(console, Path(screenshot), page, sandbox=bool(args.sandbox))
             )
-        console.shutdown()
+            console.shutdown()
+            loop.run_until_complete(_settle_cancelled())
         return _finish(exit_code)
 
     console.window.show()
@@ -205,7 +206,18 @@ def run_gui(args: argparse.Namespace) -> int:
     with loop:
         loop.run_until_complete(closing.wait())
         console.shutdown()
+        loop.run_until_complete(_settle_cancelled())
     return _finish(exit_code)
+
+
+async def _settle_cancelled(timeout: float = 2.0) -> None:
+    """Let the tasks that shutdown() cancelled finish their cleanup (bounded: quitting never hangs)."""
+    current = asyncio.current_task()
+    pending = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.wait(pending, timeout=timeout)
 
 
 async def take_screenshot(console: ConsoleApp, path: Path, page: str | None, *, sandbox: bool) -> int:
@@ -223,8 +235,9 @@ async def take_screenshot(console: ConsoleApp, path: Path, page: str | None, *, 
             return 1
     elif page:
         window.show_page(page)
-    await asyncio.sleep(0)  # let the window paint once
-    QApplication.processEvents()
+    # Let the event loop lay out and paint. (Never QApplication.processEvents() inside a task: it
+    # would run other tasks' steps re-entrantly, "Cannot enter into task".)
+    await asyncio.sleep(0.1)
     path.parent.mkdir(parents=True, exist_ok=True)
     if not window.grab().save(str(path), "PNG"):
         print(f"drs-console: could not write {path}", file=sys.stderr)
