@@ -26,7 +26,12 @@ def register(sub) -> None:
     d.add_argument("--stack-name", default=c.DEFAULT_STACK_NAME, help="stack name (default: %(default)s)")
     d.add_argument("--json", action="store_true", help="print the result as JSON")
     d.set_defaults(func=deploy)
-    s = bsub.add_parser("status", help="show the backend stack, its outputs and contract version")
+    s = bsub.add_parser(
+        "status",
+        help="show the backend stack, its outputs and contract version",
+        description="Show the backend stack, its status, its outputs and the contract version its state "
+        "machine declares. Exit code 3 when the stack does not exist.",
+    )
     add_location_args(s)
     s.add_argument("--json", action="store_true", help="print JSON")
     s.set_defaults(func=status)

@@ -20,7 +20,9 @@ def register(sub) -> None:
     serve.add_argument("--servers", type=_positive, default=60, help="source servers to seed (default 60)")
     serve.add_argument("--seed", type=int, default=7, help="seed for the generated data (default 7)")
     serve.add_argument("--speed", type=float, default=30.0, help="simulated seconds per real second (default 30)")
-    serve.add_argument("--history", type=int, default=0, help="past executions to seed in the history table")
+    serve.add_argument(
+        "--history", type=_positive, default=0, help="past executions to seed in the history table (default 0)"
+    )
     serve.set_defaults(func=serve_cmd)
 
 
