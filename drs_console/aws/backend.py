@@ -794,7 +794,7 @@ class BackendService:
                 execution_id,
                 ExecutionStatus.FAILED,
                 only_from=ACTIVE_STATUSES,
-                error="DrsConsole.ExecutionMissing",
+                error=c.ERROR_EXECUTION_MISSING,
                 cause=f"The state machine execution {record.execution_arn} does not exist; "
                 "the record was left active when it ended.",
                 terminal=True,

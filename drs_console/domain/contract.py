@@ -45,6 +45,7 @@ ERROR_WAVE_FAILED = "DrsConsole.WaveFailed"
 ERROR_WAVE_TIMEOUT = "DrsConsole.WaveTimeout"
 ERROR_CONTRACT = "DrsConsole.ContractVersionMismatch"
 ERROR_STOPPED = "DrsConsole.Stopped"
+ERROR_EXECUTION_MISSING = "DrsConsole.ExecutionMissing"  # an active record whose execution is gone
 
 MAX_SERVERS_PER_WAVE = 200  # StartRecovery accepts at most 200 source servers per call
 MAX_WAVES = 999

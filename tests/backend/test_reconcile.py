@@ -37,5 +37,5 @@ def test_an_active_record_whose_execution_does_not_exist_ends_failed(backend):
     )
     record = backend.run(backend.service.reconcile(backend.location, execution_id))
     assert record.status is ExecutionStatus.FAILED
-    assert record.error == "DrsConsole.ExecutionMissing" and missing_arn in record.cause
+    assert record.error == c.ERROR_EXECUTION_MISSING == "DrsConsole.ExecutionMissing" and missing_arn in record.cause
     assert record.waves[0].status is not None and record.waves[0].status.is_terminal
