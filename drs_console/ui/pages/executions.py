@@ -776,6 +776,8 @@ class ExecutionsPage(Page):
         self.notifier.observe(previous, view)
         if self.model.row_of(view.execution_id) is None:
             self.model.set_items([*self.model.items(), view])
+            if view.execution_id == self.open_id:
+                self._select_row(view.execution_id)  # the open execution's row arrived: highlight it
         else:
             self.model.update_item(view)
         if view.execution_id == self.open_id:
@@ -831,10 +833,14 @@ class ExecutionsPage(Page):
         return session
 
     def _select_row(self, execution_id: str) -> None:
+        """Highlight the open execution's row; none while it is not listed yet (never another one)."""
         row = self.model.row_of(execution_id)
-        if row is not None:
-            proxy_row = self.proxy.mapFromSource(self.model.index(row, 0)).row()
-            self.table.selectRow(proxy_row)
+        if row is None:
+            self.table.clearSelection()
+            return
+        index = self.proxy.mapFromSource(self.model.index(row, 0))
+        self.table.selectRow(index.row())
+        self.table.scrollTo(index)
 
     def close_detail(self) -> None:
         """Close the open execution and cancel its monitor."""
@@ -1042,6 +1048,7 @@ class ExecutionsPage(Page):
                         break
                 await asyncio.sleep(0.1)
             self.detail.select_wave(None)
+            self._select_row(self.open_id)
         self.tick()
 
     async def _start_sample(self, plan: Plan, *, patience: float = 70.0) -> str:
