@@ -117,7 +117,9 @@ def test_refresh_updates_rows_in_place_and_keeps_the_selection(console, aloop):
     page.table.selectRow(page.proxy.mapFromSource(page.model.index(page.model.row_of(running), 0)).row())
     resets, changed = [], []
     page.model.modelReset.connect(lambda: resets.append(1))
-    page.model.dataChanged.connect(lambda a, _b: changed.append(page.model.item_at(a.row()).execution_id))
+    page.model.dataChanged.connect(
+        lambda a, b: changed.extend(page.model.item_at(r).execution_id for r in range(a.row(), b.row() + 1))
+    )
     hs.update(running, status="COMPLETED", endedAt="2030-01-01T00:00:00Z", updatedAt="x")
     hs.sandbox.client("dynamodb").delete_item(
         TableName=hs.table, Key={"PK": {"S": f"EXEC#{gone}"}, "SK": {"S": "EXECUTION"}}

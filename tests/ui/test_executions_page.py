@@ -120,7 +120,7 @@ def test_monitor_updates_change_rows_and_badges_in_place(h):
     for model in (page.model, detail.wave_model, detail.server_model, detail.event_model):
         model.modelReset.connect(lambda: resets.append(1))
     changed_rows = []
-    detail.wave_model.dataChanged.connect(lambda a, b, roles=(): changed_rows.append(a.row()))
+    detail.wave_model.dataChanged.connect(lambda a, b, roles=(): changed_rows.extend(range(a.row(), b.row() + 1)))
     h.push("exec-active", update(view("exec-active", S.RUNNING), events=[event(1, "JOB_START")]))
     detail.wave_table.selectRow(1)
 

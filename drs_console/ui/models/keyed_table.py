@@ -76,13 +76,17 @@ class KeyedTableModel(QAbstractTableModel, Generic[T]):
             del self._items[first : last + 1]
             self.endRemoveRows()
         self._reindex()
-        # 2. update rows that changed
+        # 2. update rows that changed: one dataChanged per run of adjacent rows, not per row
+        # (a sorting proxy re-sorts on every signal; 1,000 changed rows must not mean 1,000 sorts)
         last_col = len(self.Column) - 1
+        changed: list[int] = []
         for key, row in self._row_of.items():
             fresh = new_keys[key]
             if fresh != self._items[row]:
                 self._items[row] = fresh
-                self.dataChanged.emit(self.index(row, 0), self.index(row, last_col))
+                changed.append(row)
+        for first, last in _runs_ascending(sorted(changed)):
+            self.dataChanged.emit(self.index(first, 0), self.index(last, last_col))
         # 3. append new rows
         added = [i for k, i in new_keys.items() if k not in self._row_of]
         if added:
@@ -115,4 +119,18 @@ def _runs_descending(rows: list[int]):
         else:
             yield lo, hi
             hi = lo = r
+    yield lo, hi
+
+
+def _runs_ascending(rows: list[int]):
+    """[2, 3, 4, 9] -> (2, 4), (9, 9)"""
+    if not rows:
+        return
+    lo = hi = rows[0]
+    for r in rows[1:]:
+        if r == hi + 1:
+            hi = r
+        else:
+            yield lo, hi
+            lo = hi = r
     yield lo, hi
