@@ -76,3 +76,27 @@ def test_cli_never_imports_qt():
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["doctor"],
+        ["backend", "status"],
+        ["preflight", "plan.json"],
+        ["run", "plan.json"],
+        ["status", "exec-1"],
+        ["resume", "exec-1"],
+        ["cancel", "exec-1"],
+        ["cleanup", "exec-1"],
+        ["report", "exec-1"],
+        ["history", "list"],
+        ["history", "prune"],
+    ],
+)
+def test_every_backend_command_takes_the_same_location_options(argv):
+    from drs_console.cli.main import build_parser
+
+    args = build_parser().parse_args([*argv, "--stack-name", "dr-prod", "--history-table", "dr-history"])
+    assert (args.stack_name, args.history_table) == ("dr-prod", "dr-history")
+    assert build_parser().parse_args(argv).stack_name == "drs-console"

@@ -7,12 +7,9 @@ import argparse
 from ...aws.backend import BackendService, StackEvent
 from ...domain import contract as c
 from ..context import CliContext
+from ..options import add_backend_location
 
-
-def add_location_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--stack-name", default=c.DEFAULT_STACK_NAME, help="backend stack (default: %(default)s)")
-    p.add_argument("--state-machine-arn", help="use this state machine instead of the stack's output")
-    p.add_argument("--history-table", help="use this history table instead of the stack's output")
+add_location_args = add_backend_location
 
 
 def register(sub) -> None:

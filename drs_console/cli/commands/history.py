@@ -11,6 +11,7 @@ from ...domain import contract as c
 from ...domain import history as h
 from ...domain.errors import BadInput
 from ..context import CliContext
+from ..options import add_backend_location
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -24,11 +25,7 @@ def register(sub) -> None:
     hsub = p.add_subparsers(dest="history_command", metavar="SUBCOMMAND", required=True)
 
     def common(q: argparse.ArgumentParser) -> None:
-        q.add_argument("--history-table", metavar="NAME", help="the history table (default: from the backend stack)")
-        q.add_argument(
-            "--stack", metavar="NAME", default=c.DEFAULT_STACK_NAME,
-            help=f"backend stack whose outputs name the table (default {c.DEFAULT_STACK_NAME})",
-        )
+        add_backend_location(q, state_machine=False)
         q.add_argument("--json", action="store_true", help="print JSON")
 
     ls = hsub.add_parser(
@@ -75,7 +72,7 @@ def _filter(args: argparse.Namespace, now: datetime) -> h.HistoryFilter:
 
 async def _service(args: argparse.Namespace, ctx: CliContext) -> HistoryService:
     conn = ctx.connection()
-    table = await history_table_name(conn, stack_name=args.stack, explicit=args.history_table)
+    table = await history_table_name(conn, stack_name=args.stack_name, explicit=args.history_table)
     return HistoryService(conn, table)
 
 

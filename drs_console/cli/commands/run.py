@@ -37,6 +37,7 @@ from ...domain.report import format_seconds, report_csv, report_html
 from ...domain.status import ExecutionStatus
 from ...store.plan_io import read_plan_file
 from ..context import CliContext
+from ..options import add_backend_location
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_AWS = 0, 1, 2, 3
 SPEED_ENV = "DRS_CONSOLE_SANDBOX_SPEED"
@@ -44,11 +45,7 @@ REAUTH_RETRY_SECONDS = 15.0
 
 
 # -- arguments ---------------------------------------------------------------------------------------
-def _location_args(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("backend")
-    g.add_argument("--stack-name", default=c.DEFAULT_STACK_NAME, help="backend stack (default: %(default)s)")
-    g.add_argument("--state-machine-arn", help="use this state machine instead of the stack's output")
-    g.add_argument("--history-table", help="use this history table instead of the stack's output")
+_location_args = add_backend_location
 
 
 def _refresh_arg(p: argparse.ArgumentParser) -> None:
