@@ -10,6 +10,7 @@ from typing import Any
 
 from ..domain import contract as c
 from ..domain.errors import ConsoleError, Finding, ProblemKind
+from ..domain.wording import noun, plural
 from .backend import BackendLocation, BackendService
 from .session import AwsConnection
 
@@ -141,7 +142,7 @@ class DoctorService:
             raise
         n = len(resp.get("items") or [])
         more = "+" if resp.get("nextToken") else ""
-        return Finding("drs", PASS, f"DRS is initialized in {self.conn.region} ({n}{more} source servers seen)."), None
+        return Finding("drs", PASS, f"DRS is initialized in {self.conn.region} ({n}{more} {noun(n if not more else 2, 'source server')} seen)."), None
 
     async def _locate(
         self, stack_name: str, arn: str | None, table: str | None
@@ -244,7 +245,8 @@ class DoctorService:
                                     "Fix the definition, or redeploy with 'drs-console backend deploy'."))
         else:
             findings.append(Finding("tasks", PASS,
-                                    f"{len(resources)} Task states use {len(integrations)} service integrations, "
+                                    f"{plural(len(resources), 'Task state')} {noun(len(resources), 'uses', 'use')} "
+                                    f"{plural(len(integrations), 'service integration')}, "
                                     "all known."))
         lam = self.conn.client("lambda")
         for state, fn in _lambda_functions(definition):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from .wording import sentence
+
 
 class ProblemKind(StrEnum):
     NO_CREDENTIALS = "no-credentials"
@@ -35,7 +37,9 @@ class ConsoleError(Exception):
         self.profile = profile
 
     def one_line(self) -> str:
-        return f"{self.message} {self.remedy}".strip()
+        if not self.remedy:
+            return self.message.strip()
+        return f"{sentence(self.message)} {self.remedy}".strip()
 
     @property
     def is_aws_side(self) -> bool:

@@ -19,6 +19,7 @@ from .inventory import InventorySnapshot, SourceServer
 from .plan import Plan
 from .status import ReplicationHealth
 from .validation import Code, Severity, resolve_plan, validate
+from .wording import noun, plural
 
 # DRS's documented default for the per-job quota ("a plan can launch up to 100 instances at once"),
 # used when Service Quotas cannot be read; StartRecovery itself takes at most 200 servers.
@@ -159,7 +160,7 @@ class PreflightReport:
         out.extend("  " + c.one_line() for c in self.checks)
         for w in self.waves:
             sel = f" ({len(w.from_selector)} from selector)" if w.from_selector else ""
-            out.append(f"  wave {w.index + 1} {w.name!r}: {len(w.server_ids)} servers{sel}")
+            out.append(f"  wave {w.index + 1} {w.name!r}: {plural(len(w.server_ids), 'server')}{sel}")
         return out
 
     def to_json(self) -> dict[str, Any]:
@@ -270,7 +271,7 @@ def check_plan(plan: Plan, inventory: InventorySnapshot | None, job_quota: int) 
                          wave_index=p.location.wave_index,
                          server_ids=(p.location.server_id,) if p.location.server_id else ()))
     if not out:
-        out.append(Check("plan", Level.PASS, f"The plan is valid ({len(plan.waves)} waves)."))
+        out.append(Check("plan", Level.PASS, f"The plan is valid ({plural(len(plan.waves), 'wave')})."))
     return out
 
 
@@ -297,8 +298,8 @@ def check_selectors(plan: Plan, waves: Sequence[ResolvedWave], servers: Mapping[
                              "Fix the selector or the servers' tags.", wave_index=w.index))
             continue
         out.append(Check("selectors", Level.PASS,
-                         f"{_wave_label(w)}: selector {wave.selector!r} resolves to {len(w.from_selector)} "
-                         f"servers: {_names(w.from_selector, servers)}.",
+                         f"{_wave_label(w)}: selector {wave.selector!r} resolves to "
+                         f"{plural(len(w.from_selector), 'server')}: {_names(w.from_selector, servers)}.",
                          wave_index=w.index, server_ids=w.from_selector))
     if not out:
         out.append(Check("selectors", Level.PASS, "No tag selectors: every server is listed explicitly."))
@@ -312,7 +313,8 @@ def check_servers(waves: Sequence[ResolvedWave], servers: Mapping[str, SourceSer
         missing = [s for s in w.server_ids if s not in servers]
         if missing:
             out.append(Check("servers", Level.BLOCK,
-                             f"{_wave_label(w)}: {len(missing)} servers are not in DRS: {_names(missing, servers)}.",
+                             f"{_wave_label(w)}: {plural(len(missing), 'server')} {noun(len(missing), 'is')} not in DRS: "
+                             f"{_names(missing, servers)}.",
                              "Remove them from the plan or check the account and region.",
                              wave_index=w.index, server_ids=tuple(missing)))
         by_health: dict[ReplicationHealth, list[str]] = {}
@@ -336,7 +338,8 @@ def check_servers(waves: Sequence[ResolvedWave], servers: Mapping[str, SourceSer
                              wave_index=w.index, server_ids=tuple(syncing)))
     if not out:
         total = sum(len(w.server_ids) for w in waves)
-        out.append(Check("servers", Level.PASS, f"All {total} servers exist and replicate continuously."))
+        out.append(Check("servers", Level.PASS, f"All {plural(total, 'server')} exist and replicate continuously."
+                         if total != 1 else "The 1 server exists and replicates continuously."))
     return out
 
 
@@ -349,8 +352,8 @@ def check_active_jobs(waves: Sequence[ResolvedWave], busy: Mapping[str, str],
         if clash:
             jobs = sorted({busy[s] for s in clash})
             out.append(Check("active-jobs", Level.BLOCK,
-                             f"{_wave_label(w)}: {_names(clash, servers)} are in active DRS job "
-                             f"{', '.join(jobs)}.",
+                             f"{_wave_label(w)}: {_names(clash, servers)} {noun(len(clash), 'is')} in active DRS "
+                             f"{noun(len(jobs), 'job')} {', '.join(jobs)}.",
                              "Wait until the job completes (DRS console: Recovery job history), then run again.",
                              wave_index=w.index, server_ids=tuple(clash)))
     if not out:
@@ -373,7 +376,7 @@ def check_active_executions(waves: Sequence[ResolvedWave], active: Sequence[Acti
                              server_ids=tuple(clash)))
     if not out:
         n = len(active)
-        extra = f" ({n} other active executions use other servers)" if n else ""
+        extra = f" ({plural(n, 'other active execution')} {noun(n, 'uses', 'use')} other servers)" if n else ""
         out.append(Check("active-executions", Level.PASS, f"No active execution uses these servers{extra}."))
     return out
 
@@ -386,14 +389,14 @@ def check_quota(waves: Sequence[ResolvedWave], quota: int, source: str) -> list[
         n = len(w.server_ids)
         if n > limit:
             out.append(Check("quota", Level.BLOCK,
-                             f"{_wave_label(w)} has {n} servers, more than {limit} per recovery job "
+                             f"{_wave_label(w)} has {plural(n, 'server')}, more than {limit} per recovery job "
                              f"(quota {quota}, {source}).",
                              "Split the wave, or request a quota increase in Service Quotas.",
                              wave_index=w.index))
     if not out:
         biggest = max((len(w.server_ids) for w in waves), default=0)
         out.append(Check("quota", Level.PASS,
-                         f"The largest wave has {biggest} servers; the per-job quota is {quota} ({source})."))
+                         f"The largest wave has {plural(biggest, 'server')}; the per-job quota is {quota} ({source})."))
     return out
 
 
@@ -403,7 +406,8 @@ def check_leftovers(leftovers: Sequence[LeftoverInstance], servers: Mapping[str,
     ids = [i.recovery_instance_id for i in leftovers]
     srcs = sorted({i.source_server_id for i in leftovers})
     return Check("leftovers", Level.WARN,
-                 f"{len(ids)} recovery instances from earlier drills still run for {_names(srcs, servers)}: "
+                 f"{plural(len(ids), 'recovery instance')} from earlier drills still {noun(len(ids), 'runs', 'run')} "
+                 f"for {_names(srcs, servers)}: "
                  f"{', '.join(ids[:5])}{' ...' if len(ids) > 5 else ''}.",
                  "Clean them up first ('drs-console cleanup --leftovers-of PLAN_FILE', the Executions page, or "
                  "DRS); they keep costing money.",

@@ -15,6 +15,7 @@ from .inventory import InventorySnapshot, SourceServer, format_age
 from .plan import Plan, Wave
 from .selector import SelectorSyntaxError, TagSelector
 from .status import ReplicationHealth
+from .wording import plural
 
 # DRS StartRecovery accepts at most 200 source servers per call (one wave = one job).
 START_RECOVERY_MAX_SERVERS = 200
@@ -143,9 +144,9 @@ class ValidationSummary:
             return "valid"
         parts = []
         if self.errors:
-            parts.append(f"{self.errors} error{'s' if self.errors != 1 else ''}")
+            parts.append(plural(self.errors, "error"))
         if self.warnings:
-            parts.append(f"{self.warnings} warning{'s' if self.warnings != 1 else ''}")
+            parts.append(plural(self.warnings, "warning"))
         return ", ".join(parts)
 
 

@@ -6,6 +6,7 @@ import argparse
 
 from ...aws.drs import DrsService
 from ...domain.inventory import format_age, parse_iso_duration
+from ...domain.wording import plural
 from ...store.inventory_cache import InventoryCache
 from ..context import CliContext
 
@@ -70,5 +71,5 @@ async def inventory(args: argparse.Namespace, ctx: CliContext) -> int:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
         ctx.print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
-    ctx.print(f"\n{len(snap.servers)} source servers in account {snap.account_id}, {snap.region}")
+    ctx.print(f"\n{plural(len(snap.servers), 'source server')} in account {snap.account_id}, {snap.region}")
     return 0

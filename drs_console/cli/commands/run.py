@@ -35,6 +35,7 @@ from ...domain.preflight import Level, PreflightReport
 from ...domain.progress import diff_views, view_json, wave_line
 from ...domain.report import format_seconds, report_csv, report_html
 from ...domain.status import ExecutionStatus
+from ...domain.wording import noun, plural
 from ...store.plan_io import read_plan_file
 from ..context import CliContext
 from ..options import add_backend_location
@@ -425,8 +426,8 @@ async def cmd_cleanup(args: argparse.Namespace, ctx: CliContext) -> int:
         _jline(ctx, "cleanup", executionId=args.execution_id, jobIds=list(job.job_ids),
                recoveryInstanceIds=list(job.recovery_instance_ids), done=False)
     else:
-        ctx.print(f"Terminating {len(job.recovery_instance_ids)} drill instances of {args.execution_id}: "
-                  f"job {', '.join(job.job_ids)}")
+        ctx.print(f"Terminating {plural(len(job.recovery_instance_ids), 'drill instance')} of {args.execution_id}: "
+                  f"{noun(len(job.job_ids), 'job')} {', '.join(job.job_ids)}")
     if args.no_follow:
         return EXIT_OK
     last = None
@@ -440,7 +441,7 @@ async def cmd_cleanup(args: argparse.Namespace, ctx: CliContext) -> int:
             ctx.print(f"{_stamp()} {progress.one_line()}")
     left = [rid for rid, st in (last.instance_states if last else {}).items() if st not in ("TERMINATED", "GONE")]
     if left:
-        ctx.fail(f"{len(left)} instances are not terminated: {', '.join(left)}")
+        ctx.fail(f"{plural(len(left), 'instance')} {noun(len(left), 'is')} not terminated: {', '.join(left)}")
         return EXIT_FAILED
     return EXIT_OK
 
