@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from ..aws.session import AwsConnection, ConnectionParams
+from ..domain.endpoint import validate_endpoint_url
 
 SANDBOX_HISTORY = 40  # past executions the in-process sandbox starts with
 
@@ -52,11 +53,20 @@ class CliContext:
                 params = self._sandbox.connection_params()
             else:
                 params = ConnectionParams(
-                    profile=self.profile, region=self.region, endpoint_url=self.endpoint_url
+                    profile=self.profile_name(),
+                    region=self.region,
+                    endpoint_url=validate_endpoint_url(self.endpoint_url) if self.endpoint_url else None,
                 )
             self._connection = AwsConnection(params)
             self._closers.insert(0, self._connection.close)
         return self._connection
+
+    def profile_name(self) -> str | None:
+        """The profile this run uses: --profile, else $AWS_PROFILE (what boto3 would pick), so
+        that a message about it can name it."""
+        import os
+
+        return self.profile or os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE") or None
 
     @property
     def sandbox_instance(self):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 
 from ..domain.errors import ConsoleError
@@ -15,10 +16,12 @@ EXIT_OK = 0
 EXIT_FAILED = 1  # the operation ran and its result is a failure (an execution that did not complete)
 EXIT_USAGE = 2  # bad usage or input
 EXIT_AWS = 3  # AWS refused or was unreachable
+EXIT_PIPE = 128 + 13  # the reader of stdout went away (`| head`): what a shell reports for SIGPIPE
 
 EPILOG = """\
 exit codes: 0 success; 1 the operation ran but its result is a failure; 2 bad usage or input;
-3 AWS refused or unreachable (one line on stderr says why and what to do).
+3 AWS refused or unreachable (one line on stderr says why and what to do);
+141 the reader of the output went away (e.g. '| head'), quietly, as for SIGPIPE.
 
 Without a COMMAND, drs-console starts the desktop console."""
 
@@ -80,8 +83,25 @@ def run_command(args: argparse.Namespace, ctx: CliContext | None = None) -> int:
     except KeyboardInterrupt:
         ctx.fail("interrupted")
         return 130
+    except BrokenPipeError:
+        _silence_stdout(ctx)
+        return EXIT_PIPE
     finally:
         ctx.close()
+
+
+def _silence_stdout(ctx: CliContext) -> None:
+    """The reader of stdout closed it (`drs-console ... | head -1`): say nothing more there, and
+    let nothing (the interpreter's final flush included) try to write to it again."""
+    if ctx.out is not sys.stdout:
+        return  # output to somewhere else (a test's StringIO): nothing to redirect
+    try:
+        fd = sys.stdout.fileno()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, fd)
+        os.close(devnull)
+    except (AttributeError, OSError, ValueError):
+        pass
 
 
 def main(argv: list[str] | None = None) -> int:
