@@ -29,6 +29,7 @@ from typing import Any
 
 from . import contract as c
 from .status import ACTIVE_STATUSES, TERMINAL_STATUSES, ExecutionStatus, is_terminal
+from .wording import plural
 
 # -- service limits (botocore models: dynamodb TransactWriteItems / BatchGetItem, drs DescribeJobs)
 MAX_TRANSACT_ITEMS = 100  # TransactWriteItems.TransactItems max
@@ -279,7 +280,19 @@ def parse_since(text: str, now: datetime) -> datetime:
         return now - timedelta(seconds=float(m.group(1)) * _UNITS[m.group(2).lower()])
     dt = parse_time(text)
     if dt is None:
-        raise ValueError(f"{text!r} is neither a duration (30m, 24h, 7d, 2w) nor a date (2024-05-01)")
+        raise ValueError(f"{text!r} is neither a duration (30m, 24h, 7d, 2w) nor a date (2024-05-01).")
+    return dt
+
+
+_BARE_DATE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
+
+
+def parse_until(text: str, now: datetime) -> datetime:
+    """Like ``parse_since``; a bare date ('2024-05-01') means the end of that day (UTC), so that
+    "until 2024-05-01" includes what started on it."""
+    dt = parse_since(text, now)
+    if _BARE_DATE.match(text or ""):
+        dt += timedelta(days=1) - timedelta(microseconds=1)
     return dt
 
 
@@ -349,6 +362,8 @@ class PruneScope:
         if self.kind is ScopeKind.SELECTED:
             return row.execution_id in self.execution_ids
         if self.kind is ScopeKind.OLDER_THAN:
+            if not row.is_terminal:
+                return True  # not ended, so never pruned: always counted among the preserved
             ref = row.age_reference
             # no timestamp: its age is unknown, so it is never "older than" anything
             return ref is not None and ref <= now - timedelta(days=self.older_than_days)
@@ -356,8 +371,7 @@ class PruneScope:
 
     def describe(self) -> str:
         if self.kind is ScopeKind.SELECTED:
-            n = len(self.execution_ids)
-            return f"the {n} selected execution{'s' if n != 1 else ''}"
+            return f"the {plural(len(self.execution_ids), 'selected execution')}"
         if self.kind is ScopeKind.OLDER_THAN:
             return f"finished executions older than {self.older_than_days:g} days"
         return "every finished execution"
@@ -420,12 +434,12 @@ class PrunePreview:
         lines = [f"Scope: {self.scope.describe()}."]
         if self.to_delete:
             detail = ", ".join(f"{n} {s}" for s, n in self.by_status.items())
-            lines.append(f"Would delete {self.delete_count} execution(s) ({detail}) and their wave records.")
+            lines.append(f"Would delete {plural(self.delete_count, 'execution')} ({detail}) and their wave records.")
         else:
             lines.append("Nothing to delete.")
-        lines.append(f"Preserved: {len(self.preserved_active)} active execution(s).")
+        lines.append(f"Preserved: {plural(len(self.preserved_active), 'active execution')}.")
         lines.append(
-            f"Preserved: {len(self.preserved_live_jobs)} CANCELLED execution(s) with a DRS job still "
+            f"Preserved: {plural(len(self.preserved_live_jobs), 'CANCELLED execution')} with a DRS job still "
             "PENDING or STARTED."
         )
         return lines
@@ -725,7 +739,7 @@ class PruneResult:
 
     def summary_lines(self) -> list[str]:
         lines = [
-            f"Deleted {self.count(Outcome.DELETED)} execution(s).",
+            f"Deleted {plural(self.count(Outcome.DELETED), 'execution')}.",
             f"Skipped {self.count(Outcome.SKIPPED_ACTIVE)} that became active, "
             f"{self.count(Outcome.SKIPPED_CHANGED)} that changed since the preview, "
             f"{len(self.preserved_live_jobs)} with live DRS jobs.",

@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import QDateTime, Qt, QTimeZone
 
 from drs_console.domain import history as h
+from drs_console.domain.wording import plural
 from drs_console.ui.models.history_model import HistoryColumn
 from drs_console.ui.pages import history as history_page
 from tests.history.conftest import HistoryConsole
@@ -199,7 +200,7 @@ def test_prune_runs_with_progress_and_removes_rows_in_place(console, aloop):
     assert resets == [] and page.model.rowCount() == 60 - (preview.delete_count - 1)
     assert progress and progress[-1] == preview.delete_count
     text = page.prune_panel.result_label.text()
-    assert f"Deleted {preview.delete_count - 1} execution(s)." in text and "1 that became active" in text
+    assert f"Deleted {plural(preview.delete_count - 1, 'execution')}." in text and "1 that became active" in text
     assert not page.prune_panel.delete_button.isEnabled() and console.errors == []
 
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 from ...aws.history import HistoryService, history_table_name
 from ...domain import contract as c
 from ...domain import history as h
 from ...domain.errors import BadInput
+from ...domain.wording import noun, plural
+from ...store.atomic import atomic_write_text
 from ..context import CliContext
 from ..options import add_backend_location
 
@@ -37,8 +41,13 @@ def register(sub) -> None:
         "--status", action="append", metavar="S", default=[],
         help="only these: active, finished or a status (COMPLETED, FAILED, ...); repeatable",
     )
-    ls.add_argument("--since", metavar="DURATION_OR_DATE", help="started since: 24h, 7d, 2w or 2024-05-01")
-    ls.add_argument("--type", choices=[t.value for t in c.ExecutionType], help="DRILL or RECOVERY only")
+    ls.add_argument("--since", metavar="DURATION_OR_DATE", help="started since: 24h, 7d, 2w ago or 2024-05-01")
+    ls.add_argument("--until", metavar="DURATION_OR_DATE",
+                    help="started until: 24h, 7d, 2w ago or 2024-05-01 (that whole day included)")
+    ls.add_argument("--type", type=str.upper, choices=[t.value for t in c.ExecutionType],
+                    help="DRILL or RECOVERY only (any case)")
+    ls.add_argument("--csv", metavar="FILE",
+                    help="write the listed executions as CSV (the desktop's export) to FILE, '-' for stdout")
     common(ls)
     ls.set_defaults(func=history_list)
 
@@ -50,7 +59,10 @@ def register(sub) -> None:
         "always kept; every delete is conditional on the record still being finished and unchanged. "
         "Shows a preview and asks first.",
     )
-    pr.add_argument("--older-than", type=float, metavar="DAYS", help="only executions that ended more than DAYS ago")
+    scope = pr.add_mutually_exclusive_group()
+    scope.add_argument("--older-than", type=float, metavar="DAYS", help="only executions that ended more than DAYS ago")
+    scope.add_argument("--id", dest="ids", nargs="+", action="extend", metavar="ID",
+                       help="only these executions (as the desktop prunes selected rows); active ones are kept")
     pr.add_argument("--dry-run", action="store_true", help="only show the preview")
     pr.add_argument("--yes", "-y", action="store_true", help="do not ask (needed when stdin is not a terminal)")
     common(pr)
@@ -65,9 +77,16 @@ def _filter(args: argparse.Namespace, now: datetime) -> h.HistoryFilter:
                 if part.strip():
                     statuses = (statuses or frozenset()) | h.statuses_of(part)
         since = h.parse_since(args.since, now) if args.since else None
+        until = h.parse_until(args.until, now) if args.until else None
     except ValueError as exc:
         raise BadInput(str(exc), "See 'drs-console history list --help'.") from exc
-    return h.HistoryFilter(statuses=statuses, execution_type=args.type, since=since)
+    if since is not None and until is not None and since > until:
+        raise BadInput(f"--since {args.since} is after --until {args.until}.", "Swap them, or widen the range.")
+    return h.HistoryFilter(statuses=statuses, execution_type=args.type, since=since, until=until)
+
+
+def _filtered(flt: h.HistoryFilter) -> bool:
+    return flt != h.HistoryFilter()
 
 
 async def _service(args: argparse.Namespace, ctx: CliContext) -> HistoryService:
@@ -80,9 +99,13 @@ async def history_list(args: argparse.Namespace, ctx: CliContext) -> int:
     now = datetime.now(UTC)
     flt = _filter(args, now)
     service = await _service(args, ctx)
-    rows = flt.apply(await service.list_all())
+    every = await service.list_all()
+    rows = flt.apply(every)
+    if args.csv:
+        return _write_csv(ctx, args, rows, service.table)
     if args.json:
-        ctx.print_json({"historyTable": service.table, "count": len(rows), "executions": [r.to_json() for r in rows]})
+        ctx.print_json({"historyTable": service.table, "count": len(rows), "total": len(every),
+                        "executions": [r.to_json() for r in rows]})
         return EXIT_OK
     table = [("STARTED (UTC)", "PLAN", "TYPE", "STATUS", "DURATION", "WAVES", "LAUNCHED", "FAILED", "BY", "EXECUTION ID")]
     for r in rows:
@@ -103,7 +126,26 @@ async def history_list(args: argparse.Namespace, ctx: CliContext) -> int:
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
     for row in table:
         ctx.print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
-    ctx.print(f"\n{len(rows)} execution(s) in {service.table}")
+    shown = f"{len(rows)} of {plural(len(every), 'execution')}" if _filtered(flt) else plural(len(rows), "execution")
+    ctx.print(f"\n{shown} in {service.table}")
+    return EXIT_OK
+
+
+def _write_csv(ctx: CliContext, args: argparse.Namespace, rows: list[h.HistoryRow], table: str) -> int:
+    """The rows as the desktop's CSV export writes them (domain.history.csv_text), atomically."""
+    text = h.csv_text(rows)
+    if args.csv == "-":
+        ctx.out.write(text)
+        ctx.out.flush()
+        return EXIT_OK
+    try:
+        atomic_write_text(Path(args.csv), text)
+    except OSError as exc:
+        raise BadInput(f"Cannot write {args.csv}: {exc.strerror or exc}.", "Choose a writable path.") from exc
+    if args.json:
+        ctx.print_json({"historyTable": table, "count": len(rows), "csv": str(args.csv)})
+    else:
+        ctx.print(f"Wrote {plural(len(rows), 'execution')} of {table} to {args.csv}.")
     return EXIT_OK
 
 
@@ -112,18 +154,31 @@ def _confirm(ctx: CliContext, count: int) -> bool | None:
     stdin = sys.stdin
     if stdin is None or not stdin.isatty():
         return None
-    ctx.out.write(f"Delete {count} execution(s) and their wave records? [y/N] ")
+    ctx.out.write(f"Delete {plural(count, 'execution')} and their wave records? [y/N] ")
     ctx.out.flush()
     answer = stdin.readline().strip().lower()
     return answer in ("y", "yes")
 
 
 async def history_prune(args: argparse.Namespace, ctx: CliContext) -> int:
-    if args.older_than is not None and args.older_than < 0:
-        raise BadInput("--older-than must be 0 or more days.")
-    scope = h.PruneScope.older_than(args.older_than) if args.older_than is not None else h.PruneScope.all_finished()
+    if args.older_than is not None and not (math.isfinite(args.older_than) and args.older_than >= 0):
+        raise BadInput("--older-than must be 0 or more days.", "For example --older-than 30 or --older-than 1.5.")
+    if args.older_than is not None:
+        scope = h.PruneScope.older_than(args.older_than)
+    elif args.ids:
+        scope = h.PruneScope.selected(args.ids)
+    else:
+        scope = h.PruneScope.all_finished()
     service = await _service(args, ctx)
     rows = await service.list_all()
+    if args.ids:
+        known = {r.execution_id for r in rows}
+        missing = [i for i in dict.fromkeys(args.ids) if i not in known]
+        if missing:
+            raise BadInput(
+                f"No {noun(len(missing), 'execution')} {', '.join(missing)} in the history table {service.table}.",
+                "Check the IDs with 'drs-console history list'; nothing was deleted.",
+            )
     preview = await service.preview(rows, scope)
     if not args.json:
         for line in preview.summary_lines():
