@@ -18,9 +18,8 @@ from PySide6.QtWidgets import QApplication
 from qasync import QEventLoop
 
 from ..logsetup import configure_logging
-from ..resources import sample_plan_files
-from ..store.paths import app_paths
 from ..store.plans import PlanLibrary, default_library
+from ..store.sandbox_plans import sandbox_library
 from ..store.settings import Settings, load_settings
 from .connection import ConnectionController
 from .errors import ErrorReporter
@@ -97,22 +96,6 @@ def list_pages() -> list[str]:
         return console.page_names()
     finally:
         console.shutdown()
-
-
-def sandbox_library() -> PlanLibrary:
-    """With --sandbox, plans live in their own library (never mixed with real ones), which starts
-    with the sample plans shipped in resources/plans."""
-    folder = app_paths().data_dir / "sandbox-plans"
-    first_use = not folder.exists()
-    library = PlanLibrary(folder)
-    if first_use:
-        folder.mkdir(parents=True, exist_ok=True)
-        for sample in sample_plan_files():
-            try:
-                library.import_file(sample)
-            except Exception as exc:  # noqa: BLE001 - a broken sample must not stop the app
-                log.warning("sample plan %s not imported: %s", sample, exc)
-    return library
 
 
 def install_exception_hooks(loop: asyncio.AbstractEventLoop, reporter: ErrorReporter) -> None:

@@ -1,4 +1,5 @@
-"""`drs-console plan`: validate, show and list wave plans, offline.
+"""`drs-console plan`: validate, show and list wave plans, offline (the editing actions are in
+``plan_edit``).
 
 Validation uses the cached inventory of the plan's target account and region when there is one
 (never considered fresh); without one the server checks are skipped and one warning says so.
@@ -11,11 +12,13 @@ import argparse
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ...domain.inventory import InventorySnapshot
 from ...domain.plan import Plan, format_timestamp
 from ...domain.validation import Problem, summarize, validate
+from ...domain.wording import plural
 from ...store.plan_io import PlanFileError, read_plan_file
 from ...store.plans import PlanLibrary
 from ..context import CliContext
@@ -67,11 +70,22 @@ def _context_for(ctx: CliContext, plan: Plan) -> ValidationContext:
     return validation_context(ctx, plan)
 
 
+def library_for(ctx: CliContext) -> PlanLibrary:
+    """The plan library of this run: with --sandbox the sandbox's own (as in the desktop), never
+    the real one."""
+    if ctx.sandbox:
+        from ...store.sandbox_plans import sandbox_library
+
+        return sandbox_library()
+    return PlanLibrary()
+
+
 def register(sub) -> None:
     p = sub.add_parser(
         "plan",
-        help="validate, show and list wave plans",
-        description="Wave plans: ordered waves of DRS source servers. Works offline.",
+        help="create, edit, validate, show and list wave plans",
+        description="Wave plans: ordered waves of DRS source servers. Works offline. With --sandbox, the "
+        "sandbox's own plan library (the one the desktop shows with --sandbox).",
     )
     actions = p.add_subparsers(dest="plan_command", metavar="ACTION", required=True)
 
@@ -86,8 +100,8 @@ def register(sub) -> None:
     v.add_argument("--json", action="store_true", help="print JSON instead of lines")
     v.set_defaults(func=plan_validate)
 
-    s = actions.add_parser("show", help="print a plan", description="Print a plan file.")
-    s.add_argument("file", metavar="FILE", help="plan file (JSON)")
+    s = actions.add_parser("show", help="print a plan", description="Print a plan.")
+    s.add_argument("file", metavar="PLAN", help="plan file, or a library plan's ID (or its start), name or file name")
     s.add_argument("--json", action="store_true", help="print the plan as JSON (current schema)")
     s.set_defaults(func=plan_show)
 
@@ -96,6 +110,10 @@ def register(sub) -> None:
     )
     ls.add_argument("--json", action="store_true", help="print JSON instead of a table")
     ls.set_defaults(func=plan_list)
+
+    from .plan_edit import register_actions
+
+    register_actions(actions)
 
 
 # --- validate -----------------------------------------------------------------------------
@@ -163,9 +181,8 @@ def plan_validate(args: argparse.Namespace, ctx: CliContext) -> int:
         count = len(args.files)
         verdict = "all valid" if failed == 0 else f"{failed} of {count} not valid"
         ctx.print(
-            f"{count} plan file{'s' if count != 1 else ''} checked: {verdict} "
-            f"({total_errors} error{'s' if total_errors != 1 else ''}, "
-            f"{total_warnings} warning{'s' if total_warnings != 1 else ''})"
+            f"{plural(count, 'plan file')} checked: {verdict} "
+            f"({plural(total_errors, 'error')}, {plural(total_warnings, 'warning')})"
         )
     return EXIT_OK if failed == 0 else EXIT_USAGE
 
@@ -173,12 +190,11 @@ def plan_validate(args: argparse.Namespace, ctx: CliContext) -> int:
 # --- show ---------------------------------------------------------------------------------
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def plan_show(args: argparse.Namespace, ctx: CliContext) -> int:
-    loaded = read_plan_file(args.file, source=args.file)
+    from .plan_edit import resolve_plan
+
+    path = resolve_plan(library_for(ctx), args.file)
+    loaded = read_plan_file(path, source=args.file if path == Path(args.file) else str(path))
     plan = loaded.plan
     if args.json:
         ctx.print_json(plan.to_dict())
@@ -200,7 +216,7 @@ def plan_show(args: argparse.Namespace, ctx: CliContext) -> int:
     if loaded.notice:
         ctx.print(f"  Note: {loaded.notice}")
     for i, wave in enumerate(plan.waves):
-        details = [_plural(len(wave.servers), "server")]
+        details = [plural(len(wave.servers), "server")]
         if wave.selector:
             details.append(f"selector: {wave.selector}")
         details.append(f"timeout {wave.timeout_minutes} min")
@@ -217,7 +233,7 @@ def plan_show(args: argparse.Namespace, ctx: CliContext) -> int:
             )
             ctx.print("  " + "  ".join(cells))
     summary = summarize(_context_for(ctx, plan).validate(plan))
-    ctx.print(f"\nValidation: {summary.text()} (drs-console plan validate {args.file} for details)")
+    ctx.print(f"\nValidation: {summary.text()} (drs-console plan validate {path} for details)")
     return EXIT_OK
 
 
@@ -225,7 +241,7 @@ def plan_show(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def plan_list(args: argparse.Namespace, ctx: CliContext) -> int:
-    library = PlanLibrary()
+    library = library_for(ctx)
     entries = library.list_entries(lambda plan: _context_for(ctx, plan).validate(plan))
     if args.json:
         ctx.print_json({"library": str(library.folder), "plans": [e.to_dict() for e in entries]})
@@ -259,6 +275,6 @@ def plan_list(args: argparse.Namespace, ctx: CliContext) -> int:
     for e in bad:
         ctx.print(f"{e.path.name}: unreadable: {e.error}")
     ctx.print(
-        f"\n{_plural(len(good), 'plan')} in {library.folder}" + (f", {len(bad)} unreadable" if bad else "")
+        f"\n{plural(len(good), 'plan')} in {library.folder}" + (f", {len(bad)} unreadable" if bad else "")
     )
     return EXIT_OK
