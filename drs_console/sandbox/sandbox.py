@@ -218,9 +218,11 @@ def _make_server(port: int) -> Any:
     )
     from werkzeug.serving import make_server
 
+    from .aws_errors import AwsErrorShield
+
     class QuickStopMotoServer(ThreadedMotoServer):
         def _server_entry(self) -> None:
-            app = DomainDispatcherApplication(create_backend_app)
+            app = AwsErrorShield(DomainDispatcherApplication(create_backend_app))  # AWS errors, not HTML 500s
             self._server = make_server(
                 self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
             )

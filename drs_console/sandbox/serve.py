@@ -9,7 +9,7 @@ from typing import TextIO
 from .sandbox import Sandbox
 
 
-def serve(port: int, servers: int, seed: int, speed: float, history: int, out: TextIO) -> int:
+def serve(port: int, servers: int, seed: int, speed: float, history: int, out: TextIO, region: str = "us-east-1") -> int:
     """Start a Sandbox on ``port``, print how to reach it, block until interrupted; returns 0."""
     stop = threading.Event()
     old_handlers: dict[int, object] = {}
@@ -19,7 +19,7 @@ def serve(port: int, servers: int, seed: int, speed: float, history: int, out: T
                 old_handlers[sig] = signal.signal(sig, lambda *_: stop.set())
             except (ValueError, OSError):  # pragma: no cover - unusual platforms
                 pass
-    sandbox = Sandbox(servers=servers, seed=seed, speed=speed, port=port, history=history, backend=True)
+    sandbox = Sandbox(servers=servers, seed=seed, speed=speed, port=port, history=history, backend=True, region=region)
     try:
         url = sandbox.start()
         region = sandbox.region

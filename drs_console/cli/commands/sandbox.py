@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from ...aws.session import DEFAULT_REGION, drs_regions
+from ...domain.errors import BadInput
 from ..context import CliContext
 
 
@@ -14,9 +16,14 @@ def register(sub) -> None:
         "serve",
         help="serve the sandbox on 127.0.0.1 until Ctrl-C",
         description="Serve the simulated AWS (DRS simulator, Step Functions, DynamoDB, CloudFormation, "
-        "STS) on 127.0.0.1 and print its endpoint. Stops cleanly on Ctrl-C.",
+        "STS) on 127.0.0.1 and print its endpoint. Stops cleanly on Ctrl-C. An operation the sandbox does "
+        "not implement is answered as AWS answers an unknown operation (an SDK error, logged as one line); "
+        "a request signed for a region that does not exist is refused as AWS refuses it.",
     )
     serve.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    serve.add_argument("--region", default=argparse.SUPPRESS,
+                       help=f"the region the sandbox's DRS is in (default: --region before the command, else "
+                            f"{DEFAULT_REGION}); a DRS region")
     serve.add_argument("--servers", type=_positive, default=60, help="source servers to seed (default 60)")
     serve.add_argument("--seed", type=int, default=7, help="seed for the generated data (default 7)")
     serve.add_argument("--speed", type=float, default=30.0, help="simulated seconds per real second (default 30)")
@@ -33,10 +40,23 @@ def _positive(text: str) -> int:
     return value
 
 
+def serve_region(text: str | None) -> str:
+    """The region to serve: a region where DRS is offered (as in AWS), else BadInput (exit 2)."""
+    region = (text or DEFAULT_REGION).strip()
+    if region not in drs_regions():
+        raise BadInput(
+            f"The region {region!r} is not a region where Elastic Disaster Recovery is offered.",
+            f"Choose a DRS region for the sandbox, for example --region {DEFAULT_REGION} or --region eu-west-1.",
+        )
+    return region
+
+
 def serve_cmd(args: argparse.Namespace, ctx: CliContext) -> int:
     from ...sandbox.serve import serve
 
+    region = serve_region(getattr(args, "region", None))
     return serve(
+        region=region,
         port=args.port,
         servers=args.servers,
         seed=args.seed,
