@@ -24,7 +24,6 @@ from drs_console.domain.plan import Plan, ServerRef, Wave
 from drs_console.domain.status import ACTIVE_STATUSES
 from drs_console.store.plan_io import write_plan_file
 
-
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -36,6 +36,7 @@ from ...domain.progress import diff_views, view_json, wave_line
 from ...domain.report import format_seconds, report_csv, report_html
 from ...domain.status import ExecutionStatus
 from ...domain.wording import noun, plural
+from ...store.atomic import atomic_write_text
 from ...store.plan_io import read_plan_file
 from ..context import CliContext
 from ..options import add_backend_location
@@ -441,7 +442,7 @@ async def cmd_cleanup(args: argparse.Namespace, ctx: CliContext) -> int:
             ctx.print(f"{_stamp()} {progress.one_line()}")
     left = [rid for rid, st in (last.instance_states if last else {}).items() if st not in ("TERMINATED", "GONE")]
     if left:
-        ctx.fail(f"{plural(len(left), 'instance')} {noun(len(left), 'is')} not terminated: {', '.join(left)}")
+        ctx.fail(f"{plural(len(left), 'instance')} {noun(len(left), 'is')} not terminated: {', '.join(left)}.")
         return EXIT_FAILED
     return EXIT_OK
 
@@ -458,7 +459,7 @@ async def cmd_report(args: argparse.Namespace, ctx: CliContext) -> int:
                        (args.csv, report_csv(view, events) if args.csv else "")):
         if path:
             try:
-                Path(path).write_text(text, encoding="utf-8", newline="")
+                atomic_write_text(Path(path), text)
             except OSError as exc:
                 raise BadInput(f"Cannot write {path}: {exc.strerror or exc}.", "Choose a writable path.") from exc
             ctx.print(f"Wrote {path}")
