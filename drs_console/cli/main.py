@@ -76,6 +76,7 @@ def run_command(args: argparse.Namespace, ctx: CliContext | None = None) -> int:
         result = args.func(args, ctx)
         if asyncio.iscoroutine(result):
             result = asyncio.run(result)
+        ctx.out.flush()  # a reader that went away is noticed here, not in the interpreter's last flush
         return int(result or 0)
     except ConsoleError as exc:
         ctx.fail(exc.one_line())

@@ -29,7 +29,7 @@ from typing import Any
 
 from . import contract as c
 from .status import ACTIVE_STATUSES, TERMINAL_STATUSES, ExecutionStatus, is_terminal
-from .wording import plural
+from .wording import noun, plural
 
 # -- service limits (botocore models: dynamodb TransactWriteItems / BatchGetItem, drs DescribeJobs)
 MAX_TRANSACT_ITEMS = 100  # TransactWriteItems.TransactItems max
@@ -373,7 +373,7 @@ class PruneScope:
         if self.kind is ScopeKind.SELECTED:
             return f"the {plural(len(self.execution_ids), 'selected execution')}"
         if self.kind is ScopeKind.OLDER_THAN:
-            return f"finished executions older than {self.older_than_days:g} days"
+            return f"finished executions older than {self.older_than_days:g} {noun(self.older_than_days, 'day')}"
         return "every finished execution"
 
 

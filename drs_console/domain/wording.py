@@ -31,7 +31,7 @@ def plural_of(word: str) -> str:
     return f"{head} {inflected}" if head else inflected
 
 
-def noun(count: int, word: str, plural_form: str | None = None) -> str:
+def noun(count: float, word: str, plural_form: str | None = None) -> str:
     """``word`` as it goes with ``count``, without the number: noun(1, "wave") -> "wave"."""
     if count == 1:
         return word
