@@ -26,12 +26,12 @@ class CliSandbox:
 
 @pytest.fixture(scope="module")
 def cli_sandbox():
-    sandbox = Sandbox(manual_clock=True, servers=40)
+    sandbox = Sandbox(manual_clock=True, servers=24)
     sandbox.start()
     try:
         outputs = deploy_reference_backend(sandbox)
         table = outputs["HistoryTableName"]
-        seed = seed_history(sandbox, 30, table)
+        seed = seed_history(sandbox, 12, table)
         yield CliSandbox(sandbox, table, seed, outputs["StateMachineArn"])
     finally:
         sandbox.stop()
