@@ -95,8 +95,12 @@ def list_profiles() -> list[str]:
 
 
 def drs_regions() -> list[str]:
-    """Regions where DRS is offered, from botocore's endpoint data (all partitions)."""
-    session = boto3.Session()
+    """Regions where DRS is offered, from botocore's endpoint data (all partitions).
+
+    Reads no profile: AWS_PROFILE naming a missing profile must not break the region list."""
+    import botocore.session
+
+    session = boto3.Session(botocore_session=botocore.session.Session(session_vars={"profile": (None, None, None, None)}))
     regions: set[str] = set()
     for partition in session.get_available_partitions():
         regions.update(session.get_available_regions("drs", partition_name=partition))

@@ -14,10 +14,13 @@ from ..store.settings import Settings, save_settings
 log = logging.getLogger(__name__)
 
 
+SANDBOX_REGION = "us-east-1"  # the in-process sandbox's region (shown in the bar before it starts)
+
+
 def _default_sandbox_factory():
     from ..sandbox import Sandbox
 
-    return Sandbox(backend=True, history=40)
+    return Sandbox(backend=True, history=40, region=SANDBOX_REGION)
 
 
 class ConnectionController(QObject):
@@ -45,6 +48,10 @@ class ConnectionController(QObject):
         self.identity: Identity | None = None
         self.sandbox = None
         self._lock = asyncio.Lock()
+
+    @property
+    def sandbox_region(self) -> str:
+        return getattr(self.sandbox, "region", None) or SANDBOX_REGION
 
     @property
     def is_connected(self) -> bool:

@@ -130,6 +130,9 @@ class InventoryPage(Page):
         self.refresh_button.clicked.connect(self.on_refresh_clicked)
         self.cancel_button.clicked.connect(self.cancel_refresh)
         controller.connected.connect(self._on_connected)
+        controller.disconnected.connect(self._on_disconnected)
+        controller.failed.connect(lambda _exc: self._on_disconnected())
+        self._live_sandbox = False  # the table shows the sandbox's servers (they go with it)
         self.show_cached()
 
     # -- data ----------------------------------------------------------------------------------
@@ -172,7 +175,24 @@ class InventoryPage(Page):
         self.proxy.set_states(self.state_filter.currentData())
         self._update_status()
 
+    def _on_disconnected(self) -> None:
+        """What belonged to the connection goes with it: the sandbox's servers are cleared; a real
+        account's inventory stays, marked OFFLINE (it is the cached copy)."""
+        self.cancel_refresh()
+        if self._live_sandbox:
+            self._live_sandbox = False
+            self.snapshot = None
+            self.model.set_items([])
+            self.state.set(None, fresh=False)
+            self.status.setText("Not connected: connect to load the inventory.")
+            return
+        if self.snapshot is not None and not self.offline:
+            self.offline = True
+            self.state.set(self.snapshot, fresh=False)
+            self._update_status()
+
     def _on_connected(self, ident: Identity) -> None:
+        self._live_sandbox = ident.sandbox
         if self.snapshot is None or (self.snapshot.account_id, self.snapshot.region) != (
             ident.account_id,
             ident.region,
@@ -214,6 +234,7 @@ class InventoryPage(Page):
         if self.controller.identity is not ident:  # reconnected meanwhile: drop the stale result
             return snap
         self._apply(snap, offline=False)
+        self._live_sandbox = ident.sandbox
         if not ident.sandbox or self.cache_sandbox:
             try:
                 self.cache.save(snap)
