@@ -31,6 +31,7 @@ from .pages.executions import ExecutionsPage
 from .pages.history import HistoryPage
 from .pages.inventory import InventoryPage
 from .pages.plans import PlansPage
+from .platform_check import refuse_if_platform_cannot_load
 from .tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -139,6 +140,8 @@ def _qt_message(msg_type, context, message: str) -> None:
 
 
 def run_gui(args: argparse.Namespace) -> int:
+    if code := refuse_if_platform_cannot_load():  # before Qt aborts on a missing xcb library
+        return code
     configure_logging(verbose=getattr(args, "verbose", False), to_file=True)
     qInstallMessageHandler(_qt_message)
     QApplication.setOrganizationName("drs-console")
