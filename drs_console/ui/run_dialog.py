@@ -38,6 +38,7 @@ from .models.execution_models import CheckColumn, CheckModel
 from .table_view import ConsoleTableView
 from .tasks import TaskRunner
 from .theme import BLUE, RED
+from .widgets.confirm import destructive_box
 
 log = logging.getLogger(__name__)
 
@@ -270,13 +271,13 @@ class RunDialog(QDialog):
 
     # -- cleanup ---------------------------------------------------------------------------------
     def ask_cleanup(self) -> QMessageBox:
-        box = QMessageBox(self)
-        box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle("Clean up drill instances")
-        box.setText("Terminate the recovery instances left from earlier drills of this plan's servers?")
-        box.setInformativeText("DRS runs a TERMINATE job for them. Source servers are not affected.")
-        yes = box.addButton("Terminate them", QMessageBox.ButtonRole.DestructiveRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
+        box, yes = destructive_box(
+            self,
+            title="Clean up drill instances",
+            text="Terminate the recovery instances left from earlier drills of this plan's servers?",
+            informative="DRS runs a TERMINATE job for them. Source servers are not affected.",
+            destructive="Terminate them",
+        )
         box.buttonClicked.connect(lambda b: self.start_cleanup() if b is yes else None)
         self._boxes.append(box)
         box.finished.connect(lambda *_a, b=box: self._boxes.remove(b) if b in self._boxes else None)

@@ -65,6 +65,7 @@ from ..table_view import ConsoleTableView
 from ..tasks import TaskRunner
 from ..theme import BLUE, RED, color_for, text_color_on
 from ..widgets.badge import BadgeDelegate
+from ..widgets.confirm import destructive_box
 from ..widgets.timeline import WaveTimeline
 from .base import Page
 
@@ -878,18 +879,16 @@ class ExecutionsPage(Page):
         view = self.detail.view
         if view is None or view.is_terminal:
             return None
-        box = QMessageBox(self)
-        box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle("Cancel execution")
         kind = "drill" if view.is_drill else "RECOVERY"
-        box.setText(f"Cancel the {kind} of {view.plan_name!r}?")
-        box.setInformativeText(
-            "The execution stops after its current step: no further wave starts. Instances already "
-            "launched keep running (terminate a drill's instances afterwards)."
+        box, yes = destructive_box(
+            self,
+            title="Cancel execution",
+            text=f"Cancel the {kind} of {view.plan_name!r}?",
+            informative="The execution stops after its current step: no further wave starts. Instances "
+            "already launched keep running (terminate a drill's instances afterwards).",
+            destructive="Cancel execution",
+            safe="Keep running",
         )
-        yes = box.addButton("Cancel execution", QMessageBox.ButtonRole.DestructiveRole)
-        box.addButton("Keep running", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(QMessageBox.StandardButton.NoButton)
         box.buttonClicked.connect(
             lambda b, eid=view.execution_id: self._action(self.cancel(eid), "cancel") if b is yes else None
         )
@@ -917,14 +916,15 @@ class ExecutionsPage(Page):
             return None
         instances = [s for w in view.waves for s in w.servers
                      if s.recovery_instance_id and s.ec2_instance_state not in ("TERMINATED",)]
-        box = QMessageBox(self)
-        box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle("Terminate drill instances")
-        box.setText(f"Terminate the {len(instances)} recovery instances of this drill of {view.plan_name!r}?")
-        box.setInformativeText("DRS runs a TERMINATE job; their EC2 instances are deleted. Source servers "
-                               "and replication are not affected.")
-        yes = box.addButton("Terminate", QMessageBox.ButtonRole.DestructiveRole)
-        box.addButton("Keep them", QMessageBox.ButtonRole.RejectRole)
+        box, yes = destructive_box(
+            self,
+            title="Terminate drill instances",
+            text=f"Terminate the {len(instances)} recovery instances of this drill of {view.plan_name!r}?",
+            informative="DRS runs a TERMINATE job; their EC2 instances are deleted. Source servers "
+            "and replication are not affected.",
+            destructive="Terminate",
+            safe="Keep them",
+        )
         box.buttonClicked.connect(lambda b, v=view: self._action(self.terminate(v), "terminate") if b is yes else None)
         self._keep(box)
         box.open()

@@ -77,12 +77,15 @@ class PrunePanel(QFrame):
         self.delete_button = QPushButton("Delete")
         self.delete_button.setObjectName("pruneDelete")
         self.delete_button.setEnabled(False)
+        self.delete_button.setAutoDefault(False)  # Enter never deletes: only a deliberate click
+        self.delete_button.setDefault(False)
         self.delete_button.setStyleSheet(
             "QPushButton:enabled { background: #d93025; color: white; font-weight: bold; padding: 4px 10px; }"
         )
         self.cancel_button = QPushButton("Stop")
         self.cancel_button.setVisible(False)
         self.close_button = QPushButton("Close")
+        self.close_button.setDefault(True)
         buttons = QHBoxLayout()
         buttons.addWidget(self.delete_button)
         buttons.addWidget(self.cancel_button)

@@ -31,6 +31,7 @@ from ..models.plan_models import LibraryColumn, PlanLibraryModel
 from ..plan_editor import PlanEditor
 from ..table_view import ConsoleTableView
 from ..tasks import TaskRunner
+from ..widgets.confirm import destructive_box
 from .base import Page
 
 log = logging.getLogger(__name__)
@@ -82,7 +83,7 @@ class PlansPage(Page):
             ("open", "Open", self.open_selected),
             ("duplicate", "Duplicate", self.duplicate_selected),
             ("rename", "Rename…", self.rename_selected),
-            ("delete", "Delete", self.delete_selected),
+            ("delete", "Delete…", self.ask_delete),
             ("import", "Import…", self.choose_import),
             ("export", "Export…", self.choose_export),
         ):
@@ -273,6 +274,24 @@ class PlansPage(Page):
             self.library.rename(path, name)
         self.refresh_library()
 
+    def ask_delete(self) -> QMessageBox | None:
+        """Confirm before moving the selected plan to the trash (Enter keeps it)."""
+        entry = self.selected_entry()
+        if entry is None:
+            return None
+        box, yes = destructive_box(
+            self,
+            title="Delete plan",
+            text=f"Delete the plan {entry.name or entry.path.name!r}?",
+            informative="It is moved to the library's trash folder, from where it can be imported again.",
+            destructive="Delete",
+            safe="Keep it",
+        )
+        box.buttonClicked.connect(lambda b: self.delete_selected() if b is yes else None)
+        self._keep(box)
+        box.open()
+        return box
+
     def delete_selected(self) -> Path | None:
         entry = self.selected_entry()
         if entry is None:
@@ -382,6 +401,8 @@ class PlansPage(Page):
         box.setStandardButtons(
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel
         )
+        box.setDefaultButton(QMessageBox.StandardButton.Save)  # never Discard
+        box.setEscapeButton(QMessageBox.StandardButton.Cancel)
 
         def done(button) -> None:
             role = box.standardButton(button)
