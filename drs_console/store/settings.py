@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from .atomic import atomic_write_text
@@ -15,7 +15,7 @@ from .paths import app_paths
 
 log = logging.getLogger(__name__)
 
-SETTINGS_VERSION = 2
+SETTINGS_VERSION = 3
 
 
 @dataclass
@@ -28,6 +28,9 @@ class Settings:
     backend_stack_name: str = "drs-console"
     state_machine_arn: str | None = None
     history_table: str | None = None
+    # The desktop's layout, per user: splitter sizes and the columns hidden in each table (by key).
+    splitters: dict[str, list[int]] = field(default_factory=dict)
+    hidden_columns: dict[str, list[int]] = field(default_factory=dict)
 
 
 def _migrate(data: dict) -> dict:
@@ -38,6 +41,9 @@ def _migrate(data: dict) -> dict:
             data["backend_stack_name"] = data.pop("stack") or "drs-console"
         data.setdefault("sandbox", False)
         version = 2
+    if version < 3:
+        # v3 remembers the desktop's layout (splitters, hidden columns); nothing to convert.
+        version = 3
     data["version"] = version
     return data
 
@@ -64,6 +70,9 @@ def load_settings(path: Path | None = None) -> Settings:
         for key, value in data.items():
             if key not in known or key == "version":
                 continue
+            if key in _LAYOUT_KEYS:
+                kwargs[key] = _int_lists(value)
+                continue
             if value is not None and key == "sandbox" and not isinstance(value, bool):
                 continue
             if value is not None and key != "sandbox" and not isinstance(value, str):
@@ -73,6 +82,20 @@ def load_settings(path: Path | None = None) -> Settings:
     except (ValueError, TypeError) as exc:
         log.warning("settings file %s is not valid (%s); using defaults", path, exc)
         return Settings()
+
+
+_LAYOUT_KEYS = ("splitters", "hidden_columns")
+
+
+def _int_lists(value) -> dict[str, list[int]]:
+    """A {name: [int, ...]} mapping; anything else in it is dropped (a hand-edited file)."""
+    if not isinstance(value, dict):
+        return {}
+    return {
+        str(k): [int(n) for n in v]
+        for k, v in value.items()
+        if isinstance(v, list) and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in v)
+    }
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> None:

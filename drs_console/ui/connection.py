@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, Signal
 
 from ..aws.session import AwsConnection, ConnectionParams, Identity
 from ..store.settings import Settings, save_settings
+from .layout_memory import LayoutMemory
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ class ConnectionController(QObject):
         self.settings = settings
         self._sandbox_factory = sandbox_factory
         self._persist = persist
+        self.ui_layout = LayoutMemory(settings, persist=persist, parent=self)  # splitters, columns
         self.connection: AwsConnection | None = None
         self.identity: Identity | None = None
         self.sandbox = None

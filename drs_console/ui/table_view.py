@@ -1,13 +1,21 @@
-"""A QTableView with the console's defaults: sortable, row selection, copy of cells and rows."""
+"""A QTableView with the console's defaults: sortable, row selection, copy of cells and rows,
+IDs elided in the middle with the whole value in a tooltip, columns fitted to their content and a
+column chooser (the header's context menu)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt
+from collections.abc import Iterable, Mapping
+
+from PySide6.QtCore import QEvent, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QToolTip
+
+from .layout_memory import LayoutMemory
 
 
 class ConsoleTableView(QTableView):
+    columns_changed = Signal()  # the user showed or hid a column
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setSortingEnabled(True)
@@ -15,10 +23,17 @@ class ConsoleTableView(QTableView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setAlternatingRowColors(True)
         self.setWordWrap(False)
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # IDs keep their start and end
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.verticalHeader().setVisible(False)
         self.verticalHeader().setDefaultSectionSize(26)
-        self.horizontalHeader().setStretchLastSection(True)
-        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header = self.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setTextElideMode(Qt.TextElideMode.ElideRight)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._column_menu)
+        header.viewport().installEventFilter(self)  # a cut header shows its whole title as a tooltip
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._menu)
         copy = QAction("Copy rows", self)
@@ -26,13 +41,95 @@ class ConsoleTableView(QTableView):
         copy.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         copy.triggered.connect(self.copy_rows)
         self.addAction(copy)
+        self._layout_key = ""
+        self._memory: LayoutMemory | None = None
 
+    # -- columns -------------------------------------------------------------------------------
+    def fit_columns(self, limits: Mapping[int, tuple[int, int]]) -> None:
+        """Size each listed column to its header and the rows' content, within (min, max) pixels.
+
+        Qt measures the rows in view only, so this stays cheap on long tables."""
+        header = self.horizontalHeader()
+        for col, (low, high) in limits.items():
+            if self.isColumnHidden(col):
+                continue
+            wanted = max(header.sectionSizeHint(col), self.sizeHintForColumn(col))
+            self.setColumnWidth(col, max(low, min(high, wanted)))
+
+    def remember_columns(self, key: str, memory: LayoutMemory, *, hidden_by_default: Iterable[int] = ()) -> None:
+        """Hide the user's hidden columns of this table (or the defaults), and remember changes."""
+        self._layout_key, self._memory = key, memory
+        saved = memory.hidden_columns(key)
+        hidden = set(saved if saved is not None else hidden_by_default)
+        for col in range(self.model().columnCount() if self.model() else 0):
+            self.setColumnHidden(col, col in hidden)
+
+    def column_actions(self) -> list[QAction]:
+        """One checkable action per column (what the header's menu shows)."""
+        model = self.model()
+        actions = []
+        visible = [c for c in range(model.columnCount()) if not self.isColumnHidden(c)]
+        for col in range(model.columnCount()):
+            action = QAction(str(model.headerData(col, Qt.Orientation.Horizontal)), self)
+            action.setCheckable(True)
+            action.setChecked(not self.isColumnHidden(col))
+            action.setEnabled(not (visible == [col]))  # never hide the last one
+            action.toggled.connect(lambda on, c=col: self.set_column_shown(c, on))
+            actions.append(action)
+        return actions
+
+    def set_column_shown(self, col: int, shown: bool) -> None:
+        self.setColumnHidden(col, not shown)
+        if shown and self.columnWidth(col) < 30:
+            self.resizeColumnToContents(col)
+        if self._memory is not None and self._layout_key:
+            hidden = [c for c in range(self.model().columnCount()) if self.isColumnHidden(c)]
+            self._memory.remember_hidden(self._layout_key, hidden)
+        self.columns_changed.emit()
+
+    def _column_menu(self, pos: QPoint) -> None:
+        menu = QMenu(self)
+        menu.setTitle("Columns")
+        for action in self.column_actions():
+            menu.addAction(action)
+        menu.popup(self.horizontalHeader().mapToGlobal(pos))
+
+    # -- tooltips ------------------------------------------------------------------------------
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt override
+        header = self.horizontalHeader()
+        if event.type() == QEvent.Type.ToolTip and watched is header.viewport() and self.model() is not None:
+            col = header.logicalIndexAt(event.pos())
+            title = str(self.model().headerData(col, Qt.Orientation.Horizontal) or "") if col >= 0 else ""
+            if title:
+                QToolTip.showText(event.globalPos(), title, header.viewport())
+                return True
+        return super().eventFilter(watched, event)
+
+    def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        """A cell whose text does not fit shows it whole in a tooltip (when its model has none)."""
+        if event.type() == QEvent.Type.ToolTip:
+            index = self.indexAt(event.pos())
+            if index.isValid() and index.data(Qt.ItemDataRole.ToolTipRole) in (None, ""):
+                text = index.data(Qt.ItemDataRole.DisplayRole)
+                if text not in (None, "") and self.is_elided(index):
+                    QToolTip.showText(event.globalPos(), str(text), self.viewport(), self.visualRect(index))
+                    return True
+        return super().viewportEvent(event)
+
+    def is_elided(self, index) -> bool:
+        text = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+        return self.fontMetrics().horizontalAdvance(text) + 8 > self.visualRect(index).width()
+
+    # -- copying -------------------------------------------------------------------------------
     def _menu(self, pos: QPoint) -> None:
         menu = QMenu(self)
         index = self.indexAt(pos)
         if index.isValid():
             menu.addAction("Copy cell", lambda: self.copy_cell(index))
         menu.addAction("Copy rows", self.copy_rows)
+        columns = menu.addMenu("Columns")
+        for action in self.column_actions():
+            columns.addAction(action)
         menu.popup(self.viewport().mapToGlobal(pos))
 
     def copy_cell(self, index=None) -> str:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSortFilterProxyModel, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -44,6 +44,7 @@ from ...domain.status import ExecutionStatus
 from ...store.atomic import atomic_write_text
 from ..connection import ConnectionController
 from ..execution_engine import ExecutionEngine
+from ..layout_memory import LayoutMemory, fit_first
 from ..models.execution_models import (
     EventColumn,
     EventModel,
@@ -252,9 +253,13 @@ class ExecutionDetail(QWidget):
         self.wave_table.setSelectionMode(ConsoleTableView.SelectionMode.SingleSelection)
         self.wave_table.setItemDelegateForColumn(WaveColumn.STATUS, BadgeDelegate(self.wave_table))
         self.wave_table.sortByColumn(WaveColumn.NUMBER, Qt.SortOrder.AscendingOrder)
-        for col, width in ((WaveColumn.NUMBER, 28), (WaveColumn.NAME, 135), (WaveColumn.STATUS, 105),
-                           (WaveColumn.JOB_ID, 200), (WaveColumn.STARTED, 64), (WaveColumn.ENDED, 64),
-                           (WaveColumn.DURATION, 80)):
+        fit = _TextWidths(self.wave_table)
+        for col, width in ((WaveColumn.NUMBER, fit.text("10")),
+                           (WaveColumn.NAME, fit.text("Application tier")),
+                           (WaveColumn.STATUS, fit.badge("NOT_STARTED")),
+                           (WaveColumn.JOB_ID, fit.text("drsjob-2649…3b4fb2fab18")),
+                           (WaveColumn.STARTED, fit.text("00:00:00")), (WaveColumn.ENDED, fit.text("00:00:00")),
+                           (WaveColumn.DURATION, fit.text("1 h 00 min"))):
             self.wave_table.setColumnWidth(col, width)
 
         # servers ----------------------------------------------------------------------------------
@@ -268,11 +273,20 @@ class ExecutionDetail(QWidget):
         self.server_table.setItemDelegateForColumn(ServerColumn.REPLICATION, badge)
         self.server_table.setItemDelegateForColumn(ServerColumn.LAUNCH, badge)
         self.server_table.sortByColumn(ServerColumn.WAVE, Qt.SortOrder.AscendingOrder)
-        for col, width in ((ServerColumn.WAVE, 42), (ServerColumn.NAME, 120), (ServerColumn.SOURCE_SERVER_ID, 150),
-                           (ServerColumn.SOURCE_INSTANCE_ID, 145), (ServerColumn.SOURCE_ACCOUNT_ID, 100),
-                           (ServerColumn.REPLICATION, 120), (ServerColumn.LAUNCH, 100),
-                           (ServerColumn.RECOVERY_INSTANCE_ID, 150), (ServerColumn.EC2_INSTANCE_ID, 145),
-                           (ServerColumn.EC2_STATE, 80)):
+        # At 1280 px the mission columns (Launch, Recovery instance, EC2 state, Failure) fit without
+        # scrolling: IDs are elided in the middle (tooltips hold them whole) and the source's instance
+        # and account, and the EC2 instance ID, are in the column chooser (the header's menu).
+        fit = _TextWidths(self.server_table)
+        for col, width in ((ServerColumn.WAVE, fit.text("Wave")),
+                           (ServerColumn.NAME, fit.text("pay-app-01")),
+                           (ServerColumn.SOURCE_SERVER_ID, fit.text("s-079d…fd80be")),
+                           (ServerColumn.SOURCE_INSTANCE_ID, fit.text("i-7854c47446b55c9d2")),
+                           (ServerColumn.SOURCE_ACCOUNT_ID, fit.text("330992064277")),
+                           (ServerColumn.REPLICATION, fit.badge("INITIAL_SYNC")),
+                           (ServerColumn.LAUNCH, fit.badge("LAUNCHED")),
+                           (ServerColumn.RECOVERY_INSTANCE_ID, fit.text("i-0ec2…0000001")),
+                           (ServerColumn.EC2_INSTANCE_ID, fit.text("i-0ec2000000000001")),
+                           (ServerColumn.EC2_STATE, fit.text("TERMINATED")), (ServerColumn.FAILURE, 60)):
             self.server_table.setColumnWidth(col, width)
         self.wave_filter = QComboBox()
         self.wave_filter.setObjectName("waveFilter")
@@ -295,8 +309,11 @@ class ExecutionDetail(QWidget):
         self.event_table.setObjectName("eventTable")
         self.event_table.setModel(self.event_proxy)
         self.event_table.sortByColumn(EventColumn.TIME, Qt.SortOrder.DescendingOrder)
-        for col, width in ((EventColumn.TIME, 78), (EventColumn.WAVE, 42), (EventColumn.EVENT, 150),
-                           (EventColumn.SERVER, 100)):
+        fit = _TextWidths(self.event_table)
+        for col, width in ((EventColumn.TIME, fit.header("Time (UTC)")),
+                           (EventColumn.WAVE, fit.header("Wave")),
+                           (EventColumn.EVENT, fit.text("CONVERSION_STA")),
+                           (EventColumn.SERVER, fit.text("pay-app-0")), (EventColumn.DETAIL, 60)):
             self.event_table.setColumnWidth(col, width)
 
         # layout -----------------------------------------------------------------------------------
@@ -332,7 +349,11 @@ class ExecutionDetail(QWidget):
         body.addWidget(waves_split)
         body.addWidget(bottom)
         body.setSizes([150, 330])
+        body.setStretchFactor(1, 1)
         self.body = body
+        self.waves_split = waves_split
+        self.bottom = bottom
+        self.memory: LayoutMemory | None = None
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
@@ -344,6 +365,56 @@ class ExecutionDetail(QWidget):
         self.timeline.wave_clicked.connect(self.select_wave)
         self.wave_table.selectionModel().selectionChanged.connect(self._wave_selected)
 
+    # -- layout --------------------------------------------------------------------------------
+    def remember_layout(self, memory: LayoutMemory) -> None:
+        """Splitters and hidden columns as this user left them; otherwise sized by content."""
+        self.memory = memory
+        memory.splitter("executions.detail", self.body)
+        memory.splitter("executions.waves", self.waves_split)
+        memory.splitter("executions.servers", self.bottom)
+        self.server_table.remember_columns("executions.servers", memory, hidden_by_default=(
+            ServerColumn.SOURCE_INSTANCE_ID, ServerColumn.SOURCE_ACCOUNT_ID, ServerColumn.EC2_INSTANCE_ID))
+        # the wave of an event's server is in the servers table (the column chooser shows it here too)
+        self.event_table.remember_columns("executions.log", memory, hidden_by_default=(EventColumn.WAVE,))
+        self.server_table.columns_changed.connect(self.fit_panes)
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self.fit_panes)
+        for splitter in (self.body, self.bottom, self.waves_split):
+            splitter.installEventFilter(self)
+
+    def _sized_by_user(self, key: str) -> bool:
+        return self.memory is not None and self.memory.user_sized(key)
+
+    def fit_panes(self) -> None:
+        """Waves pane as tall as its rows (the servers and the log get the rest); the servers
+        pane as wide as its columns, the job log the rest."""
+        if not self._sized_by_user("executions.waves"):
+            t = self.wave_table
+            fit_first(self.waves_split, _columns_width(t, last_min=_TextWidths(t).text("2/2 launched")), rest_min=260)
+        if not self._sized_by_user("executions.detail"):
+            t = self.wave_table
+            rows = max(self.wave_proxy.rowCount(), 2)
+            height = (_header_height(t) + rows * t.verticalHeader().defaultSectionSize()
+                      + 2 * t.frameWidth() + 2)
+            if _columns_width(t) > t.viewport().width() + 2 * t.frameWidth():
+                height += t.horizontalScrollBar().sizeHint().height()
+            fit_first(self.body, max(height, self.timeline.minimumSizeHint().height()), rest_min=200)
+        if not self._sized_by_user("executions.servers"):
+            t = self.server_table
+            fit_first(self.bottom, _columns_width(t, last_min=_TextWidths(t).text("LAUNCH_FAILED")), rest_min=360)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.Resize and watched in (self.body, self.bottom, self.waves_split):
+            self._fit_timer.start()  # after the splitter has laid out its new size
+        return super().eventFilter(watched, event)
+
+    def _scroll_home(self) -> None:
+        """A newly opened execution starts at the tables' first column, not where the last one was."""
+        for table in (self.wave_table, self.server_table, self.event_table):
+            table.horizontalScrollBar().setValue(0)
+
     # -- showing -------------------------------------------------------------------------------
     @property
     def execution_id(self) -> str:
@@ -351,6 +422,7 @@ class ExecutionDetail(QWidget):
 
     def show_view(self, view: ExecutionView, events: tuple[JobLogEvent, ...] | None = None) -> None:
         """Show ``view`` (a new execution, or a newer state of the shown one), rows in place."""
+        opened = self.view is None or self.view.execution_id != view.execution_id
         if self.view is not None and self.view.execution_id != view.execution_id:
             self.clear()
         self.view = view
@@ -366,6 +438,11 @@ class ExecutionDetail(QWidget):
         self._sync_wave_filter()
         self._update_server_count()
         self._update_buttons()
+        if opened:
+            self.wave_table.fit_columns({WaveColumn.NAME: (80, 230)})
+            self.server_table.fit_columns({ServerColumn.NAME: (80, 160)})
+            self._scroll_home()
+            self.fit_panes()
 
     def apply(self, update: MonitorUpdate) -> None:
         self.last_update_at = _now()
@@ -643,6 +720,14 @@ class ExecutionsPage(Page):
         split.setSizes([120, 560])
         split.setStretchFactor(1, 1)
         self.split = split
+        self.memory = controller.ui_layout
+        self.memory.splitter("executions.list", split)
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self.fit_list)
+        split.installEventFilter(self)
+        self.detail.remember_layout(self.memory)
         layout = QVBoxLayout(self)
         layout.addWidget(split, 1)
 
@@ -727,6 +812,7 @@ class ExecutionsPage(Page):
             if live is not None and live.waves:
                 pass
         self.model.merge(views)
+        self.fit_list()
         active = [v for v in views if not v.is_terminal]
         for v in active[:MAX_WATCHED]:
             self.watch(v.execution_id)
@@ -740,6 +826,24 @@ class ExecutionsPage(Page):
         )
         self._loaded.set()
         return views
+
+    LIST_ROWS = (3, 6)  # the executions list shows this many rows (fewer if there are fewer), then scrolls
+
+    def fit_list(self) -> None:
+        """The list pane as tall as its rows (3 to 6), unless the user has moved the splitter."""
+        if self.memory.user_sized("executions.list"):
+            return
+        low, high = self.LIST_ROWS
+        rows = max(low, min(high, self.proxy.rowCount()))
+        t = self.table
+        height = (_header_height(t) + rows * t.verticalHeader().defaultSectionSize()
+                  + 2 * t.frameWidth() + self.refresh_button.sizeHint().height() + 8)
+        fit_first(self.split, height, rest_min=380)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.Resize and watched is self.split:
+            self._fit_timer.start()  # after the splitter has laid out its new size
+        return super().eventFilter(watched, event)
 
     def _row_activated(self, proxy_index) -> None:
         view = proxy_index.data(ITEM_ROLE)
@@ -1086,6 +1190,38 @@ def _sample_plan() -> Plan | None:
     except Exception as exc:  # noqa: BLE001 - no sample: nothing to start
         log.warning("sample plan %s not readable: %s", path, exc)
         return None
+
+
+def _header_height(table: ConsoleTableView) -> int:
+    header = table.horizontalHeader()
+    return max(header.height() if header.isVisible() else 0, header.sizeHint().height())
+
+
+def _columns_width(table: ConsoleTableView, *, last_min: int = 0) -> int:
+    """The width that shows every visible column (the last, stretched one at least ``last_min``)."""
+    header = table.horizontalHeader()
+    visible = [c for c in range(header.count()) if not table.isColumnHidden(c)]
+    if not visible:
+        return 0
+    width = sum(table.columnWidth(c) for c in visible[:-1]) + max(last_min, header.sectionSizeHint(visible[-1]))
+    return width + 2 * table.frameWidth() + table.verticalScrollBar().sizeHint().width()
+
+
+class _TextWidths:
+    """Column widths from the table's font, so they hold their longest usual value on any screen."""
+
+    def __init__(self, table: QWidget):
+        self.metrics = table.fontMetrics()
+        self.header_metrics = table.horizontalHeader().fontMetrics()
+
+    def text(self, sample: str) -> int:
+        return self.metrics.horizontalAdvance(sample) + 14
+
+    def badge(self, sample: str) -> int:
+        return self.metrics.horizontalAdvance(sample) + 30  # BadgeDelegate's padding
+
+    def header(self, label: str, *, sort: bool = False) -> int:
+        return self.header_metrics.horizontalAdvance(label) + (34 if sort else 18)
 
 
 def _type_color(text: str) -> QColor:

@@ -28,15 +28,18 @@ class BadgeDelegate(QStyledItemDelegate):
             painter.fillRect(option.rect, option.palette.highlight())
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         metrics = option.fontMetrics
-        width = metrics.horizontalAdvance(text) + 14
+        text = str(text)
+        room = max(0, option.rect.width() - 8 - 14)
+        shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, room)  # the tooltip has it whole
+        width = min(metrics.horizontalAdvance(shown) + 14, max(0, option.rect.width() - 8))
         height = min(option.rect.height() - 6, metrics.height() + 4)
         rect = QRectF(option.rect.x() + 4, option.rect.center().y() - height / 2 + 1, width, height)
-        bg = self._colors(str(text))
+        bg = self._colors(text)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(bg)
         painter.drawRoundedRect(rect, height / 2, height / 2)
         painter.setPen(text_color_on(bg))
-        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, str(text))
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, shown)
         painter.restore()
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:

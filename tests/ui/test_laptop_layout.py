@@ -1,0 +1,101 @@
+"""The desktop on a laptop screen: at 1280x760 the servers table's mission columns are on screen
+without scrolling, the panes are sized by content, and the user's splitter positions are kept."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QRect, Qt
+
+from drs_console.domain.status import ExecutionStatus as S
+from drs_console.domain.status import LaunchStatus
+from drs_console.store.settings import Settings, load_settings
+from drs_console.ui.app import ConsoleApp
+from drs_console.ui.models.execution_models import EventColumn, ServerColumn
+from tests.ui.execution_fakes import T0, event, server, view, wave
+
+MISSION = (ServerColumn.LAUNCH, ServerColumn.RECOVERY_INSTANCE_ID, ServerColumn.EC2_STATE, ServerColumn.FAILURE)
+
+
+def drill(eid="exec-1"):
+    launched = [server(n, launch=LaunchStatus.LAUNCHED, instance=f"i-0ec20000000000{n:02d}", state="RUNNING")
+                for n in (1, 2)]
+    failed = [server(3, launch=LaunchStatus.FAILED, reason="LAUNCH_FAILED: insufficient capacity in us-east-1a")]
+    return view(eid, S.RUNNING, waves=(
+        wave(0, S.COMPLETED, job="drsjob-2649433b4fb2fab18", start=T0, end=T0, servers=launched, launched=2),
+        wave(1, S.STARTED, job="drsjob-7de4891a3bf8a2b95", start=T0, servers=failed, failed=1),
+        wave(2, None, servers=[server(4), server(5)]),
+    ))
+
+
+@pytest.fixture(params=[(1280, 760), (1600, 1000)], ids=["1280x760", "1600x1000"])
+def monitor(request, qtbot, aloop):
+    console = ConsoleApp(Settings(), persist_settings=False, restore_geometry=False)
+    qtbot.addWidget(console.window)
+    console.window.resize(*request.param)
+    console.window.show()
+    page = console.window.show_page("executions")
+    page.detail_stack.setCurrentWidget(page.detail)
+    page.detail.show_view(drill(), events=(event(5, "LAUNCH_START", 1, detail="target instance i-0ec2000000000001"),))
+    qtbot.waitExposed(console.window)
+    yield page
+    console.shutdown()
+
+
+def inside(table, column, row=0) -> bool:
+    rect = table.visualRect(table.model().index(row, column))
+    viewport = QRect(0, 0, table.viewport().width(), table.viewport().height())
+    return rect.isValid() and rect.width() >= 40 and viewport.contains(rect.topLeft()) and \
+        rect.right() <= viewport.right() + 1
+
+
+def test_the_mission_columns_are_visible_without_scrolling(monitor):
+    table = monitor.detail.server_table
+    assert table.horizontalScrollBar().value() == 0
+    for column in MISSION:
+        assert not table.isColumnHidden(column)
+        assert inside(table, column), f"{table.model().headerData(column, Qt.Orientation.Horizontal)} is cut or off screen"
+    log = monitor.detail.event_table
+    for column in (EventColumn.EVENT, EventColumn.SERVER, EventColumn.DETAIL):
+        assert inside(log, column), f"job log {log.model().headerData(column, Qt.Orientation.Horizontal)} is off screen"
+
+
+def test_every_wave_row_is_visible_and_the_list_is_sized_by_content(monitor):
+    waves = monitor.detail.wave_table
+    last = waves.visualRect(waves.model().index(2, 0))
+    assert last.bottom() <= waves.viewport().height(), "the third wave is cut"
+    assert monitor.split.sizes()[0] < monitor.split.sizes()[1]
+
+
+def test_opening_another_execution_scrolls_its_tables_home(monitor, qtbot):
+    table = monitor.detail.server_table
+    table.set_column_shown(ServerColumn.SOURCE_INSTANCE_ID, True)
+    table.set_column_shown(ServerColumn.EC2_INSTANCE_ID, True)
+    table.setColumnWidth(ServerColumn.NAME, 600)
+    qtbot.waitUntil(lambda: table.horizontalScrollBar().maximum() > 0)
+    table.horizontalScrollBar().setValue(table.horizontalScrollBar().maximum())
+    assert table.horizontalScrollBar().value() > 0
+    monitor.detail.show_view(drill("exec-2"))
+    assert table.horizontalScrollBar().value() == 0
+
+
+def test_splitter_positions_and_hidden_columns_are_remembered_per_user(qtbot, aloop):
+    console = ConsoleApp(Settings(), persist_settings=True, restore_geometry=False)
+    qtbot.addWidget(console.window)
+    page = console.executions
+    try:
+        page.split.splitterMoved.emit(200, 1)  # as when the user drags it
+        sizes = page.split.sizes()
+        page.detail.server_table.set_column_shown(ServerColumn.SOURCE_ACCOUNT_ID, True)
+        console.controller.ui_layout.save()
+    finally:
+        console.shutdown()
+    saved = load_settings()
+    assert saved.splitters["executions.list"] == sizes
+    assert ServerColumn.SOURCE_ACCOUNT_ID not in saved.hidden_columns["executions.servers"]
+    again = ConsoleApp(saved, persist_settings=True, restore_geometry=False)
+    qtbot.addWidget(again.window)
+    try:
+        assert not again.executions.detail.server_table.isColumnHidden(ServerColumn.SOURCE_ACCOUNT_ID)
+        assert again.controller.ui_layout.user_sized("executions.list")
+    finally:
+        again.shutdown()
