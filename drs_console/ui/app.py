@@ -33,6 +33,7 @@ from .pages.inventory import InventoryPage
 from .pages.plans import PlansPage
 from .platform_check import refuse_if_platform_cannot_load
 from .tasks import TaskRunner
+from .theme import apply_color_scheme
 
 log = logging.getLogger(__name__)
 SCREENSHOT_TIMEOUT = 90
@@ -147,6 +148,7 @@ def run_gui(args: argparse.Namespace) -> int:
     QApplication.setOrganizationName("drs-console")
     QApplication.setApplicationName("DRS Console")
     qt_app = QApplication.instance() or QApplication(sys.argv[:1])
+    apply_color_scheme(qt_app)  # light or dark, as the system is
     loop = QEventLoop(qt_app)
     asyncio.set_event_loop(loop)
 

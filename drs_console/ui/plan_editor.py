@@ -48,6 +48,7 @@ from .plan_commands import (
     SetWaveOption,
 )
 from .table_view import ConsoleTableView
+from .theme import banner_css
 from .widgets.badge import BadgeDelegate
 
 log = logging.getLogger(__name__)
@@ -96,7 +97,7 @@ class PlanEditor(QWidget):
         # -- plan fields ---------------------------------------------------------------------
         self.notice = QLabel(notice)
         self.notice.setWordWrap(True)
-        self.notice.setStyleSheet("background: #fef7e0; padding: 6px; border: 1px solid #f9ab00;")
+        self.notice.setStyleSheet(banner_css("#f9ab00"))
         self.notice.setVisible(bool(notice))
         self.name_edit = QLineEdit()
         self.description_edit = QLineEdit()

@@ -64,7 +64,7 @@ from ..models.keyed_table import ITEM_ROLE, SORT_ROLE
 from ..notifications import Notifier
 from ..table_view import ConsoleTableView
 from ..tasks import TaskRunner
-from ..theme import BLUE, RED, color_for, text_color_on
+from ..theme import BLUE, RED, banner_colors, color_for, text_color_on
 from ..widgets.badge import BadgeDelegate
 from ..widgets.confirm import destructive_box
 from ..widgets.timeline import WaveTimeline
@@ -563,7 +563,9 @@ class ExecutionDetail(QWidget):
         self._banner("#fce8e6", RED.name(), text, button=True)
 
     def _banner(self, bg: str, border: str, text: str, *, button: bool) -> None:
-        self.banner.setStyleSheet(f"QFrame#streamBanner {{ background: {bg}; border: 1px solid {border}; }}")
+        bg, border, ink = banner_colors(QColor(border))  # readable in light and dark mode
+        self.banner.setStyleSheet(f"QFrame#streamBanner {{ background: {bg}; border: 1px solid {border}; }}"
+                                  f" QFrame#streamBanner QLabel {{ color: {ink}; }}")
         self.banner_label.setText(text)
         self.banner_button.setVisible(button)
         self.banner.setVisible(True)

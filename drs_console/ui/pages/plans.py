@@ -31,6 +31,7 @@ from ..models.plan_models import LibraryColumn, PlanLibraryModel
 from ..plan_editor import PlanEditor
 from ..table_view import ConsoleTableView
 from ..tasks import TaskRunner
+from ..theme import banner_css
 from ..widgets.confirm import destructive_box
 from .base import Page
 
@@ -105,7 +106,7 @@ class PlansPage(Page):
 
         self.banner = QLabel("")
         self.banner.setWordWrap(True)
-        self.banner.setStyleSheet("background: #e8f0fe; padding: 6px; border: 1px solid #1a73e8;")
+        self.banner.setStyleSheet(banner_css("#1a73e8"))
         self.banner.setVisible(False)
         self.banner_buttons = QHBoxLayout()
         self.status = QLabel("")

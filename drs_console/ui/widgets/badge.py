@@ -35,7 +35,9 @@ class BadgeDelegate(QStyledItemDelegate):
         height = min(option.rect.height() - 6, metrics.height() + 4)
         rect = QRectF(option.rect.x() + 4, option.rect.center().y() - height / 2 + 1, width, height)
         bg = self._colors(text)
-        painter.setPen(Qt.PenStyle.NoPen)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        # on a selected row the badge keeps an outline, so a blue badge stays visible on the highlight
+        painter.setPen(option.palette.highlightedText().color() if selected else Qt.PenStyle.NoPen)
         painter.setBrush(bg)
         painter.drawRoundedRect(rect, height / 2, height / 2)
         painter.setPen(text_color_on(bg))

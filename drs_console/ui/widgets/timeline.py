@@ -145,7 +145,10 @@ class WaveTimeline(QWidget):
             painter.drawLine(QPointF(x, top - 4), QPointF(x, bottom))
             if t > 0:  # the start is labelled by its clock time, on the left
                 painter.setPen(text_pen)
-                painter.drawText(QRectF(x - 40, MARGIN, 80, AXIS_HEIGHT - 6), Qt.AlignmentFlag.AlignCenter,
+                # centred on its tick, but never cut by the right edge
+                lx = min(x - 40, self.width() - MARGIN - 80)
+                align = Qt.AlignmentFlag.AlignCenter if lx == x - 40 else Qt.AlignmentFlag.AlignRight
+                painter.drawText(QRectF(lx, MARGIN, 80, AXIS_HEIGHT - 6), align | Qt.AlignmentFlag.AlignVCenter,
                                  _offset_label(t))
             t += step
         painter.setPen(text_pen)
