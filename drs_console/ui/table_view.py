@@ -23,7 +23,7 @@ class ConsoleTableView(QTableView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setAlternatingRowColors(True)
         self.setWordWrap(False)
-        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # IDs keep their start and end
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)  # tables of IDs elide in the middle
         self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.verticalHeader().setVisible(False)
         self.verticalHeader().setDefaultSectionSize(26)
@@ -43,6 +43,10 @@ class ConsoleTableView(QTableView):
         self.addAction(copy)
         self._layout_key = ""
         self._memory: LayoutMemory | None = None
+
+    def elide_ids(self) -> None:
+        """Cut text in the middle: an ID keeps its start and end (for tables mostly of IDs)."""
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
 
     # -- columns -------------------------------------------------------------------------------
     def fit_columns(self, limits: Mapping[int, tuple[int, int]]) -> None:

@@ -133,6 +133,7 @@ class InventoryPage(Page):
         controller.disconnected.connect(self._on_disconnected)
         controller.failed.connect(lambda _exc: self._on_disconnected())
         self._live_sandbox = False  # the table shows the sandbox's servers (they go with it)
+        self._fitted = False
         self.show_cached()
 
     # -- data ----------------------------------------------------------------------------------
@@ -153,6 +154,10 @@ class InventoryPage(Page):
         self.snapshot = snap
         self.offline = offline
         self.model.set_items(snap.servers)
+        if not self._fitted and snap.servers:
+            # columns as wide as their content (once, so they never jump), the rest for the Tags
+            self._fitted = True
+            self.table.fit_columns({c: (60, 200) for c in InventoryColumn if c is not InventoryColumn.TAGS})
         self.state.set(snap, fresh=not offline)
         self._update_status()
         self._loaded.set()

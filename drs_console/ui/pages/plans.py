@@ -24,6 +24,7 @@ from ...domain.errors import BadInput
 from ...domain.plan import Plan
 from ...domain.validation import validate
 from ...store.plans import PlanLibrary
+from ...store.sandbox_plans import SANDBOX_LIBRARY_DIR
 from ..connection import ConnectionController
 from ..inventory_state import InventoryState
 from ..models.keyed_table import ITEM_ROLE, SORT_ROLE
@@ -147,10 +148,13 @@ class PlansPage(Page):
         entries = self.library.list_entries(self._validator())
         self.model.set_items(entries)
         bad = sum(1 for e in entries if not e.ok)
-        text = f"{len(entries)} plan{'s' if len(entries) != 1 else ''} in {self.library.folder}"
+        text = f"{len(entries)} plan{'s' if len(entries) != 1 else ''} in {_library_text(self.library.folder)}"
         if bad:
             text += f" · {bad} unreadable (left untouched; see the Validation column)"
         self.status.setText(text)
+        self.status.setToolTip(str(self.library.folder))
+        last = self.model.columnCount() - 1
+        self.table.fit_columns({c: (60, 280) for c in range(last)})  # "3 + 1 selector" is never cut
 
     def selected_entry(self):
         rows = self.table.selectionModel().selectedRows()
@@ -455,3 +459,14 @@ class PlansPage(Page):
         if self.editor is not None:
             self.editor.autosave()
             self.editor.autosave_timer.stop()
+
+
+def _library_text(folder: Path) -> str:
+    """Where the plans live, short: the sandbox's own library by name, a home folder as ~/…
+    (the whole path is the footer's tooltip)."""
+    if folder.name == SANDBOX_LIBRARY_DIR:
+        return "the sandbox's plan library"
+    try:
+        return "~/" + folder.resolve().relative_to(Path.home().resolve()).as_posix()
+    except ValueError:
+        return str(folder)
