@@ -57,7 +57,8 @@ class ConsoleTableView(QTableView):
         for col, (low, high) in limits.items():
             if self.isColumnHidden(col):
                 continue
-            wanted = max(header.sectionSizeHint(col), self.sizeHintForColumn(col))
+            title = str(self.model().headerData(col, Qt.Orientation.Horizontal) or "")
+            wanted = max(header.fontMetrics().horizontalAdvance(title) + 16, self.sizeHintForColumn(col))
             self.setColumnWidth(col, max(low, min(high, wanted)))
 
     def remember_columns(self, key: str, memory: LayoutMemory, *, hidden_by_default: Iterable[int] = ()) -> None:

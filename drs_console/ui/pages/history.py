@@ -126,6 +126,7 @@ class HistoryPage(Page):
         self.prune_button.setObjectName("pruneButton")
 
         self.table = ConsoleTableView()
+        self.table.elide_ids()
         self.table.setModel(self.proxy)
         self.table.setItemDelegateForColumn(HistoryColumn.STATUS, BadgeDelegate(self.table))
         self.table.sortByColumn(HistoryColumn.STARTED, Qt.SortOrder.DescendingOrder)
@@ -147,6 +148,7 @@ class HistoryPage(Page):
 
         self.prune_panel = PrunePanel()
         self.prune_panel.setVisible(False)
+        self._fitted = False
 
         filters = QHBoxLayout()
         filters.addWidget(self.search, 2)
@@ -323,6 +325,11 @@ class HistoryPage(Page):
 
             rows = await service.list_all(on_page, page_size=PAGE_SIZE)
             self.model.remove_keys(self.model.keys() - seen)
+            if not self._fitted and rows:
+                # every column as wide as its content (once: they never jump), so at 1280 px the
+                # table is whole; the execution ID, last, is elided in the middle
+                self._fitted = True
+                self.table.fit_columns({c: (50, 220) for c in HistoryColumn if c is not HistoryColumn.EXECUTION_ID})
             self.loaded_at = datetime.now(UTC)
             self._message = ""
             return rows
