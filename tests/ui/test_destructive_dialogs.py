@@ -9,7 +9,6 @@ from PySide6.QtWidgets import QMessageBox
 from drs_console.domain.status import ExecutionStatus as S
 from drs_console.domain.status import LaunchStatus
 from drs_console.ui.models.execution_models import CheckRow
-from drs_console.ui.pages.history_prune import PrunePanel
 from tests.ui.execution_fakes import T0, server, update, view, wave
 from tests.ui.test_executions_page import h, open_dialog  # noqa: F401 - the fixture
 from tests.ui.test_plan_editor import inventory, library, page, two_wave_plan  # noqa: F401 - fixtures
@@ -56,9 +55,3 @@ def test_deleting_a_plan_asks_and_defaults_to_keeping_it(page, library):  # noqa
     box = page.ask_delete()
     next(b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.DestructiveRole).click()
     assert not path.exists()
-
-
-def test_the_prune_panel_never_deletes_on_enter(qtbot):
-    panel = PrunePanel()
-    qtbot.addWidget(panel)
-    assert not panel.delete_button.autoDefault() and not panel.delete_button.isDefault()

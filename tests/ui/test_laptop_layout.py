@@ -59,11 +59,16 @@ def test_the_mission_columns_are_visible_without_scrolling(monitor):
         assert inside(log, column), f"job log {log.model().headerData(column, Qt.Orientation.Horizontal)} is off screen"
 
 
-def test_every_wave_row_is_visible_and_the_list_is_sized_by_content(monitor):
+def test_the_list_shows_six_executions_and_every_wave_row(monitor, qtbot):
+    monitor.model.merge([view(f"exec-{n}", S.COMPLETED, started=T0.replace(hour=n), ended=T0.replace(hour=n))
+                         for n in range(10)])
+    monitor.fit_list()
+    rows = monitor.table.viewport().height() / monitor.table.verticalHeader().defaultSectionSize()
+    assert rows >= 6, f"the executions list shows only {rows:.1f} rows"
     waves = monitor.detail.wave_table
     last = waves.visualRect(waves.model().index(2, 0))
     assert last.bottom() <= waves.viewport().height(), "the third wave is cut"
-    assert monitor.split.sizes()[0] < monitor.split.sizes()[1]
+    assert monitor.detail.bottom.sizes()[0] > monitor.detail.body.sizes()[0]  # the servers get the height
 
 
 def test_opening_another_execution_scrolls_its_tables_home(monitor, qtbot):
