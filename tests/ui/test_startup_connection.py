@@ -28,6 +28,9 @@ def test_a_missing_aws_profile_opens_the_window_and_the_bar_names_it(qtbot, aloo
         text = bar.identity_label.text()
         assert "'no-such-profile'" in text and "not in your AWS config" in text
         assert "default, ops, sso-dev" in text  # the profiles that do exist
+        bar.identity_label.setText(text + ", a-very-long-profile-name" * 20)
+        assert console.window.minimumSizeHint().width() <= 1280  # a long line never widens the window
+        assert bar.identity_label.toolTip().startswith(text)  # the whole of it is in the tooltip
         # connecting says the same, and the bar stays usable
         assert aloop.run_until_complete(bar.connect_now()) is None
         assert "'no-such-profile'" in console.reporter.last_text
