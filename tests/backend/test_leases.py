@@ -14,7 +14,9 @@ import pytest
 from conftest import wait_for
 
 from drs_console.aws.backend import deserialize_item, load_definition
+from drs_console.aws.history import HistoryService
 from drs_console.aws.preflight import preflight
+from drs_console.domain.history import PruneScope
 from drs_console.domain.lease import ERROR_SERVER_IN_USE, LEASE_CLOCK_EPOCH, ServerLease, lease_key
 from drs_console.domain.plan import Plan, ServerRef, Wave
 from drs_console.domain.preflight import Level
@@ -138,6 +140,14 @@ def test_a_live_lease_refuses_the_wave_and_preflight_names_its_holder(backend, s
     assert lease_item(backend, free) is None  # the lease it had taken in the wave is released
     assert lease_item(backend, held)["holder"] == "ghost-live"  # another's lease is never touched
     assert not any(set(j["participatingServers"][0].values()) & {free, held} for j in map(sim.job, sim.job_ids()))
+
+    # history lists executions only, and a prune of everything finished leaves the lease alone
+    history = HistoryService(backend.conn, backend.location.history_table)
+    rows = backend.run(history.list_all())
+    assert inp["executionId"] in {r.execution_id for r in rows} and all(r.execution_id.count("#") == 0 for r in rows)
+    result = backend.run(history.prune(backend.run(history.preview(rows, PruneScope.all_finished()))))
+    assert not result.error and inp["executionId"] in result.deleted and not result.failed
+    assert lease_item(backend, held)["holder"] == "ghost-live"
 
     backend.sandbox.client("dynamodb").delete_item(
         TableName=backend.location.history_table, Key={k: {"S": v} for k, v in lease_key(held).items()})
