@@ -106,15 +106,11 @@ def test_concurrent_drills_of_one_plan_exactly_one_proceeds(backend, sim):
         assert abs(lease.expires_at - expected) < 120, (lease.expires_at, expected)  # the ASL's clock is right
         assert item["expiresAt"] == lease.expires_at  # the TTL attribute agrees with the condition's clock
 
-    # a cancelled execution releases its leases
-    backend.run(backend.service.cancel(backend.location.history_table, winner))
-    assert backend.wait_done(arns[winner]).output["status"] == "CANCELLED"
+    # the winner releases its leases when its wave ends, so a later run proceeds, taking over an
+    # expired lease on another server of its wave; cancelled, it releases all three
+    backend.sandbox.clock.set_manual(False)
+    assert backend.wait_done(arns[winner]).output["status"] == "COMPLETED"
     assert all(lease_item(backend, sid) is None for sid in servers)
-
-    # so a later run proceeds, taking over an expired lease on another server of its wave; the
-    # console's last resort (StopExecution) releases what the stopped state machine could not
-    backend.sandbox.clock.set_manual(False)  # let the cancelled wave's DRS job (not rolled back) end
-    wait_for(lambda: mine[0]["jobID"] not in sim.active_job_ids(), timeout=20, what="the winner's DRS job to end")
     backend.sandbox.clock.set_manual(True)
     expired = backend.servers(1)[0]
     put_lease(backend, expired, "ghost-expired", until=0)  # 2023-03-01T00:00Z
@@ -123,13 +119,13 @@ def test_concurrent_drills_of_one_plan_exactly_one_proceeds(backend, sim):
     backend.wait_record(later["executionId"], lambda r: r.waves and r.waves[0].status is S.IN_PROGRESS,
                         what="the later run polling")
     assert all(lease_item(backend, sid)["holder"] == later["executionId"] for sid in [*servers, expired])
-    rec = backend.run(backend.service.stop_execution(backend.location, later["executionId"], cause="tests"))
-    assert rec.status is S.CANCELLED and backend.wait_done(later_arn, timeout=10).status == "ABORTED"
+    backend.run(backend.service.cancel(backend.location.history_table, later["executionId"]))
+    assert backend.wait_done(later_arn).output["status"] == "CANCELLED"
     assert all(lease_item(backend, sid) is None for sid in [*servers, expired])
 
 
 def test_a_live_lease_refuses_the_wave_and_preflight_names_its_holder(backend, sim):
-    first, free, held = backend.servers(3)
+    free, held = backend.servers(2)
     put_lease(backend, held, "ghost-live", until=10**9)  # 2054
     plan = Plan.new("Lease plan", target_account_id=backend.sandbox.account_id, target_region=backend.sandbox.region)
     plan.waves.append(Wave(name="W1", servers=[ServerRef(free), ServerRef(held)]))
@@ -139,16 +135,15 @@ def test_a_live_lease_refuses_the_wave_and_preflight_names_its_holder(backend, s
     assert held in check.message and "is in execution ghost-live" in check.message and "until 2054-" in check.message
     assert "not active" in check.remedy
 
-    inp = backend.execution_input([wave([first], "W1"), wave([free, held], "W2")])
+    inp = backend.execution_input([wave([free, held], "W1")])
     info = backend.wait_done(backend.start(inp))
     assert info.status == "FAILED" and info.cause == f"server {held} is in execution ghost-live"
     rec = backend.record(inp["executionId"])
-    assert rec.status is S.FAILED and [w.status for w in rec.waves] == [S.COMPLETED, S.FAILED]
-    assert lease_item(backend, first) is None  # released when wave 1 ended
-    assert lease_item(backend, free) is None  # taken in wave 2, released when the next one was refused
+    assert rec.status is S.FAILED and [w.status for w in rec.waves] == [S.FAILED]
+    assert lease_item(backend, free) is None  # taken first, released when the next one was refused
     assert lease_item(backend, held)["holder"] == "ghost-live"  # another's lease is never touched
     launched = {p["sourceServerID"] for j in map(sim.job, sim.job_ids()) for p in j["participatingServers"]}
-    assert first in launched and not {free, held} & launched
+    assert not {free, held} & launched
 
     # history lists executions only, and a prune of everything finished leaves the lease alone
     history = HistoryService(backend.conn, backend.location.history_table)
@@ -161,6 +156,22 @@ def test_a_live_lease_refuses_the_wave_and_preflight_names_its_holder(backend, s
     backend.sandbox.client("dynamodb").delete_item(
         TableName=backend.location.history_table, Key={k: {"S": v} for k, v in lease_key(held).items()})
     assert run_preflight_leases(backend, plan).level is Level.PASS
+
+
+def test_the_console_releases_the_leases_a_stopped_execution_still_holds(backend):
+    """StopExecution and reconcile end a record the state machine could not end; they also release
+    the leases of its current wave (only its own)."""
+    mine, other = backend.servers(2)
+    ddb = backend.sandbox.client("dynamodb")
+    plan = {"id": "p", "name": "P", "version": 1, "waves": [wave(["s-00000000000000001"]), wave([mine, other])]}
+    ddb.put_item(TableName=backend.location.history_table, Item={
+        "PK": {"S": "EXEC#stopped-1"}, "SK": {"S": "EXECUTION"}, "planJson": {"S": json.dumps(plan)},
+        "currentWave": {"N": "1"}})
+    put_lease(backend, mine, "stopped-1", until=10**9)
+    put_lease(backend, other, "someone-else", until=10**9)
+    assert backend.run(backend.service.release_leases(backend.location.history_table, "stopped-1")) == 1
+    assert lease_item(backend, mine) is None and lease_item(backend, other)["holder"] == "someone-else"
+    ddb.delete_item(TableName=backend.location.history_table, Key={k: {"S": v} for k, v in lease_key(other).items()})
 
 
 def run_preflight_leases(backend, plan):
