@@ -702,6 +702,50 @@ class BackendService:
                 if "ConditionalCheckFailed" not in exc.message:
                     raise
 
+    async def release_leases(self, history_table: str, execution_id: str) -> int:
+        """Delete the server leases ``execution_id`` still holds (those of its current wave, each
+        only while it is their holder; CONTRACT.md "Server leases"). The state machine releases
+        them on every way out of a wave, but not when it is stopped or dies. Returns how many."""
+        from ..domain.lease import lease_key
+        from ..domain.progress import parse_plan, plan_waves
+
+        ddb = self.conn.client("dynamodb")
+        head = await self.conn.call(
+            ddb.get_item,
+            TableName=history_table,
+            Key={"PK": {"S": c.execution_pk(execution_id)}, "SK": {"S": c.EXECUTION_SK}},
+            ProjectionExpression="planJson, currentWave",
+            ConsistentRead=True,
+        )
+        item = deserialize_item(head.get("Item") or {})
+        waves = plan_waves(parse_plan(item.get("planJson")))
+        index = int(item.get("currentWave", -1))
+        if not 0 <= index < len(waves):
+            return 0
+        released = 0
+        for server_id in waves[index]["sourceServerIds"]:
+            try:
+                await self.conn.call(
+                    ddb.delete_item,
+                    TableName=history_table,
+                    Key={k: {"S": v} for k, v in lease_key(server_id).items()},
+                    ConditionExpression="holder = :me",
+                    ExpressionAttributeValues={":me": {"S": execution_id}},
+                )
+                released += 1
+            except ConsoleError as exc:
+                if "ConditionalCheckFailed" not in exc.message:
+                    raise
+        return released
+
+    async def _release_leases_quietly(self, history_table: str, execution_id: str) -> None:
+        try:
+            await self.release_leases(history_table, execution_id)
+        except ConsoleError as exc:  # they expire by themselves; the record is what matters here
+            import logging
+
+            logging.getLogger(__name__).warning("could not release the server leases of %s: %s", execution_id, exc.one_line())
+
     async def resume(self, history_table: str, execution_id: str, *, resumed_by: str = "") -> None:
         """Resume a PAUSED execution: SendTaskSuccess with the token parked on its record."""
         record = await self._require(history_table, execution_id)
@@ -774,6 +818,7 @@ class BackendService:
                 terminal=True,
             )
             await self._close_active_waves(location.history_table, record, ExecutionStatus.CANCELLED)
+            await self._release_leases_quietly(location.history_table, execution_id)
         return await self.read_execution(location.history_table, execution_id)
 
     async def reconcile(self, location: BackendLocation, execution_id: str) -> ExecutionRecord | None:
@@ -800,6 +845,7 @@ class BackendService:
                 terminal=True,
             )
             await self._close_active_waves(location.history_table, record, ExecutionStatus.FAILED)
+            await self._release_leases_quietly(location.history_table, execution_id)
             return await self.read_execution(location.history_table, execution_id)
         if info.running:
             return record
@@ -819,6 +865,7 @@ class BackendService:
             terminal=True,
         )
         await self._close_active_waves(location.history_table, record, status)
+        await self._release_leases_quietly(location.history_table, execution_id)
         return await self.read_execution(location.history_table, execution_id)
 
     async def _require(self, history_table: str, execution_id: str) -> ExecutionRecord:

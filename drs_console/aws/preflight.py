@@ -4,12 +4,14 @@
 contract version and the history table (the doctor's quick checks), the plan's source servers
 (DescribeSourceServers by ID, or every server when a wave has a tag selector), the jobs those
 servers last launched in (DescribeJobs, 1,000 IDs per call) to find active ones, the active
-executions of the history table, the DRS per-job quota (Service Quotas, else the documented
-default) and recovery instances left from earlier drills (DescribeRecoveryInstances).
+executions of the history table, the servers' leases in the history table (BatchGetItem, 100
+keys per call), the DRS per-job quota (Service Quotas, else the documented default) and recovery
+instances left from earlier drills (DescribeRecoveryInstances).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -18,14 +20,16 @@ from ..domain import preflight as p
 from ..domain.contract import CONTRACT_VERSION
 from ..domain.errors import ConsoleError, Finding
 from ..domain.inventory import InventorySnapshot, SourceServer, server_from_drs
+from ..domain.lease import ServerLease, lease_key
 from ..domain.plan import Plan
 from ..domain.progress import parse_plan, plan_waves
-from .backend import BackendLocation
+from .backend import BackendLocation, deserialize_item
 from .doctor import DoctorService
-from .drs_batch import LIVE_JOB_STATUSES, Reader
+from .drs_batch import LIVE_JOB_STATUSES, Reader, chunks
 from .session import AwsConnection
 
 SERVICE_CODE = "drs"
+BATCH_GET_KEYS = 100  # BatchGetItem's limit per call
 _LEVELS = {"PASS": p.Level.PASS, "WARN": p.Level.WARN, "FAIL": p.Level.BLOCK}
 TERMINATED_STATES = frozenset({"TERMINATED", "SHUTTING-DOWN"})
 
@@ -105,6 +109,27 @@ def last_launch_job(item: Mapping[str, Any]) -> str:
     return str((((item.get("lifeCycle") or {}).get("lastLaunch") or {}).get("initiated") or {}).get("jobID") or "")
 
 
+async def read_leases(reader: Reader, table: str, server_ids: Iterable[str]) -> list[ServerLease]:
+    """The lease items of ``server_ids`` (consistent reads; servers without a lease are absent)."""
+    ids = list(dict.fromkeys(i for i in server_ids if i))
+    out: list[ServerLease] = []
+    for batch in chunks(ids, BATCH_GET_KEYS):
+        keys = [{k: {"S": v} for k, v in lease_key(i).items()} for i in batch]
+        request: dict[str, Any] = {table: {"Keys": keys, "ConsistentRead": True}}
+        attempt = 0
+        while request:
+            if attempt:
+                await asyncio.sleep(min(2.0, 0.1 * 2**attempt))
+            attempt += 1
+            resp = await reader.call("dynamodb", "batch_get_item", RequestItems=request)
+            for raw in (resp.get("Responses") or {}).get(table, []):
+                lease = ServerLease.from_item(deserialize_item(raw))
+                if lease is not None:
+                    out.append(lease)
+            request = resp.get("UnprocessedKeys") or {}
+    return out
+
+
 async def read_servers(reader: Reader, plan: Plan) -> tuple[list[dict[str, Any]], bool]:
     """Fresh DescribeSourceServers: every server when a wave has a selector, else the plan's."""
     if any(w.selector for w in plan.waves):
@@ -154,6 +179,9 @@ async def preflight(
         active.append(p.ActiveExecution(ex_id, str(head.get("planId") or ""), str(head.get("planName") or ""),
                                         str(head.get("status") or ""), frozenset(ids)))
     checks.extend(p.check_active_executions(waves, active, servers))
+    leases = await read_leases(reader, location.history_table, sorted(planned))
+    checks.extend(p.check_leases(waves, leases, servers, datetime.now(UTC),
+                                 active_ids={a.execution_id for a in active}, own_execution=exclude_execution))
     checks.extend(p.check_quota(waves, quota, quota_source))
 
     leftovers = tuple(

@@ -28,6 +28,7 @@ from enum import StrEnum
 from typing import Any
 
 from . import contract as c
+from .lease import is_lease_item
 from .status import ACTIVE_STATUSES, TERMINAL_STATUSES, ExecutionStatus, is_terminal
 from .wording import noun, plural
 
@@ -108,8 +109,9 @@ class HistoryRow:
 
     @classmethod
     def from_item(cls, item: Mapping[str, Any]) -> HistoryRow | None:
-        """From a deserialized execution item; None when it is not an execution item."""
-        if item.get(c.SK) != c.EXECUTION_SK:
+        """From a deserialized execution item; None when it is not an execution item (a wave or a
+        server lease item)."""
+        if item.get(c.SK) != c.EXECUTION_SK or is_lease_item(item):
             return None
         pk = str(item.get(c.PK) or "")
         execution_id = str(item.get("executionId") or (pk[len("EXEC#") :] if pk.startswith("EXEC#") else pk))

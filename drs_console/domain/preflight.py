@@ -2,8 +2,8 @@
 
 Each check gives PASS, WARN or BLOCK with one line saying what to do. BLOCK stops a run; WARN is
 shown and may be accepted. ``aws/preflight.py`` gathers the facts (identity, a fresh
-DescribeSourceServers, active DRS jobs, active executions, the per-job quota, leftover drill
-instances) and calls these functions; nothing here talks to AWS.
+DescribeSourceServers, active DRS jobs, active executions, server leases, the per-job quota,
+leftover drill instances) and calls these functions; nothing here talks to AWS.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 
 from .contract import CONTRACT_VERSION
 from .inventory import InventorySnapshot, SourceServer
+from .lease import ServerLease
 from .plan import Plan
 from .status import ReplicationHealth
 from .validation import Code, Severity, resolve_plan, validate
@@ -40,7 +41,7 @@ _RANK = {Level.PASS: 0, Level.WARN: 1, Level.BLOCK: 2}
 class Check:
     """One preflight finding: ``remedy`` is the one line saying what to do (empty for PASS)."""
 
-    check: str  # target, contract, servers, selectors, active-jobs, active-executions, quota, leftovers, plan
+    check: str  # target, contract, servers, selectors, active-jobs, active-executions, leases, quota, leftovers, plan
     level: Level
     message: str
     remedy: str = ""
@@ -378,6 +379,37 @@ def check_active_executions(waves: Sequence[ResolvedWave], active: Sequence[Acti
         n = len(active)
         extra = f" ({plural(n, 'other active execution')} {noun(n, 'uses', 'use')} other servers)" if n else ""
         out.append(Check("active-executions", Level.PASS, f"No active execution uses these servers{extra}."))
+    return out
+
+
+def check_leases(waves: Sequence[ResolvedWave], leases: Iterable[ServerLease], servers: Mapping[str, SourceServer],
+                 now: datetime, *, active_ids: Iterable[str] = (), own_execution: str = "") -> list[Check]:
+    """No server may be leased by another execution (the state machine would refuse the wave).
+    ``active_ids``: executions the history table records as active (the others' leases outlived
+    them and only wait to expire)."""
+    wave_of = {s: w for w in waves for s in w.server_ids}
+    active = set(active_ids)
+    by_holder: dict[str, list[ServerLease]] = {}
+    for lease in leases:
+        if lease.source_server_id in wave_of and lease.held_by_other(own_execution, now):
+            by_holder.setdefault(lease.holder, []).append(lease)
+    out = []
+    for holder, held in sorted(by_holder.items()):
+        ids = tuple(sorted(le.source_server_id for le in held))
+        until = max((le.expires for le in held if le.expires), default=None)
+        when = f"{until:%Y-%m-%d %H:%M} UTC" if until else ""
+        until_text = f" until {when}" if when else ""
+        waves_text = ", ".join(sorted({_wave_label(wave_of[s]) for s in ids}))
+        if holder in active:
+            remedy = f"Wait for it to end, or cancel it ('drs-console cancel {holder}')."
+        else:
+            remedy = (f"Its execution is not active any more; the lease expires {'at ' + when if when else 'by itself'}"
+                      " (or delete the lease item from the history table).")
+        out.append(Check("leases", Level.BLOCK,
+                         f"{waves_text}: {_names(ids, servers)} {'is' if len(ids) == 1 else 'are'} in execution "
+                         f"{holder} (server lease{until_text}).", remedy, server_ids=ids))
+    if not out:
+        out.append(Check("leases", Level.PASS, "No server of the plan is leased by another execution."))
     return out
 
 

@@ -15,6 +15,12 @@ this module patches moto, in this process only, without touching moto's files:
 * StopExecution of an execution parked in a ``.waitForTaskToken`` task ends it ABORTED (moto
   leaves it RUNNING or turns it FAILED); the ``error``/``cause`` of StopExecution and the
   ``cause`` of SendTaskFailure are kept.
+* DynamoDB conditional writes are atomic on AWS; moto checks the condition and writes in two
+  steps, so two executions taking the same server lease at once could both succeed. Single-item
+  writes and transactions run one at a time here. (The optimized ``dynamodb:*`` integration
+  already names a refused condition ``DynamoDB.ConditionalCheckFailedException``, like AWS.)
+* Speed only: moto builds a new boto3 client for every Task it runs (a service model load each
+  time, the bulk of a Task's cost); the clients are reused, one per service, region and port.
 
 ``apply()`` is idempotent and thread-safe; ``applied()`` tells whether it ran.
 """
@@ -67,6 +73,8 @@ def apply() -> None:
         _patch_cloudformation_state_machine()
         _patch_cloudformation_change_set_outputs()
         _patch_context_start_time()
+        _patch_dynamodb_atomic_writes()
+        _patch_task_clients()
         _applied = True
 
 
@@ -409,3 +417,70 @@ def _patch_context_start_time() -> None:
 
     _get_evaluation_environment._drs_console_compat = True  # type: ignore[attr-defined]
     ExecutionWorker._get_evaluation_environment = _get_evaluation_environment
+
+
+# -- DynamoDB: atomic conditional writes ----------------------------------------------------------
+_ddb_write_lock = threading.RLock()
+ATOMIC_DYNAMODB_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
+
+
+def _patch_dynamodb_atomic_writes() -> None:
+    """moto's DynamoDB reads the item, evaluates the ConditionExpression and writes, with nothing
+    in between to stop another request thread doing the same: serialize the writes, so that a
+    conditional write is check-and-set like on AWS (server leases rely on it)."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    for name in ATOMIC_DYNAMODB_WRITES:
+        original = getattr(DynamoDBBackend, name)
+        if getattr(original, "_drs_console_compat", False):
+            continue
+
+        def locked(self, *args, _original=original, **kwargs):
+            with _ddb_write_lock:
+                return _original(self, *args, **kwargs)
+
+        locked._drs_console_compat = True  # type: ignore[attr-defined]
+        locked.__wrapped__ = original  # type: ignore[attr-defined]
+        setattr(DynamoDBBackend, name, locked)
+
+
+# -- Task clients ---------------------------------------------------------------------------------
+_clients: dict[tuple, Any] = {}
+_clients_lock = threading.Lock()
+
+
+def _patch_task_clients() -> None:
+    """Reuse the interpreter's boto3 clients (botocore clients are thread-safe once built)."""
+    import importlib
+
+    from moto.stepfunctions.parser.asl.utils import boto_client
+
+    original = boto_client.boto_client_for
+    if getattr(original, "_drs_console_compat", False):
+        return
+
+    def boto_client_for(region: str, service: str, state_credentials: Any = None):
+        from moto.core.models import botocore_stubber
+        from moto.settings import moto_server_port
+
+        key = (region, service, botocore_stubber.enabled, moto_server_port())
+        with _clients_lock:
+            client = _clients.get(key)
+            if client is None:
+                client = _clients[key] = original(region, service, state_credentials)
+            return client
+
+    boto_client_for._drs_console_compat = True  # type: ignore[attr-defined]
+    boto_client.boto_client_for = boto_client_for
+    for name in (
+        "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_dynamodb",
+        "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk",
+        "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sfn",
+    ):
+        importlib.import_module(name)
+    for module in list(sys.modules.values()):
+        if (
+            getattr(module, "__name__", "").startswith("moto.stepfunctions.parser")
+            and getattr(module, "boto_client_for", None) is original
+        ):
+            module.boto_client_for = boto_client_for

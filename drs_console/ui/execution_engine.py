@@ -90,6 +90,7 @@ CHECK_TITLES = {
     "servers": "Source servers and replication",
     "active-jobs": "Active DRS jobs",
     "active-executions": "Active executions",
+    "leases": "Server leases",
     "quota": "Per-job quota",
     "leftovers": "Leftover drill instances",
 }

@@ -75,3 +75,55 @@ def test_error_prefix_and_timestamps():
     ts = compat.aws_timestamp(datetime.datetime(2024, 1, 31, 12, 0, 0, 123456, tzinfo=datetime.UTC))
     assert ts == "2024-01-31T12:00:00.123Z"
     assert compat.applied()
+
+
+def test_conditional_writes_are_check_and_set(monkeypatch):
+    """Five writers race to create one lease item: exactly one wins, even with a slow condition
+    check (moto evaluates the condition and writes in two steps; AWS does both atomically)."""
+    import threading
+    import time
+
+    import boto3
+    from moto import mock_aws
+    from moto.dynamodb.models import table as moto_table
+
+    compat.apply()
+    original = moto_table.get_filter_expression
+
+    def slow_filter(*args, **kwargs):
+        op = original(*args, **kwargs)
+        check = op.expr
+
+        def expr(item):
+            time.sleep(0.02)  # widen the window between the check and the write
+            return check(item)
+
+        op.expr = expr
+        return op
+
+    monkeypatch.setattr(moto_table, "get_filter_expression", slow_filter)
+    with mock_aws():
+        ddb = boto3.client("dynamodb", region_name="us-east-1")
+        ddb.create_table(TableName="t", BillingMode="PAY_PER_REQUEST",
+                         KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"}])
+        wins: list[str] = []
+        barrier = threading.Barrier(5)
+
+        def take(holder: str) -> None:
+            barrier.wait()
+            try:
+                ddb.put_item(TableName="t", Item={"PK": {"S": "LEASE#s-1"}, "holder": {"S": holder}},
+                             ConditionExpression="attribute_not_exists(PK)")
+                wins.append(holder)
+            except ddb.exceptions.ConditionalCheckFailedException:
+                pass
+
+        threads = [threading.Thread(target=take, args=(f"e{i}",)) for i in range(5)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(10)
+        assert len(wins) == 1
+        item = ddb.get_item(TableName="t", Key={"PK": {"S": "LEASE#s-1"}})["Item"]
+        assert item["holder"]["S"] == wins[0]
