@@ -35,7 +35,7 @@ from .records import (
     parse_drs_time,
 )
 from .seed import seed_servers
-from .snapshots import recovery_snapshots, replicated_until
+from .snapshots import FROZEN_STATES, newest_snapshot, recovery_snapshots, replicated_until
 
 MAX_SERVERS_PER_REQUEST = 200
 DEFAULT_JOB_QUOTA = 100
@@ -697,9 +697,12 @@ class DrsSimulator:
                     ),
                 )
             else:
-                # the launch uses a new snapshot of the replicated data; a STALLED or DISCONNECTED
-                # server's data stopped at its last contact, so that is its point in time
+                # the launch takes a new snapshot of the replicated data; a STALLED or DISCONNECTED
+                # server's data stopped at its last contact: it launches from its newest recovery snapshot
                 point = replicated_until(server, t_snap) or t_snap
+                if server.frozen_at is not None and server.replication_state in FROZEN_STATES:
+                    newest = newest_snapshot(server, min(t_snap, self.clock.now()))
+                    point = newest.taken if newest else point
                 self._at(t_done, self._launched(job, p, target, min(point, t_snap), t_done))
             last = max(last, t_done)
         self._plan_end(job, last)
