@@ -241,6 +241,7 @@ class JobRecord:
     tags: dict[str, str] = field(default_factory=dict)
     is_drill: bool = False
     scaled: bool = True  # steps take AWS time / speed (False: seeded history, at AWS's pace)
+    fail_ids: frozenset[str] | None = None  # seeded: exactly these servers fail (None: the usual rules)
     status: str = "PENDING"
     ended_at: datetime | None = None
     log: list[LogItem] = field(default_factory=list)

@@ -478,17 +478,26 @@ class DrsSimulator:
         drill: bool,
         tags: dict[str, str] | None = None,
         scaled: bool = False,
+        fail: Iterable[str] = (),
     ) -> str:
         """Seeding: a launch job created at ``at`` (not after now), as if StartRecovery had been
         called then; its steps up to now apply at once. ``scaled=False``: the steps take as long
-        as on AWS (history); True: as long as the sandbox's speed makes them. Returns the job ID."""
+        as on AWS (history); True: as long as the sandbox's speed makes them. Exactly the servers in
+        ``fail`` fail to launch. Returns the job ID."""
         with self.lock:
             if at > self.clock.now():
                 raise ValueError("a job cannot be created in the future")
             self.catch_up()
-            return self.start_recovery(
-                [{"sourceServerID": s} for s in source_server_ids], isDrill=drill, tags=tags, _at=at, _scaled=scaled
+            job_id = self.start_recovery(
+                [{"sourceServerID": s} for s in source_server_ids],
+                isDrill=drill,
+                tags=tags,
+                _at=at,
+                _scaled=scaled,
+                _fail=frozenset(fail),
             )["job"]["jobID"]
+            self.catch_up()
+            return job_id
 
     def terminate_recovery_instances_at(self, recovery_instance_ids: list[str], *, at: datetime) -> str:
         """Seeding: a TERMINATE job created at ``at`` (history: drill instances cleaned up)."""
@@ -508,6 +517,7 @@ class DrsSimulator:
         *,
         _at: datetime | None = None,
         _scaled: bool = True,
+        _fail: frozenset[str] | None = None,
     ) -> dict:
         ids: list[str] = []
         for entry in sourceServers:
@@ -551,6 +561,7 @@ class DrsSimulator:
             at=now,
             scaled=_scaled,
         )
+        job.fail_ids = _fail
         launch_type = "DRILL" if isDrill else "RECOVERY"
         for sid in ids:
             s = self._servers[sid]
@@ -660,6 +671,8 @@ class DrsSimulator:
             server = self._servers[sid]
             rng = self._rng_for(job, sid)
             fails = sid in self._fail_ids or rng.random() < self._launch_failure_rate
+            if job.fail_ids is not None:
+                fails = sid in job.fail_ids
             conversion_server = "i-" + hex_id(rng)
             target = "i-" + hex_id(rng)
             t_snap = started + self._dur(job, rng, SNAPSHOT_OFFSET)
