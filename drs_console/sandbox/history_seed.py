@@ -58,7 +58,7 @@ TERMINAL_MIX = (
     (ExecutionStatus.CANCELLED, 13),
     (ExecutionStatus.TIMEOUT, 5),
 )
-ACTIVE_MIX = (ExecutionStatus.RUNNING, ExecutionStatus.PAUSED, ExecutionStatus.CANCELLING)
+ACTIVE_MIX = (ExecutionStatus.RUNNING, ExecutionStatus.PAUSED, ExecutionStatus.CANCELLING, ExecutionStatus.PAUSED)
 ACTIVE_APPLICATIONS = ("Test Harness", "Reporting")  # the only servers active executions use
 POLL_SECONDS = 30  # the seeded plans' poll interval
 CANCELLING_POLL_SECONDS = 300  # the CANCELLING one polls rarely, so it stays CANCELLING a while
