@@ -11,12 +11,9 @@ The simulator is thread-safe: one re-entrant lock guards all state.
 
 from __future__ import annotations
 
-import base64
 import heapq
 import itertools
-import json
 import random
-import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -24,6 +21,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .clock import SimClock
+from .drs_api import (  # noqa: F401 - DrsError and the helpers are part of this module's API
+    DEFAULT_PAGE_SIZE,
+    OPERATIONS,
+    DrsError,
+    _page,
+    _snake,
+    conflict,
+    not_found,
+    validation_error,
+)
 from .records import (
     JobRecord,
     LastLaunch,
@@ -39,7 +46,6 @@ from .snapshots import FROZEN_STATES, newest_snapshot, recovery_snapshots, repli
 
 MAX_SERVERS_PER_REQUEST = 200
 DEFAULT_JOB_QUOTA = 100
-DEFAULT_PAGE_SIZE = 1000
 TERMINATED_RETENTION_SECONDS = 600.0  # terminated recovery instances stay visible this long
 
 # Simulated durations in seconds: (low, high), drawn per server from the seed.
@@ -62,76 +68,6 @@ LAUNCH_ERRORS = (
     "InvalidGroup.NotFound: The security group 'sg-{hex8}' does not exist in VPC 'vpc-{hex8}'",
     "InvalidSubnetID.NotFound: The subnet ID 'subnet-{hex8}' does not exist",
 )
-
-
-class DrsError(Exception):
-    """An error as DRS returns it: code (x-amzn-ErrorType), HTTP status, message, extra body fields."""
-
-    def __init__(
-        self,
-        code: str,
-        message: str,
-        status: int = 400,
-        *,
-        fields: dict[str, Any] | None = None,
-        headers: dict[str, str] | None = None,
-    ):
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-        self.status = status
-        self.fields = dict(fields or {})
-        self.headers = dict(headers or {})
-
-    def body(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"message": self.message}
-        if self.code != "ThrottlingException":
-            out["code"] = self.code
-        out.update(self.fields)
-        return out
-
-
-def validation_error(message: str, *, reason: str = "fieldValidationFailed", field: str | None = None):
-    fields: dict[str, Any] = {"reason": reason}
-    if field:
-        fields["fieldList"] = [{"name": field, "message": message}]
-    return DrsError("ValidationException", message, 400, fields=fields)
-
-
-def not_found(message: str, resource_id: str, resource_type: str) -> DrsError:
-    return DrsError(
-        "ResourceNotFoundException",
-        message,
-        404,
-        fields={"resourceId": resource_id, "resourceType": resource_type},
-    )
-
-
-def conflict(message: str, resource_id: str, resource_type: str) -> DrsError:
-    return DrsError(
-        "ConflictException", message, 409, fields={"resourceId": resource_id, "resourceType": resource_type}
-    )
-
-
-# operation name -> HTTP status of a successful answer (from the DRS service model)
-OPERATIONS: dict[str, int] = {
-    "DescribeSourceServers": 200,
-    "StartRecovery": 202,
-    "DescribeJobs": 200,
-    "DescribeJobLogItems": 200,
-    "DescribeRecoveryInstances": 200,
-    "DescribeRecoverySnapshots": 200,
-    "TerminateRecoveryInstances": 200,
-    "ListTagsForResource": 200,
-    "TagResource": 200,
-    "UntagResource": 200,
-    "DeleteJob": 204,
-    "InitializeService": 204,
-}
-
-
-def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 @dataclass
@@ -871,24 +807,3 @@ def _rate(value: float) -> float:
     if not 0.0 <= value <= 1.0:
         raise ValueError("a rate must be between 0 and 1")
     return value
-
-
-
-
-def _page(items: list, max_results: int | None, token: str | None, scope: str) -> tuple[list, str | None]:
-    offset = 0
-    if token:
-        try:
-            data = json.loads(base64.urlsafe_b64decode(token.encode()).decode())
-            offset = int(data["o"])
-            if data["s"] != scope or offset < 0:
-                raise ValueError(scope)
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-            raise validation_error("Invalid nextToken.", field="nextToken") from exc
-    size = min(max_results or DEFAULT_PAGE_SIZE, DEFAULT_PAGE_SIZE)
-    page = items[offset : offset + size]
-    nxt = offset + size
-    if nxt < len(items):
-        raw = json.dumps({"o": nxt, "s": scope}, separators=(",", ":")).encode()
-        return page, base64.urlsafe_b64encode(raw).decode()
-    return page, None
