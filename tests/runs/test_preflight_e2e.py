@@ -135,6 +135,12 @@ def test_recovery_of_a_dead_source_site_warns_with_recovery_points_and_runs(harn
             return started, await harness.record(started.execution_id)
 
         started, record = run(recover())
+        html_path = tmp_path / "report.html"
+        ctx = CliContext(region=harness.sandbox.region, endpoint_url=harness.sandbox.endpoint_url,
+                         out=io.StringIO(), err=io.StringIO())
+        argv = ["--endpoint-url", harness.sandbox.endpoint_url, "report", started.execution_id, "--html",
+                str(html_path)]
+        assert run_command(build_parser().parse_args(argv), ctx) == 0, ctx.err.getvalue()
         instances = harness.sandbox.client("drs").describe_recovery_instances(
             filters={"sourceServerIDs": [dead, stalled]})["items"]
     finally:
@@ -176,6 +182,9 @@ def test_recovery_of_a_dead_source_site_warns_with_recovery_points_and_runs(harn
     assert record.recovery_point_server_id == dead
     assert parse_time(record.recovery_point_at) == dead_point.replace(microsecond=0)
     assert record.rpo_seconds // 60 == age_min
+    html = html_path.read_text()
+    assert "Recovery point (RPO at start)" in html and f"{age_min} min" in html
+    assert f"{dead_point:%Y-%m-%dT%H:%M}" in html
     by_server = {i["sourceServerID"]: i for i in instances if i["jobID"] in {w.job_id for w in record.waves}}
     assert not by_server[dead]["isDrill"]
     assert parse_time(by_server[dead]["pointInTimeSnapshotDateTime"]) == dead_point  # launched from it
