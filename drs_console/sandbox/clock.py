@@ -30,6 +30,9 @@ import time
 from datetime import UTC, datetime, timedelta
 
 
+NEVER = timedelta(days=365 * 100)
+
+
 class SimClock:
     """The sandbox's UTC clock and speed factor.
 
@@ -37,12 +40,13 @@ class SimClock:
       one second per real second); ``duration(s)`` is ``s / speed``;
     * manual mode: ``now()`` stands still until ``advance(seconds)``; ``duration(s)`` is ``s``.
 
-    ``speed`` can be changed while running; ``now()`` is not affected.
+    ``speed`` can be changed while running; ``now()`` is not affected. Speed 0: nothing that
+    takes time finishes.
     """
 
     def __init__(self, *, speed: float = 1.0, manual: bool = False, start: datetime | None = None):
-        if speed <= 0:
-            raise ValueError("speed must be > 0")
+        if speed < 0:
+            raise ValueError("speed must be >= 0")
         real_now = datetime.now(UTC)
         if start is None:
             start = real_now.replace(microsecond=0) if manual else real_now
@@ -76,8 +80,8 @@ class SimClock:
 
     @speed.setter
     def speed(self, value: float) -> None:
-        if value <= 0:
-            raise ValueError("speed must be > 0")
+        if value < 0:
+            raise ValueError("speed must be >= 0")
         with self._lock:
             self._speed = float(value)
 
@@ -85,6 +89,8 @@ class SimClock:
         """How long something that takes ``seconds`` on AWS takes here (real-time: / speed)."""
         if self._manual:
             return timedelta(seconds=seconds)
+        if self._speed == 0:
+            return NEVER  # speed 0: nothing that takes time ever finishes
         return timedelta(seconds=seconds / self._speed)
 
     # -- moving (manual mode) --------------------------------------------------------------------
