@@ -29,7 +29,6 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
-
 NEVER = timedelta(days=365 * 100)
 
 

@@ -112,6 +112,7 @@ def test_every_seeded_wave_agrees_with_its_drs_job(seeded):
 
 
 def test_seeded_active_executions_are_real_and_can_be_resumed_cancelled_and_pruned(seeded, monkeypatch):
+    from drs_console.aws.backend import BackendLocation, BackendService
     from drs_console.aws.history import HistoryService
     from drs_console.aws.session import AwsConnection
     from drs_console.domain import history as h
@@ -130,15 +131,19 @@ def test_seeded_active_executions_are_real_and_can_be_resumed_cancelled_and_prun
     paused = sorted((r for r in active if r.raw_status == "PAUSED"), key=lambda r: r.execution_id)
     assert len(paused) == 2
 
-    # the prune preserves them all
+    # the prune preserves them all; the monitor's reconcile (after two quiet minutes) leaves them be
     conn = AwsConnection(seeded.connection_params())
     try:
         svc = HistoryService(conn, seeded.backend_outputs["HistoryTableName"], backoff_base=0.0)
         rows = asyncio.run(svc.list_all())
         preview = asyncio.run(svc.preview(rows, h.PruneScope.all_finished()))
+        backend = BackendService(conn, poll_seconds=0.05)
+        location = BackendLocation(seeded.backend_outputs["StateMachineArn"], seeded.backend_outputs["HistoryTableName"])
+        reconciled = {r.execution_id: asyncio.run(backend.reconcile(location, r.execution_id)) for r in active}
     finally:
         conn.close()
     assert {r.execution_id for r in active} <= set(preview.preserved_active)
+    assert all(rec is not None and not rec.is_terminal for rec in reconciled.values()), reconciled
 
     # resume one PAUSED execution through the CLI: it runs its first wave on a real DRS job
     first, second = paused
