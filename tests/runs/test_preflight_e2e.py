@@ -101,6 +101,7 @@ def test_recovery_of_a_dead_source_site_warns_with_recovery_points_and_runs(harn
     BLOCKs a server with no recovery snapshot, and runs from those recovery points."""
     import io
     import json
+    from datetime import UTC, datetime, timedelta
 
     from drs_console.cli.context import CliContext
     from drs_console.cli.main import build_parser, run_command
@@ -112,7 +113,7 @@ def test_recovery_of_a_dead_source_site_warns_with_recovery_points_and_runs(harn
     sim.set_replication_state(stalled, "STALLED", lag_seconds=5 * 60)
     sim.set_replication_state(syncing, "INITIAL_SYNC")
     try:
-        plan = harness.plan([[dead], [stalled]], name="Dead site")
+        plan = harness.plan([[dead, stalled]], name="Dead site")
         drill = run(preflight(harness.conn, harness.location, plan))
         recovery = run(preflight(harness.conn, harness.location, plan, drill=False))
         with_syncing = run(preflight(harness.conn, harness.location, harness.plan([[dead, syncing]]), drill=False))
@@ -148,8 +149,8 @@ def test_recovery_of_a_dead_source_site_warns_with_recovery_points_and_runs(harn
             sim.set_replication_state(sid, "CONTINUOUS")
 
     # a drill keeps its rules: STALLED/DISCONNECTED BLOCK
-    assert drill.blocked and {c.server_ids for c in drill.check("servers") if c.level is Level.BLOCK} == {
-        (dead,), (stalled,)}
+    assert drill.blocked and {s for c in drill.check("servers") if c.level is Level.BLOCK for s in c.server_ids} == {
+        dead, stalled}
     # a recovery: WARN, never BLOCK, with each server's recovery point
     assert not recovery.blocked, recovery.lines()
     assert {c.level for c in recovery.check("servers")} == {Level.WARN}
@@ -185,6 +186,12 @@ def test_recovery_of_a_dead_source_site_warns_with_recovery_points_and_runs(harn
     html = html_path.read_text()
     assert "Recovery point (RPO at start)" in html and f"{age_min} min" in html
     assert f"{dead_point:%Y-%m-%dT%H:%M}" in html
+    # one clock: the wave's start and end are its DRS job's, to the second, and none is after now
+    wave = record.waves[0]
+    job = sim.job(wave.job_id)
+    created, ended = parse_time(job["creationDateTime"]), parse_time(job["endDateTime"])
+    assert parse_time(wave.started_at) <= created <= parse_time(wave.started_at) + timedelta(seconds=1)
+    assert parse_time(wave.ended_at) == ended <= datetime.now(UTC)
     by_server = {i["sourceServerID"]: i for i in instances if i["jobID"] in {w.job_id for w in record.waves}}
     assert not by_server[dead]["isDrill"]
     assert parse_time(by_server[dead]["pointInTimeSnapshotDateTime"]) == dead_point  # launched from it
