@@ -146,6 +146,9 @@ def seed_history(sandbox: Any, n: int, table_name: str, *, seed: int | None = No
         return result
     sim = sandbox.drs
     servers = sorted(sim.server_ids())
+    if not servers:
+        log.warning("no source servers: no history seeded (every seeded wave runs real DRS jobs)")
+        return result
     apps = {sid: str((sim.server(sid).get("tags") or {}).get("Application") or "") for sid in servers}
     now = sandbox.clock.now()
     statuses, n_live = _statuses(n, rng)
@@ -154,6 +157,9 @@ def seed_history(sandbox: Any, n: int, table_name: str, *, seed: int | None = No
     spare = [s for s in reversed(servers) if apps[s] != "Payments" and s not in active_pool]
     while len(active_pool) < 2 * n_active and spare:  # two servers each, never shared
         active_pool.append(spare.pop(0))
+    while n_active and 2 * n_active > len(active_pool):  # a tiny sandbox: fewer active ones
+        statuses[n_active - 1] = ExecutionStatus.COMPLETED
+        n_active -= 1
     past_pool = [s for s in servers if s not in active_pool] or servers
 
     executions: list[dict[str, Any]] = []
@@ -227,8 +233,9 @@ def _plan_outcome(ex: dict[str, Any], rng: random.Random, pool: list[str]) -> di
     last = reached - 1
     if status is ExecutionStatus.PARTIAL:
         k = max(range(n_waves), key=lambda w: len(per_wave[w]))
-        if len(per_wave[k]) < 2:
-            per_wave[k].append(next(s for s in pool if all(s not in w for w in per_wave)))
+        spare = next((s for s in pool if all(s not in w for w in per_wave)), None)
+        if len(per_wave[k]) < 2 and spare is not None:
+            per_wave[k].append(spare)
             per_wave[k].sort()
         outcomes[k] = "PARTIAL"
     elif status is ExecutionStatus.FAILED:
