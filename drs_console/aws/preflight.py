@@ -11,10 +11,13 @@ planned server's newest recovery snapshot (DescribeRecoverySnapshots: its recove
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from ..domain import contract as c
 from ..domain import preflight as p
 from ..domain.contract import CONTRACT_VERSION
 from ..domain.errors import ConsoleError, Finding
@@ -206,9 +209,6 @@ async def record_recovery_point(conn: AwsConnection, location: BackendLocation, 
     """Write the plan's worst recovery point at start (``recoveryPointAt``, ``recoveryPointServerId``,
     ``rpoSeconds``) on the execution item, once the state machine has created it (conditional:
     the item exists; bounded wait). False when there is nothing to write or the item never came."""
-    import asyncio
-    import time
-
     worst = report.worst_recovery_point
     if worst is None:
         return False
@@ -221,8 +221,6 @@ async def record_recovery_point(conn: AwsConnection, location: BackendLocation, 
         sets += ["recoveryPointAt = :at", "rpoSeconds = :rpo"]
     client = conn.client("dynamodb")
     deadline = time.monotonic() + RECORD_WAIT_SECONDS
-    from ..domain import contract as c
-
     while True:
         try:
             await conn.call(
