@@ -187,7 +187,7 @@ def seed_history(sandbox: Any, n: int, table_name: str, *, seed: int | None = No
         if ex["live"]:  # cancelled while its first wave's job runs: that job started a minute ago
             ex["started"] = now - timedelta(seconds=rng.randint(60, 90))
             continue
-        gap = timedelta(minutes=rng.randint(20, 60)) if ex["index"] < 12 else timedelta(
+        gap = timedelta(minutes=rng.randint(20, 60)) if ex["index"] < 10 else timedelta(
             minutes=rng.randint(60, 60 * 24 * 60 // max(n, 1) + 60))
         ex["started"] = min(later, now - timedelta(minutes=2)) - bound - gap
         later = ex["started"]
