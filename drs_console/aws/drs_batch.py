@@ -12,6 +12,7 @@ Every call goes through ``Reader.call`` so that callers can count them (``calls`
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -31,6 +32,7 @@ RECOVERY_INSTANCE_FILTER_PER_CALL = 200
 TERMINATE_PER_CALL = 200
 PAGE_SIZE = 1000
 LIVE_JOB_STATUSES = frozenset({"PENDING", "STARTED"})
+SNAPSHOT_READS_IN_FLIGHT = 8  # DescribeRecoverySnapshots takes one server per call
 
 
 def chunks(items: Sequence[Any], size: int) -> list[list[Any]]:
@@ -112,6 +114,42 @@ class Reader:
                                   maxResults=PAGE_SIZE)
             )
         return out
+
+    async def recovery_snapshots(self, source_server_id: str, *, order: str = "DESC",
+                                 max_results: int | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        """DescribeRecoverySnapshots of one server (``order`` ASC|DESC), following ``nextToken``
+        until ``limit`` items (None: every page)."""
+        items: list[dict[str, Any]] = []
+        token = None
+        while True:
+            kw: dict[str, Any] = {"sourceServerID": source_server_id, "order": order}
+            if max_results:
+                kw["maxResults"] = max_results
+            if token:
+                kw["nextToken"] = token
+            resp = await self.call("drs", "describe_recovery_snapshots", **kw)
+            items.extend(resp.get("items") or [])
+            token = resp.get("nextToken")
+            if not token or (limit is not None and len(items) >= limit):
+                return items[:limit] if limit is not None else items
+
+    async def newest_recovery_snapshots(self, source_server_ids: Iterable[str], *,
+                                        concurrency: int = SNAPSHOT_READS_IN_FLIGHT) -> dict[str, dict[str, Any] | None]:
+        """Source server ID -> its newest recovery snapshot item (None: it has none). One
+        DescribeRecoverySnapshots (DESC, 1 item) per server, ``concurrency`` at a time, in the
+        connection's executor (never on the GUI thread)."""
+        ids = list(dict.fromkeys(i for i in source_server_ids if i))
+        gate = asyncio.Semaphore(max(1, concurrency))
+
+        async def newest(sid: str) -> tuple[str, dict[str, Any] | None]:
+            async with gate:
+                items = await self.recovery_snapshots(sid, order="DESC", max_results=1, limit=1)
+            # whatever order a page came in, the newest is the latest timestamp
+            best = max(items, key=lambda i: str(i.get("timestamp") or i.get("expectedTimestamp") or ""),
+                       default=None)
+            return sid, best
+
+        return dict(await asyncio.gather(*(newest(s) for s in ids)))
 
     async def job_log(self, job_id: str) -> list[dict[str, Any]]:
         return await self._paged("describe_job_log_items", jobID=job_id, maxResults=PAGE_SIZE)

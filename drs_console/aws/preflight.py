@@ -5,20 +5,24 @@ contract version and the history table (the doctor's quick checks), the plan's s
 (DescribeSourceServers by ID, or every server when a wave has a tag selector), the jobs those
 servers last launched in (DescribeJobs, 1,000 IDs per call) to find active ones, the active
 executions of the history table, the servers' leases in the history table (BatchGetItem, 100
-keys per call), the DRS per-job quota (Service Quotas, else the documented default) and recovery
-instances left from earlier drills (DescribeRecoveryInstances).
+keys per call), the DRS per-job quota (Service Quotas, else the documented default), recovery
+instances left from earlier drills (DescribeRecoveryInstances) and every planned server's newest
+recovery snapshot (DescribeRecoverySnapshots: its recovery point).
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from ..domain import contract as c
 from ..domain import preflight as p
 from ..domain.contract import CONTRACT_VERSION
 from ..domain.errors import ConsoleError, Finding
+from ..domain.history import parse_time
 from ..domain.inventory import InventorySnapshot, SourceServer, server_from_drs
 from ..domain.lease import ServerLease, lease_key
 from ..domain.plan import Plan
@@ -163,7 +167,9 @@ async def preflight(
     inventory = InventorySnapshot(ident.account_id, conn.region, datetime.now(UTC), tuple(servers.values()))
     checks.extend(p.check_plan(plan, inventory, quota))
     checks.extend(p.check_selectors(plan, waves, servers))
-    checks.extend(p.check_servers(waves, servers))
+    checks.extend(p.check_servers(waves, servers, drill=drill))
+    points = await recovery_points(reader, [s for w in waves for s in w.server_ids if s in servers])
+    checks.extend(p.check_recovery_points(waves, servers, points, drill=drill, now=datetime.now(UTC)))
 
     planned = {s for w in waves for s in w.server_ids}
     mine = [i for i in items if i.get("sourceServerID") in planned]
@@ -204,4 +210,56 @@ async def preflight(
         leftovers=leftovers,
         checked_at=datetime.now(UTC),
         servers=servers,
+        recovery_points=points,
     )
+
+
+def recovery_point_from_drs(source_server_id: str, item: Mapping[str, Any] | None) -> p.RecoveryPoint:
+    """A DescribeRecoverySnapshots item as a RecoveryPoint (its actual time, else the expected)."""
+    if not item:
+        return p.RecoveryPoint(source_server_id)
+    at = parse_time(item.get("timestamp")) or parse_time(item.get("expectedTimestamp"))
+    return p.RecoveryPoint(source_server_id, str(item.get("snapshotID") or ""), at)
+
+
+async def recovery_points(reader: Reader, source_server_ids: Iterable[str]) -> dict[str, p.RecoveryPoint]:
+    """Every server's newest recovery snapshot as its recovery point."""
+    newest = await reader.newest_recovery_snapshots(source_server_ids)
+    return {sid: recovery_point_from_drs(sid, item) for sid, item in newest.items()}
+
+
+RECORD_WAIT_SECONDS = 10.0
+
+
+async def record_recovery_point(conn: AwsConnection, location: BackendLocation, execution_id: str,
+                                report: p.PreflightReport, *, now: datetime | None = None) -> bool:
+    """Write the plan's worst recovery point at start (``recoveryPointAt``, ``recoveryPointServerId``,
+    ``rpoSeconds``) on the execution item, once the state machine has created it (conditional:
+    the item exists; bounded wait). False when there is nothing to write or the item never came."""
+    worst = report.worst_recovery_point
+    if worst is None:
+        return False
+    now = now or datetime.now(UTC)
+    values: dict[str, Any] = {":sid": {"S": worst.source_server_id}}
+    sets = ["recoveryPointServerId = :sid"]
+    if worst.at is not None:
+        values[":at"] = {"S": p.RecoveryPoint(worst.source_server_id, at=worst.at).to_json()["recoveryPointAt"]}
+        values[":rpo"] = {"N": str(int(worst.age_seconds(now) or 0))}
+        sets += ["recoveryPointAt = :at", "rpoSeconds = :rpo"]
+    client = conn.client("dynamodb")
+    deadline = time.monotonic() + RECORD_WAIT_SECONDS
+    while True:
+        try:
+            await conn.call(
+                client.update_item,
+                TableName=location.history_table,
+                Key={c.PK: {"S": c.execution_pk(execution_id)}, c.SK: {"S": c.EXECUTION_SK}},
+                UpdateExpression="SET " + ", ".join(sets),
+                ConditionExpression="attribute_exists(PK)",
+                ExpressionAttributeValues=values,
+            )
+            return True
+        except ConsoleError as exc:
+            if "ConditionalCheckFailed" not in exc.message or time.monotonic() > deadline:
+                return False
+            await asyncio.sleep(0.1)

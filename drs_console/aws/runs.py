@@ -25,7 +25,7 @@ from ..domain.progress import plan_waves
 from ..domain.status import ExecutionStatus
 from .backend import BackendLocation, BackendService, build_execution_input, validate_execution_input
 from .drs_batch import TERMINATE_PER_CALL, Reader, chunks
-from .preflight import TERMINATED_STATES, preflight
+from .preflight import TERMINATED_STATES, preflight, record_recovery_point
 from .session import AwsConnection
 
 SLUG_MAX = 40
@@ -139,6 +139,7 @@ async def start_run(
     )
     validate_execution_input(doc)
     arn = await BackendService(conn).start_execution(location, doc)
+    await record_recovery_point(conn, location, execution_id, report)  # the run's RPO at start, on its record
     return StartedRun(
         execution_id=execution_id,
         execution_arn=arn,

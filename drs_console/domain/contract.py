@@ -199,6 +199,10 @@ class ExecutionRecord:
     cause: str = ""
     contract_version: str = ""
     waves: tuple[WaveRecord, ...] = ()
+    # written by the console after StartExecution: the plan's worst recovery point then (its RPO)
+    recovery_point_at: str = ""
+    recovery_point_server_id: str = ""
+    rpo_seconds: int | None = None
 
     @property
     def is_terminal(self) -> bool:
@@ -244,4 +248,7 @@ class ExecutionRecord:
             cause=str(head.get("cause") or ""),
             contract_version=str(head.get("contractVersion") or ""),
             waves=tuple(waves),
+            recovery_point_at=str(head.get("recoveryPointAt") or ""),
+            recovery_point_server_id=str(head.get("recoveryPointServerId") or ""),
+            rpo_seconds=_int(head.get("rpoSeconds")) if head.get("rpoSeconds") is not None else None,
         )

@@ -84,6 +84,8 @@ class ExecutionView:
     waves: tuple[WaveView, ...] = ()
     error: str = ""
     cause: str = ""
+    recovery_point_at: datetime | None = None  # the plan's worst recovery point when it started
+    rpo_seconds: int | None = None  # its age then: the run's RPO
 
     @property
     def is_terminal(self) -> bool:

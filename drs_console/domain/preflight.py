@@ -3,19 +3,27 @@
 Each check gives PASS, WARN or BLOCK with one line saying what to do. BLOCK stops a run; WARN is
 shown and may be accepted. ``aws/preflight.py`` gathers the facts (identity, a fresh
 DescribeSourceServers, active DRS jobs, active executions, server leases, the per-job quota,
-leftover drill instances) and calls these functions; nothing here talks to AWS.
+leftover drill instances, each server's newest recovery snapshot) and calls these functions;
+nothing here talks to AWS.
+
+A drill and a recovery differ on replication: a drill BLOCKs servers whose replication is
+STALLED or DISCONNECTED (test with healthy data). A real recovery happens because the source site
+is down, so there they are WARN: the recovery launches from each server's newest recovery
+snapshot, which every server's ``recovery-point`` line shows ("recovers to 2026-12-01 03:12 UTC,
+41 min ago"); the plan's worst one is its RPO at this moment. A server with no recovery snapshot
+at all has nothing to recover to: BLOCK, for a recovery.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 from .contract import CONTRACT_VERSION
-from .inventory import InventorySnapshot, SourceServer
+from .inventory import InventorySnapshot, SourceServer, format_age
 from .lease import ServerLease
 from .plan import Plan
 from .status import ReplicationHealth
@@ -26,6 +34,8 @@ from .wording import noun, plural
 # used when Service Quotas cannot be read; StartRecovery itself takes at most 200 servers.
 DOCUMENTED_JOB_QUOTA = 100
 START_RECOVERY_MAX = 200
+# A recovery point older than this on a server that replicates continuously means it lags.
+RECOVERY_POINT_LAG_WARN_SECONDS = 30 * 60
 
 
 class Level(StrEnum):
@@ -110,6 +120,45 @@ class LeftoverInstance:
 
 
 @dataclass(frozen=True, slots=True)
+class RecoveryPoint:
+    """A server's newest recovery snapshot (DescribeRecoverySnapshots): the moment a launch now
+    recovers it to. ``at`` None: DRS holds no recovery snapshot of the server."""
+
+    source_server_id: str
+    snapshot_id: str = ""
+    at: datetime | None = None
+
+    def age_seconds(self, now: datetime) -> float | None:
+        return None if self.at is None else max(0.0, (now - self.at).total_seconds())
+
+    def to_json(self) -> dict[str, Any]:
+        return {"sourceServerId": self.source_server_id, "snapshotId": self.snapshot_id or None,
+                "recoveryPointAt": _iso(self.at)}
+
+
+def _iso(at: datetime | None) -> str | None:
+    return at.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z") if at else None
+
+
+def format_recovery_point(at: datetime | None, now: datetime) -> str:
+    """'recovers to 2026-12-01 03:12 UTC, 41 min ago' (or 'no recovery snapshot')."""
+    if at is None:
+        return "no recovery snapshot"
+    return f"recovers to {at.astimezone(UTC):%Y-%m-%d %H:%M} UTC, {format_age(now - at)} ago"
+
+
+def worst_recovery_point(points: Iterable[RecoveryPoint]) -> RecoveryPoint | None:
+    """The plan's worst recovery point: a server with none, else the oldest (None: no servers)."""
+    worst: RecoveryPoint | None = None
+    for point in points:
+        if point.at is None:
+            return point
+        if worst is None or (worst.at is not None and point.at < worst.at):
+            worst = point
+    return worst
+
+
+@dataclass(frozen=True, slots=True)
 class ActiveExecution:
     """An execution the history table says is active, with the servers its plan runs."""
 
@@ -134,6 +183,29 @@ class PreflightReport:
     leftovers: tuple[LeftoverInstance, ...] = ()
     checked_at: datetime | None = None
     servers: Mapping[str, SourceServer] = field(default_factory=dict)  # fresh DescribeSourceServers
+    recovery_points: Mapping[str, RecoveryPoint] = field(default_factory=dict)  # per planned server
+
+    @property
+    def worst_recovery_point(self) -> RecoveryPoint | None:
+        """The oldest recovery point of the plan's servers (one without any first): its RPO now."""
+        planned = [s for w in self.waves for s in w.server_ids]
+        return worst_recovery_point(self.recovery_points[s] for s in planned if s in self.recovery_points)
+
+    def rpo_seconds(self, now: datetime | None = None) -> float | None:
+        worst = self.worst_recovery_point
+        return None if worst is None else worst.age_seconds(now or self.checked_at or datetime.now(UTC))
+
+    def rpo_line(self, now: datetime | None = None) -> str:
+        """'RPO now: 41 min (worst recovery point: pay-db-01 (s-...) recovers to ..., 41 min ago)'."""
+        now = now or self.checked_at or datetime.now(UTC)
+        worst = self.worst_recovery_point
+        if worst is None:
+            return "RPO now: unknown (no recovery points were read)"
+        who = _names([worst.source_server_id], self.servers)
+        if worst.at is None:
+            return f"RPO now: none - {who} has no recovery snapshot"
+        return (f"RPO now: {format_age(now - worst.at)} (worst recovery point: {who} "
+                f"{format_recovery_point(worst.at, now)})")
 
     @property
     def level(self) -> Level:
@@ -162,6 +234,8 @@ class PreflightReport:
         for w in self.waves:
             sel = f" ({len(w.from_selector)} from selector)" if w.from_selector else ""
             out.append(f"  wave {w.index + 1} {w.name!r}: {plural(len(w.server_ids), 'server')}{sel}")
+        if self.recovery_points:
+            out.append("  " + self.rpo_line())
         return out
 
     def to_json(self) -> dict[str, Any]:
@@ -182,7 +256,15 @@ class PreflightReport:
                 for i in self.leftovers
             ],
             "checkedAt": self.checked_at.isoformat() if self.checked_at else None,
+            "recoveryPoints": [self.recovery_points[s].to_json() for w in self.waves for s in w.server_ids
+                               if s in self.recovery_points],
+            "worstRecoveryPoint": self.worst_recovery_point.to_json() if self.worst_recovery_point else None,
+            "rpoSeconds": _int_or_none(self.rpo_seconds()),
         }
+
+
+def _int_or_none(value: float | None) -> int | None:
+    return None if value is None else int(value)
 
 
 # --- resolution -------------------------------------------------------------------------------
@@ -307,8 +389,11 @@ def check_selectors(plan: Plan, waves: Sequence[ResolvedWave], servers: Mapping[
     return out
 
 
-def check_servers(waves: Sequence[ResolvedWave], servers: Mapping[str, SourceServer]) -> list[Check]:
-    """Every server exists in DRS and its replication is healthy (syncing: WARN)."""
+def check_servers(waves: Sequence[ResolvedWave], servers: Mapping[str, SourceServer], *,
+                  drill: bool = True) -> list[Check]:
+    """Every server exists in DRS and its replication is healthy (syncing: WARN). For a recovery,
+    STALLED/DISCONNECTED replication is WARN: the source site may be down, which is why one
+    recovers (``check_recovery_points`` then says what each server recovers to)."""
     out = []
     for w in waves:
         missing = [s for s in w.server_ids if s not in servers]
@@ -323,7 +408,14 @@ def check_servers(waves: Sequence[ResolvedWave], servers: Mapping[str, SourceSer
             if sid in servers:
                 by_health.setdefault(servers[sid].health, []).append(sid)
         bad = by_health.get(ReplicationHealth.UNHEALTHY, [])
-        if bad:
+        if bad and not drill:
+            states = sorted({servers[s].replication_state.value for s in bad})
+            out.append(Check("servers", Level.WARN,
+                             f"{_wave_label(w)}: replication of {_names(bad, servers)} is {'/'.join(states)}; "
+                             "the recovery launches from their newest recovery snapshots.",
+                             "Check each server's recovery point below: data written after it is lost.",
+                             wave_index=w.index, server_ids=tuple(bad)))
+        elif bad:
             states = sorted({servers[s].replication_state.value for s in bad})
             out.append(Check("servers", Level.BLOCK,
                              f"{_wave_label(w)}: replication of {_names(bad, servers)} is {'/'.join(states)}.",
@@ -444,3 +536,39 @@ def check_leftovers(leftovers: Sequence[LeftoverInstance], servers: Mapping[str,
                  "Clean them up first ('drs-console cleanup --leftovers-of PLAN_FILE', the Executions page, or "
                  "DRS); they keep costing money.",
                  server_ids=tuple(srcs), action="cleanup")
+
+
+def check_recovery_points(waves: Sequence[ResolvedWave], servers: Mapping[str, SourceServer],
+                          points: Mapping[str, RecoveryPoint], *, drill: bool, now: datetime) -> list[Check]:
+    """One line per server saying what it recovers to (its newest recovery snapshot and its age).
+
+    Recovery: no snapshot BLOCKs (nothing to recover to); replication that is not continuous, or a
+    recovery point older than RECOVERY_POINT_LAG_WARN_SECONDS, WARNs; otherwise PASS. A drill keeps
+    its own rules (``check_servers``): here it only WARNs."""
+    out = []
+    for w in waves:
+        for sid in w.server_ids:
+            if sid not in servers:
+                continue  # check_servers BLOCKs it
+            server = servers[sid]
+            point = points.get(sid, RecoveryPoint(sid))
+            state = server.replication_state.value
+            label = f"{_names([sid], servers)}: {state}, {format_recovery_point(point.at, now)}"
+            if point.at is None:
+                out.append(Check("recovery-point", Level.WARN if drill else Level.BLOCK,
+                                 f"{label}: DRS holds no recovery snapshot of it, there is nothing to launch from.",
+                                 "Remove it from the plan, or wait until its initial sync has completed.",
+                                 wave_index=w.index, server_ids=(sid,)))
+                continue
+            age = point.age_seconds(now) or 0.0
+            if server.health is not ReplicationHealth.HEALTHY:
+                out.append(Check("recovery-point", Level.WARN, label + ".",
+                                 "Data written after this point in time is lost.", wave_index=w.index,
+                                 server_ids=(sid,)))
+            elif age > RECOVERY_POINT_LAG_WARN_SECONDS:
+                out.append(Check("recovery-point", Level.WARN, label + ": replication lags.",
+                                 "Data written after this point in time is lost; check its replication.",
+                                 wave_index=w.index, server_ids=(sid,)))
+            else:
+                out.append(Check("recovery-point", Level.PASS, label + ".", wave_index=w.index, server_ids=(sid,)))
+    return out

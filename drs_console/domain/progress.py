@@ -203,6 +203,8 @@ def build_view(
         waves=tuple(waves),
         error=record.error if record else "",
         cause=record.cause if record else "",
+        recovery_point_at=parse_time(record.recovery_point_at) if record else None,
+        rpo_seconds=record.rpo_seconds if record else None,
     )
 
 

@@ -182,6 +182,8 @@ def report_html(view: ExecutionView, events: Iterable[JobLogEvent] = (), now: da
         ("Ended", _iso(view.ended_at)),
         ("Recovery time achieved", format_seconds(rep.recovery_time_seconds)
          + " (execution start to the end of the last wave)"),
+        ("Recovery point (RPO at start)", f"{format_seconds(view.rpo_seconds)}: worst recovery point "
+         f"{_iso(view.recovery_point_at)}" if view.recovery_point_at is not None else ""),
         ("Error", f"{view.error}: {view.cause}".strip(": ")),
     )
     for label, value in meta:

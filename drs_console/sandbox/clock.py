@@ -1,8 +1,26 @@
-"""The simulator clock: simulated time that runs at a multiple of real time, or only when told.
+"""The sandbox's one clock: timestamps are real time, the speed factor only shortens durations.
 
-Nothing in the sandbox sleeps. The DRS simulator reads ``SimClock.now()`` whenever it serves a
-request and brings its jobs up to that moment, so the state it reports is a pure function of the
-seed, the requests made and the clock.
+The time model
+--------------
+
+* **Every timestamp a client can see is real UTC time** (in real-time mode, the default and the only
+  mode ``sandbox serve``, the GUI and the CLI use): DRS job creation and end times, job log items,
+  recovery instance launch times, recovery snapshots, source server "last seen" times. They are
+  the same clock Step Functions and DynamoDB (moto) write with, so a wave's record, its DRS job and
+  its log agree to the second, and **nothing is ever later than now**.
+* **The speed factor shortens how long things take**, never where they sit in time: at speed 30 a
+  DRS step that takes 20 minutes on AWS takes 40 real seconds, and its log items are stamped
+  within those 40 seconds. ``SimClock.duration(seconds)`` turns a simulated duration (what AWS
+  would take) into the real one (``seconds / speed``); the DRS simulator plans every step of a job
+  with it when the job is created. Changing the speed changes jobs created from then on.
+* **Nothing sleeps.** The simulator reads ``now()`` whenever it serves a request and applies the
+  planned steps whose time has come, so what it reports depends only on the seed, the requests
+  and the clock.
+* **Manual mode** (tests only): time stands still until ``advance(seconds)`` moves it, and durations
+  are not shortened (the test decides how fast time goes). ``advance`` is refused in real-time
+  mode, where it would push timestamps ahead of now.
+* **The past** is reachable, the future is not: history is seeded by creating jobs at past times
+  (``DrsSimulator.start_recovery_at``); their steps up to now apply at once.
 """
 
 from __future__ import annotations
@@ -11,28 +29,34 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
+NEVER = timedelta(days=365 * 100)
+
 
 class SimClock:
-    """Simulated UTC time.
+    """The sandbox's UTC clock and speed factor.
 
-    * real-time mode (default): simulated time advances ``speed`` seconds per real second;
-    * manual mode: simulated time stands still until ``advance(seconds)`` is called.
+    * real-time mode (default): ``now()`` is real time (from ``start``, which may be in the past,
+      one second per real second); ``duration(s)`` is ``s / speed``;
+    * manual mode: ``now()`` stands still until ``advance(seconds)``; ``duration(s)`` is ``s``.
 
-    ``advance`` works in both modes (it jumps ahead). ``speed`` can be changed while running;
-    the simulated time stays continuous.
+    ``speed`` can be changed while running; ``now()`` is not affected. Speed 0: nothing that
+    takes time finishes.
     """
 
     def __init__(self, *, speed: float = 1.0, manual: bool = False, start: datetime | None = None):
         if speed < 0:
             raise ValueError("speed must be >= 0")
+        real_now = datetime.now(UTC)
         if start is None:
-            start = datetime.now(UTC).replace(microsecond=0)
+            start = real_now.replace(microsecond=0) if manual else real_now
         elif start.tzinfo is None:
             raise ValueError("start must be timezone-aware")
+        elif not manual and start > real_now:
+            raise ValueError("a real-time clock cannot start ahead of now")
         self._lock = threading.Lock()
         self._manual = manual
         self._speed = float(speed)
-        self._base_sim = start.astimezone(UTC)
+        self._base = start.astimezone(UTC)
         self._base_real = time.monotonic()
 
     # -- reading ---------------------------------------------------------------------------------
@@ -42,9 +66,8 @@ class SimClock:
 
     def _now_locked(self) -> datetime:
         if self._manual:
-            return self._base_sim
-        elapsed = (time.monotonic() - self._base_real) * self._speed
-        return self._base_sim + timedelta(seconds=elapsed)
+            return self._base
+        return self._base + timedelta(seconds=time.monotonic() - self._base_real)
 
     @property
     def manual(self) -> bool:
@@ -59,28 +82,35 @@ class SimClock:
         if value < 0:
             raise ValueError("speed must be >= 0")
         with self._lock:
-            self._rebase()
             self._speed = float(value)
 
-    # -- moving ----------------------------------------------------------------------------------
+    def duration(self, seconds: float) -> timedelta:
+        """How long something that takes ``seconds`` on AWS takes here (real-time: / speed)."""
+        if self._manual:
+            return timedelta(seconds=seconds)
+        if self._speed == 0:
+            return NEVER  # speed 0: nothing that takes time ever finishes
+        return timedelta(seconds=seconds / self._speed)
+
+    # -- moving (manual mode) --------------------------------------------------------------------
     def advance(self, seconds: float) -> datetime:
-        """Jump ``seconds`` of simulated time ahead; returns the new now."""
+        """Manual mode: move ``seconds`` ahead; returns the new now."""
         if seconds < 0:
             raise ValueError("the clock never goes backwards")
         with self._lock:
-            self._rebase()
-            self._base_sim += timedelta(seconds=seconds)
-            return self._base_sim
+            if not self._manual:
+                raise RuntimeError(
+                    "advance() needs a manual clock: a real-time sandbox clock never runs ahead of now"
+                )
+            self._base += timedelta(seconds=seconds)
+            return self._base
 
     def set_manual(self, manual: bool) -> None:
-        """Switch between manual and real-time mode without a jump in simulated time."""
+        """Switch between manual and real-time mode without a jump in time."""
         with self._lock:
-            self._rebase()
+            self._base = self._now_locked()
+            self._base_real = time.monotonic()
             self._manual = manual
-
-    def _rebase(self) -> None:
-        self._base_sim = self._now_locked()
-        self._base_real = time.monotonic()
 
     def __repr__(self) -> str:
         mode = "manual" if self._manual else f"x{self._speed:g}"

@@ -85,6 +85,7 @@ class ServerRecord:
     replication_error: str = ""
     replication_raw_error: str = ""
     sync_progress: float = 1.0  # INITIAL_SYNC: fraction replicated
+    frozen_at: datetime | None = None  # STALLED/DISCONNECTED: when data last arrived (last contact)
     # mutable launch state
     last_launch_result: str = "NOT_STARTED"
     last_launch: LastLaunch | None = None
@@ -108,9 +109,12 @@ class ServerRecord:
                     "volumeStatus": "REGULAR",
                 }
             )
+        lag = self.lag_seconds
+        if self.frozen_at is not None and self.replication_state in ("STALLED", "DISCONNECTED"):
+            lag = max(0, int((now - self.frozen_at).total_seconds()))  # the lag grows while stuck
         repl: dict[str, Any] = {
             "dataReplicationState": self.replication_state,
-            "lagDuration": iso_duration(self.lag_seconds),
+            "lagDuration": iso_duration(lag),
             "replicatedDisks": replicated_disks,
             "stagingAvailabilityZone": self.staging_az,
         }
@@ -141,7 +145,7 @@ class ServerRecord:
                 "error": self.replication_error,
                 "rawError": self.replication_raw_error,
             }
-        last_seen = now - _seconds(self.lag_seconds if self.replication_state == "DISCONNECTED" else 3)
+        last_seen = now - _seconds(lag if self.replication_state == "DISCONNECTED" else 3)
         life: dict[str, Any] = {
             "addedToServiceDateTime": drs_time(self.added_at),
             "firstByteDateTime": drs_time(self.added_at + _seconds(95)),
@@ -236,6 +240,8 @@ class JobRecord:
     participants: list[Participant]
     tags: dict[str, str] = field(default_factory=dict)
     is_drill: bool = False
+    scaled: bool = True  # steps take AWS time / speed (False: seeded history, at AWS's pace)
+    fail_ids: frozenset[str] | None = None  # seeded: exactly these servers fail (None: the usual rules)
     status: str = "PENDING"
     ended_at: datetime | None = None
     log: list[LogItem] = field(default_factory=list)

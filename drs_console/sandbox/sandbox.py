@@ -128,12 +128,19 @@ class Sandbox:
         if self.history > 0:
             from .history_seed import seed_history
 
-            seed_history(self, self.history, self.backend_outputs["HistoryTableName"], seed=self.seed)
+            seed_history(self, self.history, self.backend_outputs["HistoryTableName"], seed=self.seed,
+                         state_machine_arn=self.backend_outputs.get("StateMachineArn", ""), real_active=True)
 
     def stop(self) -> None:
         """Stop the server. Idempotent; the moto state stays until the next start()."""
         server, self._server = self._server, None
         if server is not None:
+            from .history_seed import stop_seeded_executions
+
+            try:
+                stop_seeded_executions(self)
+            except Exception:  # noqa: BLE001 - stopping must not raise
+                log.exception("stopping the seeded executions failed")
             try:
                 server.stop()
                 inner = getattr(server, "_server", None)

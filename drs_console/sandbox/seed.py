@@ -142,6 +142,7 @@ def seed_servers(
                 replication_error=error,
                 replication_raw_error=raw,
                 sync_progress=progress,
+                frozen_at=start - timedelta(seconds=lag) if state in ("STALLED", "DISCONNECTED") else None,
             )
         )
     return servers

@@ -11,12 +11,9 @@ The simulator is thread-safe: one re-entrant lock guards all state.
 
 from __future__ import annotations
 
-import base64
 import heapq
 import itertools
-import json
 import random
-import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -24,6 +21,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .clock import SimClock
+from .drs_api import (  # noqa: F401 - DrsError and the helpers are part of this module's API
+    DEFAULT_PAGE_SIZE,
+    OPERATIONS,
+    DrsError,
+    _page,
+    _snake,
+    conflict,
+    not_found,
+    validation_error,
+)
 from .records import (
     JobRecord,
     LastLaunch,
@@ -35,10 +42,10 @@ from .records import (
     parse_drs_time,
 )
 from .seed import seed_servers
+from .snapshots import FROZEN_STATES, newest_snapshot, recovery_snapshots, replicated_until
 
 MAX_SERVERS_PER_REQUEST = 200
 DEFAULT_JOB_QUOTA = 100
-DEFAULT_PAGE_SIZE = 1000
 TERMINATED_RETENTION_SECONDS = 600.0  # terminated recovery instances stay visible this long
 
 # Simulated durations in seconds: (low, high), drawn per server from the seed.
@@ -61,75 +68,6 @@ LAUNCH_ERRORS = (
     "InvalidGroup.NotFound: The security group 'sg-{hex8}' does not exist in VPC 'vpc-{hex8}'",
     "InvalidSubnetID.NotFound: The subnet ID 'subnet-{hex8}' does not exist",
 )
-
-
-class DrsError(Exception):
-    """An error as DRS returns it: code (x-amzn-ErrorType), HTTP status, message, extra body fields."""
-
-    def __init__(
-        self,
-        code: str,
-        message: str,
-        status: int = 400,
-        *,
-        fields: dict[str, Any] | None = None,
-        headers: dict[str, str] | None = None,
-    ):
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-        self.status = status
-        self.fields = dict(fields or {})
-        self.headers = dict(headers or {})
-
-    def body(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"message": self.message}
-        if self.code != "ThrottlingException":
-            out["code"] = self.code
-        out.update(self.fields)
-        return out
-
-
-def validation_error(message: str, *, reason: str = "fieldValidationFailed", field: str | None = None):
-    fields: dict[str, Any] = {"reason": reason}
-    if field:
-        fields["fieldList"] = [{"name": field, "message": message}]
-    return DrsError("ValidationException", message, 400, fields=fields)
-
-
-def not_found(message: str, resource_id: str, resource_type: str) -> DrsError:
-    return DrsError(
-        "ResourceNotFoundException",
-        message,
-        404,
-        fields={"resourceId": resource_id, "resourceType": resource_type},
-    )
-
-
-def conflict(message: str, resource_id: str, resource_type: str) -> DrsError:
-    return DrsError(
-        "ConflictException", message, 409, fields={"resourceId": resource_id, "resourceType": resource_type}
-    )
-
-
-# operation name -> HTTP status of a successful answer (from the DRS service model)
-OPERATIONS: dict[str, int] = {
-    "DescribeSourceServers": 200,
-    "StartRecovery": 202,
-    "DescribeJobs": 200,
-    "DescribeJobLogItems": 200,
-    "DescribeRecoveryInstances": 200,
-    "TerminateRecoveryInstances": 200,
-    "ListTagsForResource": 200,
-    "TagResource": 200,
-    "UntagResource": 200,
-    "DeleteJob": 204,
-    "InitializeService": 204,
-}
-
-
-def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 @dataclass
@@ -265,11 +203,20 @@ class DrsSimulator:
     def set_replication_state(
         self, source_server_id: str, state: str, *, lag_seconds: int | None = None
     ) -> None:
+        """Set a server's replication state. Entering STALLED or DISCONNECTED freezes its data at
+        now minus ``lag_seconds`` (its last contact): no recovery snapshot is newer."""
         with self.lock:
             s = self._servers[source_server_id]
+            frozen = ("STALLED", "DISCONNECTED")
+            if state in frozen and (s.replication_state not in frozen or lag_seconds is not None):
+                s.frozen_at = self.clock.now() - timedelta(seconds=lag_seconds or 0)
+            elif state not in frozen:
+                s.frozen_at = None
             s.replication_state = state
             if lag_seconds is not None:
                 s.lag_seconds = lag_seconds
+            elif state == "CONTINUOUS":
+                s.lag_seconds = min(s.lag_seconds, 4)
 
     def reset(self) -> None:
         """Forget jobs and recovery instances; source servers go back to NOT_STARTED."""
@@ -403,6 +350,37 @@ class DrsSimulator:
             out["nextToken"] = token
         return out
 
+    def describe_recovery_snapshots(
+        self,
+        sourceServerID: str,
+        filters: dict | None = None,
+        order: str | None = None,
+        maxResults: int | None = None,
+        nextToken: str | None = None,
+    ) -> dict:
+        server = self._servers.get(sourceServerID)
+        if server is None:
+            # DescribeRecoverySnapshots models no ResourceNotFoundException
+            raise validation_error(
+                f"Source server {sourceServerID} was not found.", reason="other", field="sourceServerID"
+            )
+        filters = filters or {}
+        start = parse_drs_time(filters["fromDateTime"]) if filters.get("fromDateTime") else None
+        end = parse_drs_time(filters["toDateTime"]) if filters.get("toDateTime") else None
+        snaps = [
+            snap
+            for snap in recovery_snapshots(server, self.clock.now())
+            if (start is None or snap.taken >= start) and (end is None or snap.taken <= end)
+        ]
+        if order == "DESC":
+            snaps.reverse()
+        scope = f"DescribeRecoverySnapshots/{sourceServerID}/{order or 'ASC'}/{filters.get('fromDateTime')}/{filters.get('toDateTime')}"
+        page, token = _page(snaps, maxResults, nextToken, scope)
+        out: dict[str, Any] = {"items": [snap.item() for snap in page]}
+        if token:
+            out["nextToken"] = token
+        return out
+
     def list_tags_for_resource(self, resourceArn: str) -> dict:
         return {"tags": dict(self._tags_of(resourceArn))}
 
@@ -428,8 +406,54 @@ class DrsSimulator:
         del self._jobs[jobID]
         return {}
 
+    def start_recovery_at(
+        self,
+        source_server_ids: list[str],
+        *,
+        at: datetime,
+        drill: bool,
+        tags: dict[str, str] | None = None,
+        scaled: bool = False,
+        fail: Iterable[str] = (),
+    ) -> str:
+        """Seeding: a launch job created at ``at`` (not after now), as if StartRecovery had been
+        called then; its steps up to now apply at once. ``scaled=False``: the steps take as long
+        as on AWS (history); True: as long as the sandbox's speed makes them. Exactly the servers in
+        ``fail`` fail to launch. Returns the job ID."""
+        with self.lock:
+            if at > self.clock.now():
+                raise ValueError("a job cannot be created in the future")
+            self.catch_up()
+            job_id = self.start_recovery(
+                [{"sourceServerID": s} for s in source_server_ids],
+                isDrill=drill,
+                tags=tags,
+                _at=at,
+                _scaled=scaled,
+                _fail=frozenset(fail),
+            )["job"]["jobID"]
+            self.catch_up()
+            return job_id
+
+    def terminate_recovery_instances_at(self, recovery_instance_ids: list[str], *, at: datetime) -> str:
+        """Seeding: a TERMINATE job created at ``at`` (history: drill instances cleaned up)."""
+        with self.lock:
+            if at > self.clock.now():
+                raise ValueError("a job cannot be created in the future")
+            self.catch_up()
+            job = self.terminate_recovery_instances(recovery_instance_ids, _at=at)["job"]["jobID"]
+            self.catch_up()
+            return job
+
     def start_recovery(
-        self, sourceServers: list[dict], isDrill: bool = False, tags: dict[str, str] | None = None
+        self,
+        sourceServers: list[dict],
+        isDrill: bool = False,
+        tags: dict[str, str] | None = None,
+        *,
+        _at: datetime | None = None,
+        _scaled: bool = True,
+        _fail: frozenset[str] | None = None,
     ) -> dict:
         ids: list[str] = []
         for entry in sourceServers:
@@ -463,14 +487,17 @@ class DrsSimulator:
                 clashes[0],
                 "SOURCE_SERVER",
             )
-        now = self.clock.now()
+        now = _at or self.clock.now()
         job = self._new_job(
             job_type="LAUNCH",
             initiated_by="START_DRILL" if isDrill else "START_RECOVERY",
             participants=[Participant(sid) for sid in ids],
             tags=dict(tags or {}),
             is_drill=bool(isDrill),
+            at=now,
+            scaled=_scaled,
         )
+        job.fail_ids = _fail
         launch_type = "DRILL" if isDrill else "RECOVERY"
         for sid in ids:
             s = self._servers[sid]
@@ -479,7 +506,7 @@ class DrsSimulator:
         self._plan_launch(job)
         return {"job": job.item()}
 
-    def terminate_recovery_instances(self, recoveryInstanceIDs: list[str]) -> dict:
+    def terminate_recovery_instances(self, recoveryInstanceIDs: list[str], *, _at: datetime | None = None) -> dict:
         ids: list[str] = []
         for rid in recoveryInstanceIDs:
             if rid not in ids:
@@ -502,6 +529,8 @@ class DrsSimulator:
             participants=[Participant(self._instances[rid].source_server_id, "PENDING", rid) for rid in ids],
             tags={},
             is_drill=False,
+            at=_at,
+            scaled=_at is None,
         )
         self._plan_terminate(job)
         return {"job": job.item()}
@@ -510,7 +539,15 @@ class DrsSimulator:
     # job planning
     # ============================================================================================
     def _new_job(
-        self, *, job_type: str, initiated_by: str, participants: list[Participant], tags: dict, is_drill: bool
+        self,
+        *,
+        job_type: str,
+        initiated_by: str,
+        participants: list[Participant],
+        tags: dict,
+        is_drill: bool,
+        at: datetime | None = None,
+        scaled: bool = True,
     ) -> JobRecord:
         job_id = "drsjob-" + hex_id(self._id_rng)
         while job_id in self._jobs:
@@ -521,22 +558,29 @@ class DrsSimulator:
             arn=arn,
             job_type=job_type,
             initiated_by=initiated_by,
-            created_at=self.clock.now(),
+            created_at=at or self.clock.now(),
             seq=next(self._job_seq),
             participants=participants,
             tags=tags,
             is_drill=is_drill,
+            scaled=scaled,
         )
         self._jobs[job_id] = job
         self._arn_tags[arn] = job.tags
         return job
+
+    def _dur(self, job: JobRecord, rng: random.Random, bounds: tuple[float, float]) -> timedelta:
+        """A step's duration: drawn in AWS seconds, shortened by the clock's speed (one clock:
+        the speed changes how long a step takes, never when it is stamped)."""
+        seconds = round(rng.uniform(*bounds), 3)
+        return self.clock.duration(seconds) if job.scaled else timedelta(seconds=seconds)
 
     def _rng_for(self, job: JobRecord, key: str) -> random.Random:
         return random.Random(f"drs-sandbox-job/{self.seed}/{job.job_id}/{key}")
 
     def _plan_start(self, job: JobRecord) -> datetime:
         rng = self._rng_for(job, "job")
-        started = job.created_at + _dur(rng, START_DELAY)
+        started = job.created_at + self._dur(job, rng, START_DELAY)
 
         def start() -> None:
             job.status = "STARTED"
@@ -546,7 +590,7 @@ class DrsSimulator:
         return started
 
     def _plan_end(self, job: JobRecord, last: datetime) -> None:
-        ended = last + _dur(self._rng_for(job, "end"), END_GAP)
+        ended = last + self._dur(job, self._rng_for(job, "end"), END_GAP)
 
         def end() -> None:
             job.status = "COMPLETED"
@@ -563,14 +607,16 @@ class DrsSimulator:
             server = self._servers[sid]
             rng = self._rng_for(job, sid)
             fails = sid in self._fail_ids or rng.random() < self._launch_failure_rate
+            if job.fail_ids is not None:
+                fails = sid in job.fail_ids
             conversion_server = "i-" + hex_id(rng)
             target = "i-" + hex_id(rng)
-            t_snap = started + _dur(rng, SNAPSHOT_OFFSET)
-            t_snap_end = t_snap + _dur(rng, SNAPSHOT)
-            t_conv = t_snap_end + _dur(rng, CONVERSION_GAP)
-            t_conv_end = t_conv + _dur(rng, CONVERSION)
-            t_launch = t_conv_end + _dur(rng, LAUNCH_GAP)
-            t_done = t_launch + _dur(rng, LAUNCH_FAIL if fails else LAUNCH)
+            t_snap = started + self._dur(job, rng, SNAPSHOT_OFFSET)
+            t_snap_end = t_snap + self._dur(job, rng, SNAPSHOT)
+            t_conv = t_snap_end + self._dur(job, rng, CONVERSION_GAP)
+            t_conv_end = t_conv + self._dur(job, rng, CONVERSION)
+            t_launch = t_conv_end + self._dur(job, rng, LAUNCH_GAP)
+            t_done = t_launch + self._dur(job, rng, LAUNCH_FAIL if fails else LAUNCH)
             raw_error = rng.choice(LAUNCH_ERRORS).format(
                 itype=server.recommended_instance_type,
                 az=f"{self.region}a",
@@ -600,7 +646,13 @@ class DrsSimulator:
                     ),
                 )
             else:
-                self._at(t_done, self._launched(job, p, target, t_snap_end, t_done))
+                # the launch takes a new snapshot of the replicated data; a STALLED or DISCONNECTED
+                # server's data stopped at its last contact: it launches from its newest recovery snapshot
+                point = replicated_until(server, t_snap) or t_snap
+                if server.frozen_at is not None and server.replication_state in FROZEN_STATES:
+                    newest = newest_snapshot(server, min(t_snap, self.clock.now()))
+                    point = newest.taken if newest else point
+                self._at(t_done, self._launched(job, p, target, min(point, t_snap), t_done))
             last = max(last, t_done)
         self._plan_end(job, last)
 
@@ -667,8 +719,8 @@ class DrsSimulator:
         last = started
         for p in job.participants:
             rng = self._rng_for(job, p.recovery_instance_id)
-            t_begin = started + _dur(rng, SNAPSHOT_OFFSET)
-            t_done = t_begin + _dur(rng, TERMINATE)
+            t_begin = started + self._dur(job, rng, SNAPSHOT_OFFSET)
+            t_done = t_begin + self._dur(job, rng, TERMINATE)
             inst = self._instances[p.recovery_instance_id]
 
             def begin(
@@ -713,7 +765,7 @@ class DrsSimulator:
                 del self._instances[inst.recovery_instance_id]
                 self._arn_tags.pop(inst.arn, None)
 
-        self._at(at + timedelta(seconds=TERMINATED_RETENTION_SECONDS), purge)
+        self._at(at + self.clock.duration(TERMINATED_RETENTION_SECONDS), purge)
 
     # ============================================================================================
     # lookups
@@ -755,26 +807,3 @@ def _rate(value: float) -> float:
     if not 0.0 <= value <= 1.0:
         raise ValueError("a rate must be between 0 and 1")
     return value
-
-
-def _dur(rng: random.Random, bounds: tuple[float, float]) -> timedelta:
-    return timedelta(seconds=round(rng.uniform(*bounds), 3))
-
-
-def _page(items: list, max_results: int | None, token: str | None, scope: str) -> tuple[list, str | None]:
-    offset = 0
-    if token:
-        try:
-            data = json.loads(base64.urlsafe_b64decode(token.encode()).decode())
-            offset = int(data["o"])
-            if data["s"] != scope or offset < 0:
-                raise ValueError(scope)
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-            raise validation_error("Invalid nextToken.", field="nextToken") from exc
-    size = min(max_results or DEFAULT_PAGE_SIZE, DEFAULT_PAGE_SIZE)
-    page = items[offset : offset + size]
-    nxt = offset + size
-    if nxt < len(items):
-        raw = json.dumps({"o": nxt, "s": scope}, separators=(",", ":")).encode()
-        return page, base64.urlsafe_b64encode(raw).decode()
-    return page, None

@@ -12,6 +12,8 @@ this module patches moto, in this process only, without touching moto's files:
 * JSONPath: a definite path with a field after a literal index (``$.Items[0].Status``) is the
   value, not a one-element list; a filter that matches nothing (``[?(@.x == 'y')]``) is ``[]``
   on AWS, not a ``States.Runtime`` error.
+* speed: moto parses every JSONPath again each time it is evaluated (jsonpath_ng builds a new
+  LALR parser per parse, ~10-40 ms); parsed paths are cached (``cached_parse``).
 * StopExecution of an execution parked in a ``.waitForTaskToken`` task ends it ABORTED (moto
   leaves it RUNNING or turns it FAILED); the ``error``/``cause`` of StopExecution and the
   ``cause`` of SendTaskFailure are kept.
@@ -28,6 +30,7 @@ this module patches moto, in this process only, without touching moto's files:
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 import re
 import sys
@@ -68,6 +71,7 @@ def apply() -> None:
             )
         _patch_error_names()
         _patch_sdk_casing()
+        _patch_json_path_cache()
         _patch_json_path()
         _patch_stop_and_callbacks()
         _patch_cloudformation_state_machine()
@@ -198,13 +202,35 @@ def is_definite_path(path: str) -> bool:
     return not _INDEFINITE.search(path)
 
 
-def _make_extract_json(original: Callable[[str, Any], Any]) -> Callable[[str, Any], Any]:
+@functools.lru_cache(maxsize=4096)
+def cached_parse(path: str) -> Any:
+    """jsonpath_ng.ext.parse, once per path (parsed expressions are immutable; find() is pure)."""
     from jsonpath_ng.ext import parse
+
+    return parse(path)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_plain_parse(path: str) -> Any:
+    from jsonpath_ng import parse
+
+    return parse(path)
+
+
+def _patch_json_path_cache() -> None:
+    from moto.stepfunctions.parser.asl.component.common.path import result_path
+    from moto.stepfunctions.parser.asl.utils import json_path
+
+    json_path.parse = cached_parse
+    result_path.parse = _cached_plain_parse
+
+
+def _make_extract_json(original: Callable[[str, Any], Any]) -> Callable[[str, Any], Any]:
     from moto.stepfunctions.parser.asl.utils.json_path import NoSuchJsonPathError
 
     def extract_json(path: str, data: Any) -> Any:
         if is_definite_path(path):
-            matches = parse(path).find(data)
+            matches = cached_parse(path).find(data)
             if not matches:
                 raise NoSuchJsonPathError(json_path=path, data=data)
             if len(matches) == 1:

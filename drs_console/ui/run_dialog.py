@@ -32,6 +32,7 @@ from qasync import asyncSlot
 
 from ..domain.errors import BadInput, ConsoleError
 from ..domain.plan import Plan
+from ..domain.preflight import PreflightReport
 from .connection import ConnectionController
 from .execution_engine import ExecutionEngine, PreflightResult
 from .models.execution_models import CheckColumn, CheckModel
@@ -123,6 +124,11 @@ class RunDialog(QDialog):
         self.check_table.setColumnWidth(CheckColumn.CHECK, 230)
         self.preflight_label = QLabel("Preflight: not run yet.")
         self.preflight_label.setObjectName("preflightLabel")
+        # the plan's worst recovery point (its RPO now), from the preflight's recovery snapshots
+        self.rpo_label = QLabel("")
+        self.rpo_label.setObjectName("rpoLabel")
+        self.rpo_label.setWordWrap(True)
+        self.rpo_label.setVisible(False)
         self.rerun_button = QPushButton("Run preflight again")
         self.rerun_button.clicked.connect(self.start_preflight)
         self.override_check = QCheckBox(
@@ -163,6 +169,7 @@ class RunDialog(QDialog):
         pre.addWidget(self.cleanup_button)
         pre.addWidget(self.rerun_button)
         layout.addLayout(pre)
+        layout.addWidget(self.rpo_label)
         layout.addWidget(self.check_table, 1)
         layout.addWidget(self.override_check)
         layout.addWidget(self.error_label)
@@ -257,6 +264,10 @@ class RunDialog(QDialog):
         self.cleanup_button.setVisible(any(c.action == "cleanup" for c in result.checks))
         summary = ", ".join(f"{levels.count(x)} {x.lower()}" for x in ("PASS", "WARN", "BLOCK") if levels.count(x))
         self.preflight_label.setText(f"Preflight: {summary}.")
+        report = result.raw
+        rpo = report.rpo_line() if isinstance(report, PreflightReport) and report.recovery_points else ""
+        self.rpo_label.setText(f"<b>{_esc(rpo)}</b>" if rpo else "")
+        self.rpo_label.setVisible(bool(rpo))
         self.preflight_task = None
         self.update_start()
         return result

@@ -83,12 +83,118 @@ def test_selectors_resolve_to_the_servers_shown(harness):
 
 def test_server_in_an_active_drs_job_blocks(harness, sim):
     busy, free = harness.healthy(2)
-    harness.sandbox.clock.set_manual(True)  # the job stays PENDING
-    job = harness.sandbox.client("drs").start_recovery(sourceServers=[{"sourceServerID": busy}], isDrill=True)["job"]
+    clock = harness.sandbox.clock
+    speed, clock.speed = clock.speed, 1.0  # this job takes minutes (its server is used by no other test)
+    try:
+        job = harness.sandbox.client("drs").start_recovery(sourceServers=[{"sourceServerID": busy}],
+                                                           isDrill=True)["job"]
+    finally:
+        clock.speed = speed
     report = run(preflight(harness.conn, harness.location, harness.plan([[busy, free]])))
     blocks = report.check("active-jobs")
     assert blocks[0].level is Level.BLOCK and blocks[0].server_ids == (busy,) and job["jobID"] in blocks[0].message
-    harness.sandbox.clock.advance(3600)  # let it finish for the next tests
+
+
+def test_recovery_of_a_dead_source_site_warns_with_recovery_points_and_runs(harness, sim, tmp_path, monkeypatch):
+    """The source site is down: DISCONNECTED and STALLED servers. A drill stays blocked; a real
+    recovery WARNs, shows every server's recovery point and the plan's RPO (report, CLI, record),
+    BLOCKs a server with no recovery snapshot, and runs from those recovery points."""
+    import io
+    import json
+    from datetime import UTC, datetime, timedelta
+
+    from drs_console.cli.context import CliContext
+    from drs_console.cli.main import build_parser, run_command
+    from drs_console.domain.history import parse_time
+    from drs_console.store.plan_io import write_plan_file
+
+    dead, stalled, syncing = harness.healthy(3)
+    sim.set_replication_state(dead, "DISCONNECTED", lag_seconds=41 * 60)
+    sim.set_replication_state(stalled, "STALLED", lag_seconds=5 * 60)
+    sim.set_replication_state(syncing, "INITIAL_SYNC")
+    try:
+        plan = harness.plan([[dead, stalled]], name="Dead site")
+        drill = run(preflight(harness.conn, harness.location, plan))
+        recovery = run(preflight(harness.conn, harness.location, plan, drill=False))
+        with_syncing = run(preflight(harness.conn, harness.location, harness.plan([[dead, syncing]]), drill=False))
+        path = tmp_path / "plan.json"
+        write_plan_file(path, plan, backup=False)
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "sandbox-access-key")
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "sandbox-secret")
+        outputs = {}
+        for fmt in ("text", "json"):
+            ctx = CliContext(region=harness.sandbox.region, endpoint_url=harness.sandbox.endpoint_url,
+                             out=io.StringIO(), err=io.StringIO())
+            argv = ["--endpoint-url", harness.sandbox.endpoint_url, "preflight", str(path), "--recovery"]
+            code = run_command(build_parser().parse_args(argv + (["--json"] if fmt == "json" else [])), ctx)
+            outputs[fmt] = (code, ctx.out.getvalue())
+
+        async def recover():
+            started = await start_run(harness.conn, harness.location, plan, recovery=True, confirm=plan.name,
+                                      report=recovery, poll_interval_seconds=1)
+            await harness.wait_ended(started.execution_arn)
+            return started, await harness.record(started.execution_id)
+
+        started, record = run(recover())
+        html_path = tmp_path / "report.html"
+        ctx = CliContext(region=harness.sandbox.region, endpoint_url=harness.sandbox.endpoint_url,
+                         out=io.StringIO(), err=io.StringIO())
+        argv = ["--endpoint-url", harness.sandbox.endpoint_url, "report", started.execution_id, "--html",
+                str(html_path)]
+        assert run_command(build_parser().parse_args(argv), ctx) == 0, ctx.err.getvalue()
+        instances = harness.sandbox.client("drs").describe_recovery_instances(
+            filters={"sourceServerIDs": [dead, stalled]})["items"]
+    finally:
+        for sid in (dead, stalled, syncing):
+            sim.set_replication_state(sid, "CONTINUOUS")
+
+    # a drill keeps its rules: STALLED/DISCONNECTED BLOCK
+    assert drill.blocked and {s for c in drill.check("servers") if c.level is Level.BLOCK for s in c.server_ids} == {
+        dead, stalled}
+    # a recovery: WARN, never BLOCK, with each server's recovery point
+    assert not recovery.blocked, recovery.lines()
+    assert {c.level for c in recovery.check("servers")} == {Level.WARN}
+    points = {c.server_ids[0]: c for c in recovery.check("recovery-point")}
+    assert set(points) == {dead, stalled} and {c.level for c in points.values()} == {Level.WARN}
+    dead_point = recovery.recovery_points[dead].at
+    last_seen = parse_time(sim.server(dead)["lifeCycle"]["lastSeenByServiceDateTime"])
+    assert dead_point is not None and dead_point <= last_seen
+    age_min = int((recovery.checked_at - dead_point).total_seconds() // 60)
+    assert 41 <= age_min <= 52
+    assert f"recovers to {dead_point:%Y-%m-%d %H:%M} UTC, {age_min} min ago" in points[dead].message
+    assert "DISCONNECTED" in points[dead].message
+    # the worst recovery point is the plan's RPO now
+    assert recovery.worst_recovery_point.source_server_id == dead
+    assert recovery.rpo_line().startswith(f"RPO now: {age_min} min") and dead in recovery.rpo_line()
+    doc = recovery.to_json()
+    assert doc["worstRecoveryPoint"]["sourceServerId"] == dead and doc["rpoSeconds"] // 60 == age_min
+    assert {p["sourceServerId"] for p in doc["recoveryPoints"]} == {dead, stalled}
+    # no recovery snapshot at all: BLOCK with that reason
+    block = [c for c in with_syncing.check("recovery-point") if c.level is Level.BLOCK]
+    assert with_syncing.blocked and [c.server_ids for c in block] == [(syncing,)]
+    assert "no recovery snapshot" in block[0].message
+    # the CLI shows the same
+    code, text = outputs["text"]
+    assert code == 0 and "RPO now:" in text and f"{dead_point:%Y-%m-%d %H:%M} UTC" in text, text
+    code, js = outputs["json"]
+    assert code == 0 and json.loads(js)["worstRecoveryPoint"]["sourceServerId"] == dead
+    # the recovery ran from those recovery points, and its record carries the RPO at start
+    assert record.status.value == "COMPLETED", record
+    assert record.recovery_point_server_id == dead
+    assert parse_time(record.recovery_point_at) == dead_point.replace(microsecond=0)
+    assert record.rpo_seconds // 60 == age_min
+    html = html_path.read_text()
+    assert "Recovery point (RPO at start)" in html and f"{age_min} min" in html
+    assert f"{dead_point:%Y-%m-%dT%H:%M}" in html
+    # one clock: the wave's start and end are its DRS job's, to the second, and none is after now
+    wave = record.waves[0]
+    job = sim.job(wave.job_id)
+    created, ended = parse_time(job["creationDateTime"]), parse_time(job["endDateTime"])
+    assert parse_time(wave.started_at) <= created <= parse_time(wave.started_at) + timedelta(seconds=1)
+    assert parse_time(wave.ended_at) == ended <= datetime.now(UTC)
+    by_server = {i["sourceServerID"]: i for i in instances if i["jobID"] in {w.job_id for w in record.waves}}
+    assert not by_server[dead]["isDrill"]
+    assert parse_time(by_server[dead]["pointInTimeSnapshotDateTime"]) == dead_point  # launched from it
 
 
 def test_server_in_an_active_execution_of_another_plan_blocks(harness, sim):

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from drs_console.domain.inventory import parse_iso_duration, server_from_drs
 from drs_console.domain.status import ReplicationState
 from drs_console.sandbox import DrsSimulator, SimClock
-from drs_console.sandbox.records import iso_duration
+from drs_console.sandbox.records import iso_duration, parse_drs_time
 from drs_console.sandbox.seed import account_ids, seed_servers
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -26,15 +26,56 @@ def test_manual_clock_moves_only_when_advanced():
         clock.advance(-1)
 
 
-def test_speed_change_keeps_time_continuous():
-    clock = SimClock(speed=1000.0, start=T0)
-    before = clock.now()
-    clock.speed = 0.0
-    frozen = clock.now()
-    assert frozen >= before
-    assert clock.now() == frozen  # speed 0: stands still
-    clock.advance(5)
-    assert (clock.now() - frozen).total_seconds() == pytest.approx(5)
+def test_real_time_clock_is_real_time_whatever_the_speed():
+    clock = SimClock(speed=1000.0)
+    before = datetime.now(UTC)
+    now = clock.now()
+    after = datetime.now(UTC)
+    assert before - timedelta(seconds=1) <= now <= after  # never ahead of now
+    clock.speed = 5.0
+    assert clock.now() <= datetime.now(UTC)
+    with pytest.raises(RuntimeError, match="never runs ahead"):
+        clock.advance(5)
+    with pytest.raises(ValueError):
+        SimClock(start=datetime.now(UTC) + timedelta(hours=1))
+    with pytest.raises(ValueError):
+        clock.speed = -1.0
+
+
+def test_speed_shortens_durations_only():
+    clock = SimClock(speed=30.0)
+    assert clock.duration(1200) == timedelta(seconds=40)  # a 20-minute step takes 40 s
+    clock.speed = 600.0
+    assert clock.duration(1200) == timedelta(seconds=2)
+    manual = SimClock(manual=True, speed=30.0, start=T0)
+    assert manual.duration(1200) == timedelta(seconds=1200)  # manual: the test moves time
+
+
+def test_a_job_at_speed_30_runs_within_its_real_seconds():
+    """A job that takes ~6 simulated minutes starts and ends, in DescribeJobs, its log items and its
+    recovery instances, within its real duration at speed 30, and nothing is stamped after now."""
+    clock = SimClock(speed=30.0)
+    sim = DrsSimulator(clock=clock, servers=12, seed=7)
+    ids = [s for s in sim.server_ids() if sim.server(s)["dataReplicationInfo"]["dataReplicationState"] == "CONTINUOUS"]
+    requested = datetime.now(UTC)
+    _status, body = sim.handle("StartRecovery", {"sourceServers": [{"sourceServerID": ids[0]}], "isDrill": True})
+    job_id = body["job"]["jobID"]
+    planned_end = max(e.at for e in sim._events)
+    real_seconds = (planned_end - requested).total_seconds()
+    assert 0 < real_seconds < 360 / 30 + 2  # ~6 simulated minutes: ~12 real seconds
+    # look at it at the planned end, in manual mode (no sleeping)
+    clock.set_manual(True)
+    clock.advance(max(0.0, (planned_end - clock.now()).total_seconds()) + 0.01)
+    job = sim.job(job_id)
+    now = clock.now()
+    stamps = [parse_drs_time(job["creationDateTime"]), parse_drs_time(job["endDateTime"])]
+    stamps += [parse_drs_time(i["logDateTime"]) for i in sim.describe_job_log_items(jobID=job_id)["items"]]
+    inst = sim.describe_recovery_instances(filters={"sourceServerIDs": [ids[0]]})["items"][0]
+    stamps.append(parse_drs_time(inst["recoveryInstanceProperties"]["lastUpdatedDateTime"]))
+    assert job["status"] == "COMPLETED"
+    assert all(requested - timedelta(seconds=1) <= t <= now for t in stamps), stamps
+    assert parse_drs_time(inst["pointInTimeSnapshotDateTime"]) <= stamps[1]  # data of a moment before
+    assert (stamps[1] - stamps[0]).total_seconds() <= real_seconds + 1
 
 
 def test_iso_duration():

@@ -86,7 +86,10 @@ def register(sub) -> None:
         "preflight",
         help="check a plan against the connected account without running it",
         description="Each check prints PASS, WARN or BLOCK with one line saying what to do. Exit code 2 "
-        "when any check BLOCKs, else 0.",
+        "when any check BLOCKs, else 0. Every server's line shows its recovery point (its newest recovery "
+        "snapshot and its age) and the last line the plan's RPO now (its worst recovery point). A drill "
+        "BLOCKs STALLED or DISCONNECTED replication; a real recovery (--recovery) only WARNs, since a "
+        "source site that is down is why one recovers, and BLOCKs a server with no recovery snapshot.",
     )
     pf.add_argument("file", metavar="FILE", help="plan file (JSON)")
     pf.add_argument("--recovery", action="store_true", help="check for a real recovery instead of a drill")
