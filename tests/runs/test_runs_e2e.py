@@ -263,6 +263,11 @@ def test_throttling_backs_off_and_recovers(harness, sim):
     servers = harness.healthy(1)
     plan = harness.plan([servers], name="Throttled")
 
+    # The job must still be running when the monitor first sees its ID, or the execution ends
+    # before any throttled poll: slow the clock for the job this run creates (a speed change applies
+    # to jobs created from then on).
+    clock = harness.sandbox.clock
+
     async def scenario():
         started = await start_run(harness.conn, harness.location, plan, poll_interval_seconds=1)
         monitor = harness.monitor(started, max_attempts=1)
@@ -279,7 +284,11 @@ def test_throttling_backs_off_and_recovers(harness, sim):
         updates = await _watch(monitor, on_update)
         return seen, updates
 
-    seen, updates = run(scenario())
+    speed, clock.speed = clock.speed, min(clock.speed, 300.0)  # the job takes seconds, not a poll
+    try:
+        seen, updates = run(scenario())
+    finally:
+        clock.speed = speed
     assert len(seen) == 2, "the monitor never reported RECONNECTING"
     reconnecting = seen[1]
     assert "throttl" in reconnecting.message.lower() and not reconnecting.changed
