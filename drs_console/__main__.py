@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         from .logsetup import configure_logging
 
-        configure_logging(verbose=args.verbose, to_file=False)
+        configure_logging(verbose=args.verbose, wire=args.debug_wire, to_file=False)
         return run_command(args)
     if args.list_pages:
         from .ui.app import list_pages

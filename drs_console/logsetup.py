@@ -1,33 +1,26 @@
-"""Logging for the app and the CLI: a rotating file under the user log dir, secrets redacted."""
+"""Logging for the app and the CLI: a rotating file under the user log dir, secrets redacted.
+
+Levels: normally INFO to the file and WARNING to stderr. ``-v`` (verbose) adds our own DEBUG
+lines, among them one per AWS call (``drs_console.aws.calls``: service, operation, status,
+duration, retries, request ID); botocore stays at INFO. ``--debug-wire`` adds botocore's and
+urllib3's wire dump (every request and response, payloads included). Every line, tracebacks
+included, goes through ``domain.secrets.redact`` whatever the level.
+"""
 
 from __future__ import annotations
 
 import logging
 import logging.handlers
-import re
 import sys
 
-_SECRET_PATTERNS = [
-    # key=value / "key": "value" forms for anything that looks like a credential
-    re.compile(
-        r"(?i)(?P<k>(?:aws_)?(?:secret_access_key|secretaccesskey|session_token|sessiontoken|"
-        r"access_key_id|accesskeyid|x-amz-security-token|authorization|password|token|accessToken))"
-        r"(?P<sep>['\"]?\s*[:=]\s*['\"]?)(?P<v>[^'\"\s,}&]+)"
-    ),
-    re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b"),
-    re.compile(r"(?i)Credential=[^,\s]+"),
-    re.compile(r"(?i)Signature=[0-9a-f]{16,}"),
-]
+from .domain.secrets import REDACTED, redact
 
-REDACTED = "***"
+__all__ = ["REDACTED", "RedactingFormatter", "configure_logging", "redact"]
 
-
-def redact(text: str) -> str:
-    """Remove anything that looks like a credential from a log line."""
-    text = _SECRET_PATTERNS[0].sub(lambda m: f"{m['k']}{m['sep']}{REDACTED}", text)
-    for pattern in _SECRET_PATTERNS[1:]:
-        text = pattern.sub(REDACTED, text)
-    return text
+WIRE_WARNING = (
+    "drs-console: --debug-wire logs every AWS request and response, which may print payloads "
+    "(plans, server names, tags, history); credentials are redacted. Share this output with care."
+)
 
 
 class RedactingFormatter(logging.Formatter):
@@ -35,15 +28,33 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
+class DemoteCredentialWarnings(logging.Filter):
+    """botocore warns, with a full traceback, when refreshing an SSO token or temporary
+    credentials fails; the console says the same in one line with what to do. The warning is
+    kept at DEBUG: in the log file, and on stderr only with -v."""
+
+    LOGGERS = ("botocore.tokens", "botocore.credentials", "botocore.utils")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.WARNING and (record.exc_info or "refresh" in str(record.msg).lower()):
+            record.levelno = logging.DEBUG
+            record.levelname = "DEBUG"
+        return True
+
+
 FORMAT = "%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"
 
 
-def configure_logging(*, verbose: bool = False, to_file: bool = True) -> logging.Handler | None:
+def configure_logging(
+    *, verbose: bool = False, wire: bool = False, to_file: bool = True
+) -> logging.Handler | None:
     """Configure the root logger once. Returns the file handler, if any."""
+    verbose = verbose or wire
     root = logging.getLogger()
     for handler in list(root.handlers):
         if getattr(handler, "_drs_console", False):
             root.removeHandler(handler)
+            handler.close()
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     formatter = RedactingFormatter(FORMAT)
     file_handler = None
@@ -54,7 +65,7 @@ def configure_logging(*, verbose: bool = False, to_file: bool = True) -> logging
         try:
             log_file.parent.mkdir(parents=True, exist_ok=True)
             file_handler = logging.handlers.RotatingFileHandler(
-                log_file, maxBytes=2_000_000, backupCount=5, encoding="utf-8"
+                log_file, maxBytes=2_000_000, backupCount=5, encoding="utf-8", errors="backslashreplace"
             )
             file_handler.setFormatter(formatter)
             file_handler._drs_console = True  # type: ignore[attr-defined]
@@ -66,7 +77,16 @@ def configure_logging(*, verbose: bool = False, to_file: bool = True) -> logging
     stream.setFormatter(formatter)
     stream._drs_console = True  # type: ignore[attr-defined]
     root.addHandler(stream)
-    # botocore logs request bodies at DEBUG; keep them out unless asked for.
-    for noisy in ("botocore", "boto3", "urllib3", "werkzeug", "moto"):
-        logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
+    # botocore logs headers and bodies at DEBUG: only with --debug-wire.
+    aws_level = logging.DEBUG if wire else (logging.INFO if verbose else logging.WARNING)
+    for name in ("botocore", "boto3", "urllib3", "s3transfer"):
+        logging.getLogger(name).setLevel(aws_level)
+    for name in ("werkzeug", "moto"):
+        logging.getLogger(name).setLevel(logging.DEBUG if wire else logging.WARNING)
+    for name in DemoteCredentialWarnings.LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, DemoteCredentialWarnings) for f in logger.filters):
+            logger.addFilter(DemoteCredentialWarnings())
+    if wire:
+        print(WIRE_WARNING, file=sys.stderr)
     return file_handler

@@ -13,6 +13,7 @@ import functools
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -23,9 +24,10 @@ import boto3
 from botocore.config import Config
 
 from ..domain.errors import ConsoleError, ProblemKind
-from .errors import translate
+from .errors import NotAwsResponse, first_line_of, translate
 
 log = logging.getLogger(__name__)
+calls_log = logging.getLogger("drs_console.aws.calls")  # one debug line per AWS call (-v)
 T = TypeVar("T")
 
 DEFAULT_REGION = "us-east-1"
@@ -145,18 +147,34 @@ class AwsConnection:
                 "Choose a DRS region, for example us-east-1 or eu-west-1.",
             )
 
+    @property
+    def profile(self) -> str | None:
+        """The profile in use: the chosen one, else $AWS_PROFILE's (None for the default chain)."""
+        if self.params.profile or self.params.is_sandbox:
+            return self.params.profile
+        return os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE") or None
+
     # -- clients -------------------------------------------------------------------------------
     def client(self, service: str, *, read_timeout: int = READ_TIMEOUT, max_attempts: int = DEFAULT_ATTEMPTS):
+        """The client for ``service`` (made once). Making it resolves the credential chain, so a
+        broken chain (a missing sso_session, a failing credential_process, a source_profile
+        loop ...) raises a ConsoleError here, like every failed call."""
         key = (service, read_timeout, max_attempts)
         with self._lock:
             client = self._clients.get(key)
             if client is None:
-                client = self.session.client(
-                    service,
-                    region_name=self.region,
-                    endpoint_url=self.params.endpoint_url,
-                    config=botocore_config(read_timeout=read_timeout, max_attempts=max_attempts),
-                )
+                try:
+                    client = self.session.client(
+                        service,
+                        region_name=self.region,
+                        endpoint_url=self.params.endpoint_url,
+                        config=botocore_config(read_timeout=read_timeout, max_attempts=max_attempts),
+                    )
+                except Exception as exc:  # noqa: BLE001 - translated, chained
+                    if not _is_aws_exception(exc):
+                        raise
+                    raise translate(exc, profile=self.profile, region=self.region) from exc
+                install_call_hooks(client)
                 self._clients[key] = client
             return client
 
@@ -169,7 +187,7 @@ class AwsConnection:
         except Exception as exc:  # noqa: BLE001 - translated, chained
             if not _is_aws_exception(exc):
                 raise
-            raise translate(exc, profile=self.params.profile, region=self.region) from exc
+            raise translate(exc, profile=self.profile, region=self.region) from exc
 
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a blocking call on the connection's executor and await its result."""
@@ -204,5 +222,92 @@ def _known_regions() -> frozenset[str]:
 
 def _is_aws_exception(exc: BaseException) -> bool:
     from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.parsers import ResponseParserError
 
-    return isinstance(exc, (BotoCoreError, ClientError))
+    return isinstance(exc, (BotoCoreError, ClientError, ResponseParserError))
+
+
+# -- event hooks on every client ---------------------------------------------------------------
+
+_STARTED = "drs_console_started"
+_OPERATION = "drs_console_operation"
+
+
+def install_call_hooks(client: Any) -> None:
+    """Log each call at debug (service, operation, status, duration, retries, request ID) and
+    refuse a response that did not come from AWS (an HTML page, an empty body) before botocore
+    tries to parse it."""
+    events = client.meta.events
+    endpoint = client.meta.endpoint_url
+    events.register("before-call", _before_call, unique_id="drs-console-call-start")
+    events.register("after-call", _after_call, unique_id="drs-console-call-end")
+    events.register("after-call-error", _after_call_error, unique_id="drs-console-call-error")
+    events.register(
+        "before-parse",
+        functools.partial(_check_response, endpoint=endpoint),
+        unique_id="drs-console-not-aws",
+    )
+
+
+def _before_call(model: Any = None, context: dict | None = None, **_: Any) -> None:
+    if context is not None:
+        context[_STARTED] = time.monotonic()
+        if model is not None:
+            context[_OPERATION] = f"{model.service_model.service_name} {model.name}"
+
+
+def _elapsed_ms(context: dict | None) -> float:
+    started = (context or {}).get(_STARTED)
+    return (time.monotonic() - started) * 1000 if started is not None else 0.0
+
+
+def _after_call(http_response: Any = None, parsed: Any = None, model: Any = None,
+                context: dict | None = None, **_: Any) -> None:
+    if not calls_log.isEnabledFor(logging.DEBUG) or model is None:
+        return
+    meta = (parsed or {}).get("ResponseMetadata", {}) if isinstance(parsed, dict) else {}
+    error = (parsed or {}).get("Error", {}).get("Code") if isinstance(parsed, dict) else None
+    calls_log.debug(
+        "%s %s: HTTP %s%s in %.0f ms, %d retr%s, request %s",
+        model.service_model.service_name,
+        model.name,
+        getattr(http_response, "status_code", "?"),
+        f" {error}" if error else "",
+        _elapsed_ms(context),
+        meta.get("RetryAttempts", 0),
+        "y" if meta.get("RetryAttempts", 0) == 1 else "ies",
+        meta.get("RequestId") or "-",
+    )
+
+
+def _after_call_error(exception: BaseException | None = None, context: dict | None = None, **kw: Any) -> None:
+    if calls_log.isEnabledFor(logging.DEBUG):
+        op = (context or {}).get(_OPERATION) or "AWS call"
+        calls_log.debug("%s failed after %.0f ms: %s", op, _elapsed_ms(context), type(exception).__name__)
+
+
+def _check_response(operation_model: Any = None, response_dict: dict | None = None, *, endpoint: str,
+                    **_: Any) -> None:
+    if not response_dict or operation_model is None:
+        return
+    headers = {str(k).lower(): str(v) for k, v in (response_dict.get("headers") or {}).items()}
+    body = response_dict.get("body")
+    if not isinstance(body, bytes | bytearray):
+        return  # a streaming body: leave it to the parser
+    content_type = headers.get("content-type", "no content type")
+    status = response_dict.get("status_code", 0)
+    head = bytes(body[:512]).lstrip().lower()
+    html = "text/html" in content_type.lower() or head.startswith((b"<!doctype html", b"<html"))
+    empty = not body.strip() and (
+        (status < 300 and _has_body_members(operation_model.output_shape))
+        or (status >= 300 and not any(k.startswith("x-amz") for k in headers))
+    )
+    if html or empty:
+        raise NotAwsResponse(
+            endpoint=endpoint, status=status, content_type=content_type, first_line=first_line_of(bytes(body))
+        )
+
+
+def _has_body_members(shape: Any) -> bool:
+    members = getattr(shape, "members", None) or {}
+    return any(not m.serialization.get("location") for m in members.values())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import sys
 
@@ -62,7 +61,15 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument("--screenshot", metavar="PATH", help="render a page to a PNG and exit")
     gui.add_argument("--page", metavar="NAME", help="page to open (or to render with --screenshot)")
     gui.add_argument("--list-pages", action="store_true", help="print the page names, one a line, and exit")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log debug output to stderr")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true",
+        help="log debug output to stderr, one line per AWS call (credentials are always redacted)",
+    )
+    parser.add_argument(
+        "--debug-wire", action="store_true",
+        help="also log botocore's wire dump of every AWS request and response (implies -v); "
+        "it may print payloads",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     register_all(sub)
     return parser
@@ -108,8 +115,10 @@ def _silence_stdout(ctx: CliContext) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.verbose:
-        logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
+    if args.verbose or args.debug_wire:
+        from ..logsetup import configure_logging
+
+        configure_logging(verbose=args.verbose, wire=args.debug_wire, to_file=False)
     if args.command is None:
         return EXIT_USAGE
     return run_command(args)

@@ -143,7 +143,9 @@ def _qt_message(msg_type, context, message: str) -> None:
 def run_gui(args: argparse.Namespace) -> int:
     if code := refuse_if_platform_cannot_load():  # before Qt aborts on a missing xcb library
         return code
-    configure_logging(verbose=getattr(args, "verbose", False), to_file=True)
+    configure_logging(
+        verbose=getattr(args, "verbose", False), wire=getattr(args, "debug_wire", False), to_file=True
+    )
     qInstallMessageHandler(_qt_message)
     QApplication.setOrganizationName("drs-console")
     QApplication.setApplicationName("DRS Console")

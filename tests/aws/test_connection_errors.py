@@ -85,3 +85,98 @@ def test_retries_are_bounded_and_timeouts_set():
         assert conn.client("drs") is conn.client("drs")  # clients are made once
     finally:
         conn.close()
+
+
+# --- broken credential chains: one line naming the profile and what to do, CLI exit 3 ----------
+
+BROKEN_CHAINS = """\
+[profile no-session]
+sso_session = missing
+sso_account_id = 111122223333
+sso_role_name = Admin
+region = us-east-1
+
+[profile failing-process]
+credential_process = {python} -c "import sys; sys.stderr.write('vault is sealed'); sys.exit(1)"
+region = us-east-1
+
+[profile loop-a]
+role_arn = arn:aws:iam::111122223333:role/a
+source_profile = loop-b
+region = us-east-1
+
+[profile loop-b]
+role_arn = arn:aws:iam::111122223333:role/b
+source_profile = loop-a
+
+[profile dangling-source]
+role_arn = arn:aws:iam::111122223333:role/a
+source_profile = nowhere
+region = us-east-1
+"""
+
+
+@pytest.fixture
+def broken_chains(tmp_path, monkeypatch):
+    import sys
+
+    cfg = tmp_path / "broken-config"
+    cfg.write_text(BROKEN_CHAINS.format(python=sys.executable))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(cfg))
+    return cfg
+
+
+@pytest.mark.parametrize(
+    "profile, needles",
+    [
+        ("no-session", ["'no-session'", "sso-session", "missing", "aws configure sso"]),
+        ("failing-process", ["credential_process", "'failing-process'", "vault is sealed", "Run that command"]),
+        ("loop-a", ["'loop-a'", "loop-a -> loop-b -> loop-a", "source_profile"]),
+        ("dangling-source", ["'dangling-source'", '"nowhere"', "source_profile"]),
+    ],
+)
+def test_broken_credential_chain_is_one_line_with_the_profile_and_exit_3(broken_chains, capsys, profile, needles):
+    from drs_console.__main__ import main
+
+    err = identity_error(ConnectionParams(profile=profile))
+    assert err.kind is ProblemKind.NO_CREDENTIALS and err.profile == profile
+    assert main(["--profile", profile, "inventory"]) == 3
+    out, stderr = capsys.readouterr()
+    assert out == "" and len(stderr.splitlines()) == 1, stderr
+    for needle in needles:
+        assert needle in stderr, stderr
+
+
+# --- something other than AWS answers ------------------------------------------------------
+
+PORTAL = b"\n<!DOCTYPE html>\n<html><head><title>Hotel Wi-Fi: sign in</title></head></html>"
+
+
+@pytest.mark.parametrize(
+    "status, body, shown",
+    [(200, PORTAL, "<!DOCTYPE html>"), (502, PORTAL, "<!DOCTYPE html>"), (200, b"", "(an empty body)")],
+)
+def test_an_endpoint_that_is_not_aws_is_named_with_the_first_line_it_sent(status, body, shown):
+    with aws_error_endpoint(status=status, body=body) as url:
+        conn = AwsConnection(ConnectionParams(region="us-east-1", endpoint_url=url, static_credentials=("a", "b")))
+        try:
+            for fn in (conn.identity, lambda: conn.call(conn.client("drs").describe_source_servers)):
+                with pytest.raises(ConsoleError) as info:
+                    asyncio.run(fn())
+                err = info.value
+                assert err.kind is ProblemKind.UNREACHABLE
+                assert "Something other than AWS answered" in err.message and url in err.message
+                assert shown in err.message and "proxy" in err.remedy
+        finally:
+            conn.close()
+
+
+def test_cli_against_a_captive_portal_exits_3_in_one_line(capsys, monkeypatch):
+    from drs_console.__main__ import main
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "a")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "b")
+    with aws_error_endpoint(status=200, body=PORTAL) as url:
+        code = main(["--endpoint-url", url, "--region", "us-east-1", "inventory"])
+    stderr = capsys.readouterr().err
+    assert code == 3 and len(stderr.splitlines()) == 1 and "<!DOCTYPE html>" in stderr, stderr
