@@ -15,7 +15,7 @@ from ...domain.errors import BadInput
 from ...domain.wording import noun, plural
 from ...store.atomic import atomic_write_text
 from ..context import CliContext
-from ..options import add_backend_location
+from ..options import add_backend_location, days_back, since_type, until_type
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -41,8 +41,8 @@ def register(sub) -> None:
         "--status", action="append", metavar="S", default=[],
         help="only these: active, finished or a status (COMPLETED, FAILED, ...); repeatable",
     )
-    ls.add_argument("--since", metavar="DURATION_OR_DATE", help="started since: 24h, 7d, 2w ago or 2024-05-01")
-    ls.add_argument("--until", metavar="DURATION_OR_DATE",
+    ls.add_argument("--since", type=since_type, metavar="DURATION_OR_DATE", help="started since: 24h, 7d, 2w ago or 2024-05-01")
+    ls.add_argument("--until", type=until_type, metavar="DURATION_OR_DATE",
                     help="started until: 24h, 7d, 2w ago or 2024-05-01 (that whole day included)")
     ls.add_argument("--type", type=str.upper, choices=[t.value for t in c.ExecutionType],
                     help="DRILL or RECOVERY only (any case)")
@@ -60,7 +60,7 @@ def register(sub) -> None:
         "Shows a preview and asks first.",
     )
     scope = pr.add_mutually_exclusive_group()
-    scope.add_argument("--older-than", type=float, metavar="DAYS", help="only executions that ended more than DAYS ago")
+    scope.add_argument("--older-than", type=days_back, metavar="DAYS", help="only executions that ended more than DAYS ago")
     scope.add_argument("--id", dest="ids", nargs="+", action="extend", metavar="ID",
                        help="only these executions (as the desktop prunes selected rows); active ones are kept")
     pr.add_argument("--dry-run", action="store_true", help="only show the preview")
