@@ -10,6 +10,7 @@ from typing import Any, TextIO
 
 from ..aws.session import AwsConnection, ConnectionParams
 from ..domain.endpoint import validate_endpoint_url
+from ..domain.text import printable
 
 SANDBOX_HISTORY = 40  # past executions the in-process sandbox starts with
 
@@ -79,11 +80,13 @@ class CliContext:
         self._closers.clear()
 
     def print(self, *parts: object) -> None:
-        print(*parts, file=self.out)
+        """One or more lines of output; control characters from files (terminal escapes, bidi
+        overrides, lone surrogates) are written as visible escapes."""
+        print(*(printable(p, keep_newlines=True) for p in parts), file=self.out)
 
     def print_json(self, value: Any) -> None:
         json.dump(value, self.out, indent=2, sort_keys=False, default=str)
         self.out.write("\n")
 
     def fail(self, message: str) -> None:
-        print(f"drs-console: {message}", file=self.err)
+        print(f"drs-console: {printable(message)}", file=self.err)

@@ -7,14 +7,17 @@ run, WARNING problems are shown and may be accepted.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 from .inventory import InventorySnapshot, SourceServer, format_age
 from .plan import Plan, Wave
+from .regions import DRS_REGIONS
 from .selector import SelectorSyntaxError, TagSelector
 from .status import ReplicationHealth
+from .text import printable
 from .wording import plural
 
 # DRS StartRecovery accepts at most 200 source servers per call (one wave = one job).
@@ -25,8 +28,38 @@ POLL_INTERVAL_WARN_BELOW = 15  # faster polling risks DRS API throttling
 WAVE_TIMEOUT_MIN = 5
 WAVE_TIMEOUT_MAX = 24 * 60
 
-_ACCOUNT_RE = re.compile(r"^\d{12}$")
-_REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
+_ACCOUNT_RE = re.compile(r"^[0-9]{12}$", re.ASCII)
+# DRS source server IDs: "s-" and 17 lowercase hexadecimal digits (ASCII only: no look-alikes).
+SOURCE_SERVER_ID_RE = re.compile(r"^s-[0-9a-f]{17}$", re.ASCII)
+_UNSAFE_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _char_name(c: str) -> str:
+    """Like ``'с' (U+0441 CYRILLIC SMALL LETTER ES)``; printable even for a control character."""
+    name = unicodedata.name(c, "")
+    if "\ud800" <= c <= "\udfff":
+        name = "a lone surrogate"
+    elif not name:
+        name = "a control character"
+    return f"{printable(repr(c))} (U+{ord(c):04X} {name})"
+
+
+def unsafe_text(text: str) -> str | None:
+    """Why ``text`` cannot be a name (a control character, a bidi override, a lone surrogate that
+    no file can store), or None."""
+    m = _UNSAFE_TEXT.search(text)
+    return f"contains {_char_name(m.group())}; remove it" if m else None
+
+
+def server_id_problem(server_id: str) -> str | None:
+    """Why ``server_id`` is not a DRS source server ID, or None."""
+    if SOURCE_SERVER_ID_RE.match(server_id):
+        return None
+    odd = next((c for c in server_id if not (c.isascii() and c.isprintable())), None)
+    shown = printable(repr(server_id[:40]))
+    if odd is not None:
+        return f"{shown} contains {_char_name(odd)}: a DRS source server ID is s- and 17 lowercase hex digits"
+    return f"{shown} is not a DRS source server ID (s- and 17 lowercase hex digits, like s-1234567890abcdef0)"
 
 
 class Severity(StrEnum):
@@ -40,6 +73,7 @@ class Code(StrEnum):
     TARGET_ACCOUNT_INVALID = "plan.target-account-invalid"
     TARGET_REGION_MISSING = "plan.target-region-missing"
     TARGET_REGION_INVALID = "plan.target-region-invalid"
+    NAME_INVALID_TEXT = "plan.name-invalid-text"
     WRONG_ACCOUNT = "plan.wrong-account"
     WRONG_REGION = "plan.wrong-region"
     POLL_INTERVAL_RANGE = "plan.poll-interval-range"
@@ -49,12 +83,14 @@ class Code(StrEnum):
     STALE_INVENTORY = "inventory.stale"
     OTHER_INVENTORY = "inventory.other-account"
     WAVE_NAME_MISSING = "wave.name-missing"
+    WAVE_NAME_INVALID_TEXT = "wave.name-invalid-text"
     WAVE_DUPLICATE_NAME = "wave.duplicate-name"
     WAVE_EMPTY = "wave.empty"
     WAVE_TOO_MANY = "wave.too-many-servers"
     WAVE_OVER_QUOTA = "wave.over-job-quota"
     WAVE_TIMEOUT_RANGE = "wave.timeout-range"
     SELECTOR_SYNTAX = "wave.selector-syntax"
+    SERVER_ID_INVALID = "server.id-invalid"
     SERVER_REPEATED = "server.repeated-in-wave"
     SERVER_IN_TWO_WAVES = "server.in-two-waves"
     SELECTOR_OVERLAP = "server.selector-overlap"
@@ -222,9 +258,11 @@ def validate(
     connected_account: str | None = None,
     connected_region: str | None = None,
     job_quota: int | None = None,
+    regions: Collection[str] = DRS_REGIONS,
 ) -> list[Problem]:
     """Check a plan. ``inventory`` None means no inventory is known: the server rules are skipped
-    (one warning says so). ``inventory_fresh`` False makes "not in the inventory" a warning."""
+    (one warning says so). ``inventory_fresh`` False makes "not in the inventory" a warning.
+    ``regions``: where DRS is offered (default: botocore's list, ``domain.regions``)."""
     problems: list[Problem] = []
     add = problems.append
     plan_at = Location
@@ -232,6 +270,8 @@ def validate(
     # plan fields
     if not plan.name.strip():
         add(Problem(Severity.ERROR, Code.NAME_MISSING, "the plan has no name", plan_at(field="name")))
+    elif (why := unsafe_text(plan.name)) is not None:
+        add(Problem(Severity.ERROR, Code.NAME_INVALID_TEXT, f"the plan name {why}", plan_at(field="name")))
     account = plan.target_account_id.strip()
     if not account:
         add(
@@ -247,7 +287,7 @@ def validate(
             Problem(
                 Severity.ERROR,
                 Code.TARGET_ACCOUNT_INVALID,
-                f"{account[:40]!r} is not a 12-digit AWS account ID",
+                f"{printable(repr(account[:40]))} is not a 12-digit AWS account ID (digits 0-9 only)",
                 plan_at(field="target_account_id"),
             )
         )
@@ -258,12 +298,13 @@ def validate(
                 Severity.ERROR, Code.TARGET_REGION_MISSING, "no target region", plan_at(field="target_region")
             )
         )
-    elif not _REGION_RE.match(region):
+    elif region not in regions:
         add(
             Problem(
                 Severity.ERROR,
                 Code.TARGET_REGION_INVALID,
-                f"{region[:40]!r} is not an AWS region name (like us-east-1)",
+                f"{printable(repr(region[:40]))} is not a region where Elastic Disaster Recovery is offered "
+                "(like us-east-1 or eu-west-1)",
                 plan_at(field="target_region"),
             )
         )
@@ -344,6 +385,15 @@ def validate(
         i, wave = rw.index, rw.wave
         at = Location.of_wave(i, wave)
         name_key = wave.name.strip().casefold()
+        if (why := unsafe_text(wave.name)) is not None:
+            add(
+                Problem(
+                    Severity.ERROR,
+                    Code.WAVE_NAME_INVALID_TEXT,
+                    f"the wave name {why}",
+                    Location.of_wave(i, wave, field="name"),
+                )
+            )
         if not name_key:
             add(
                 Problem(
@@ -454,10 +504,12 @@ def validate(
                     )
             else:
                 first_seen[sid] = (i, via_selector)
-            if servers is None:
-                continue
             server = by_id.get(sid)
             loc = Location.of_wave(i, wave, server_id=sid)
+            if server is None and (why := server_id_problem(sid)) is not None:
+                add(Problem(Severity.ERROR, Code.SERVER_ID_INVALID, why, loc))
+            if servers is None:
+                continue
             if server is None:
                 if inventory_fresh:
                     add(

@@ -366,8 +366,18 @@ def read_plan_file(path: Path | str, source: str | None = None) -> LoadedPlan:
 # --- writing ------------------------------------------------------------------------------
 
 
+def json_bytes(doc: Any) -> bytes:
+    """A document as UTF-8 JSON. Text that UTF-8 cannot hold (a lone surrogate, read from a
+    ``\\ud800`` escape) is written as JSON escapes instead, so saving never fails and the file
+    reads back as it was (validation reports the name)."""
+    try:
+        return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    except UnicodeEncodeError:
+        return (json.dumps(doc, indent=2, ensure_ascii=True) + "\n").encode("ascii")
+
+
 def plan_to_bytes(plan: Plan) -> bytes:
-    return (json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return json_bytes(plan.to_dict())
 
 
 def write_plan_file(path: Path | str, plan: Plan, *, backup: bool = True) -> None:

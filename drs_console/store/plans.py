@@ -13,7 +13,6 @@ Every write is atomic (store/atomic.py). Listing and opening never modify a file
 from __future__ import annotations
 
 import contextlib
-import json
 import re
 import shutil
 from collections.abc import Callable
@@ -32,6 +31,7 @@ from .plan_io import (
     PlanFileError,
     decode_json,
     file_schema_version,
+    json_bytes,
     plan_from_document,
     read_bytes_limited,
     read_plan_file,
@@ -313,7 +313,7 @@ class PlanLibrary:
             "sourcePath": str(Path(source_path).resolve()) if source_path else None,
             "plan": plan.to_dict(),
         }
-        atomic_write_bytes(path, (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+        atomic_write_bytes(path, json_bytes(doc))
         return path
 
     def recoverable(self) -> list[Autosave]:

@@ -118,10 +118,9 @@ def setup_source(source: str, tmp_path: Path, env: dict[str, str], portal: str) 
         return ["--profile", "filed"]
     if source == "credential-process":
         script = tmp_path / "creds.py"
-        script.write_text(
-            "import json\nprint(json.dumps({'Version': 1, 'AccessKeyId': %r, 'SecretAccessKey': %r, "
-            "'SessionToken': %r}))\n" % (PROCESS_MARKERS["key"], PROCESS_MARKERS["secret"], PROCESS_MARKERS["token"])
-        )
+        doc = {"Version": 1, "AccessKeyId": PROCESS_MARKERS["key"], "SecretAccessKey": PROCESS_MARKERS["secret"],
+               "SessionToken": PROCESS_MARKERS["token"]}
+        script.write_text(f"print({json.dumps(json.dumps(doc))})\n")
         (aws / "config").write_text(f"[profile proc]\ncredential_process = {sys.executable} {script}\n")
         return ["--profile", "proc"]
     if source == "sso-cache":

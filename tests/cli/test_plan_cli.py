@@ -28,7 +28,7 @@ def home(tmp_path, monkeypatch):
 
 def make_plan(name: str = "Payments", **waves: list[str]) -> Plan:
     plan = Plan.new(name, target_account_id=ACCOUNT, target_region=REGION)
-    for wave_name, ids in (waves or {"DB": ["s-1"], "Web": ["s-2"]}).items():
+    for wave_name, ids in (waves or {"DB": ["s-00000000000000001"], "Web": ["s-00000000000000002"]}).items():
         plan.add_wave(None, Wave(name=wave_name, servers=[ServerRef(i, name=f"host-{i}") for i in ids]))
     return plan
 
@@ -49,13 +49,13 @@ def test_validate_a_valid_plan_prints_warnings_and_exits_0(capsys):
 
 
 def test_validate_errors_one_line_each_and_exit_2(tmp_path, capsys):
-    bad = make_plan("", DB=["s-1"], App=["s-1", "s-3"], Empty=[])
+    bad = make_plan("", DB=["s-00000000000000001"], App=["s-00000000000000001", "s-00000000000000003"], Empty=[])
     f = write(tmp_path, "bad.json", bad)
     assert main(["plan", "validate", f]) == EXIT_USAGE
     lines = capsys.readouterr().out.splitlines()
     assert f"{f}: plan: name: error: the plan has no name [plan.name-missing]" in lines
     assert (
-        f'{f}: wave 2 "App": server s-1: error: also in wave 1 "DB"; a server may be in one wave only '
+        f'{f}: wave 2 "App": server s-00000000000000001: error: also in wave 1 "DB"; a server may be in one wave only '
         "[server.in-two-waves]" in lines
     )
     assert f'{f}: wave 3 "Empty": error: the wave has no servers [wave.empty]' in lines
@@ -82,7 +82,7 @@ def test_validate_uses_the_hook_for_inventory_and_connection(tmp_path, capsys, m
         ACCOUNT,
         REGION,
         datetime.now(UTC) - timedelta(days=2),
-        (SourceServer("s-1", replication_state=ReplicationState.STALLED),),
+        (SourceServer("s-00000000000000001", replication_state=ReplicationState.STALLED),),
     )
     seen = []
 
@@ -99,8 +99,8 @@ def test_validate_uses_the_hook_for_inventory_and_connection(tmp_path, capsys, m
         "plan: target account: error: the plan targets account 123456789012 but the console is connected"
         in out
     )
-    assert f'{f}: wave 1 "DB": server s-1: error: replication is STALLED' in out
-    assert f'{f}: wave 2 "Web": server s-2: warning: not in the cached inventory (it may be stale)' in out
+    assert f'{f}: wave 1 "DB": server s-00000000000000001: error: replication is STALLED' in out
+    assert f'{f}: wave 2 "Web": server s-00000000000000002: warning: not in the cached inventory (it may be stale)' in out
     assert "checked against a cached inventory 2 d old" in out
     assert "no inventory known" not in out
 
@@ -113,18 +113,18 @@ def test_validate_offline_uses_the_cached_inventory(tmp_path, capsys):
             ACCOUNT,
             REGION,
             datetime.now(UTC),
-            (SourceServer("s-1", replication_state=ReplicationState.CONTINUOUS),),
+            (SourceServer("s-00000000000000001", replication_state=ReplicationState.CONTINUOUS),),
         )
     )
     f = write(tmp_path, "p.json", make_plan())
     assert main(["plan", "validate", f]) == EXIT_OK  # the cache is never "fresh": missing = warning
     out = capsys.readouterr().out
-    assert "server s-2: warning: not in the cached inventory" in out
+    assert "server s-00000000000000002: warning: not in the cached inventory" in out
     assert "inventory.stale" in out
 
 
 def test_validate_json(tmp_path, capsys):
-    f = write(tmp_path, "p.json", make_plan(DB=["s-1"], Web=["s-1"]))
+    f = write(tmp_path, "p.json", make_plan(DB=["s-00000000000000001"], Web=["s-00000000000000001"]))
     assert main(["plan", "validate", "--json", f, str(tmp_path / "nope.json")]) == EXIT_USAGE
     doc = json.loads(capsys.readouterr().out)
     assert doc["valid"] is False
@@ -132,10 +132,10 @@ def test_validate_json(tmp_path, capsys):
     assert first["file"] == f and first["errors"] == 1 and first["warnings"] == 1
     dup = [p for p in first["problems"] if p["code"] == "server.in-two-waves"][0]
     assert dup["location"] == {
-        "text": 'wave 2 "Web": server s-1',
+        "text": 'wave 2 "Web": server s-00000000000000001',
         "waveIndex": 1,
         "waveName": "Web",
-        "serverId": "s-1",
+        "serverId": "s-00000000000000001",
         "field": None,
     }
     assert second == {
@@ -153,7 +153,7 @@ def test_validate_an_old_file_notes_the_migration(tmp_path, capsys):
         "name": "Old",
         "targetAccountId": ACCOUNT,
         "targetRegion": REGION,
-        "waves": [{"id": "a", "name": "DB", "serverIds": ["s-1"]}],
+        "waves": [{"id": "a", "name": "DB", "serverIds": ["s-00000000000000001"]}],
     }
     f = tmp_path / "old.json"
     f.write_text(json.dumps(doc), encoding="utf-8")
@@ -201,7 +201,7 @@ def test_list_empty_library(capsys, home):
 def test_list_table_and_json(capsys, home):
     library = PlanLibrary()
     library.save(make_plan("Payments"))
-    library.save(make_plan("CRM", DB=["s-7"], Web=[]))
+    library.save(make_plan("CRM", DB=["s-00000000000000007"], Web=[]))
     (library.folder / "broken.json").write_bytes(b"[")
     assert main(["plan", "list"]) == EXIT_OK
     lines = capsys.readouterr().out.splitlines()

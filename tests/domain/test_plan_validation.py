@@ -32,11 +32,11 @@ INVENTORY = InventorySnapshot(
     REGION,
     datetime.now(UTC) - timedelta(hours=2),
     (
-        server("s-db1", Application="payments", Tier="db"),
-        server("s-app1", Application="payments", Tier="app"),
-        server("s-web1", Application="payments", Tier="web"),
-        server("s-web2", Application="payments", Tier="web"),
-        server("s-crm1", Application="crm", Tier="web"),
+        server("s-0000000000000db01", Application="payments", Tier="db"),
+        server("s-0000000000000a001", Application="payments", Tier="app"),
+        server("s-0000000000000e001", Application="payments", Tier="web"),
+        server("s-0000000000000e002", Application="payments", Tier="web"),
+        server("s-0000000000000c001", Application="crm", Tier="web"),
     ),
 )
 
@@ -53,7 +53,7 @@ def make_plan(*waves: tuple[str, list[str]] | Wave) -> Plan:
 
 
 def good_plan() -> Plan:
-    return make_plan(("DB", ["s-db1"]), ("App", ["s-app1"]), ("Web", ["s-web1", "s-web2"]))
+    return make_plan(("DB", ["s-0000000000000db01"]), ("App", ["s-0000000000000a001"]), ("Web", ["s-0000000000000e001", "s-0000000000000e002"]))
 
 
 def codes(problems: list[Problem]) -> list[Code]:
@@ -111,34 +111,34 @@ def test_wrong_account_or_region_than_connected():
 
 
 def test_empty_wave_and_no_waves():
-    p = only(check(make_plan(("DB", ["s-db1"]), ("Nothing", []))), Code.WAVE_EMPTY)
+    p = only(check(make_plan(("DB", ["s-0000000000000db01"]), ("Nothing", []))), Code.WAVE_EMPTY)
     assert p.severity is Severity.ERROR
     assert p.location.render() == 'wave 2 "Nothing"'
     assert only(check(make_plan()), Code.NO_WAVES).severity is Severity.ERROR
 
 
 def test_selector_matching_nothing_is_an_empty_wave():
-    plan = make_plan(("DB", ["s-db1"]), Wave(name="Ghosts", selector="Application=ghost"))
+    plan = make_plan(("DB", ["s-0000000000000db01"]), Wave(name="Ghosts", selector="Application=ghost"))
     assert "matches no server" in only(check(plan), Code.WAVE_EMPTY).message
 
 
 def test_selector_without_inventory_is_not_empty():
-    plan = make_plan(("DB", ["s-db1"]), Wave(name="Web", selector="Tier=web"))
+    plan = make_plan(("DB", ["s-0000000000000db01"]), Wave(name="Web", selector="Tier=web"))
     assert Code.WAVE_EMPTY not in codes(validate(plan, None))
 
 
 def test_server_in_two_waves():
-    plan = make_plan(("DB", ["s-db1"]), ("App", ["s-app1", "s-db1"]))
+    plan = make_plan(("DB", ["s-0000000000000db01"]), ("App", ["s-0000000000000a001", "s-0000000000000db01"]))
     p = only(check(plan), Code.SERVER_IN_TWO_WAVES)
     assert p.severity is Severity.ERROR
-    assert p.location.render() == 'wave 2 "App": server s-db1'
+    assert p.location.render() == 'wave 2 "App": server s-0000000000000db01'
     assert 'also in wave 1 "DB"' in p.message
 
 
 def test_server_repeated_in_one_wave():
-    plan = make_plan(Wave(name="DB", servers=[ServerRef("s-db1"), ServerRef("s-db1")]))
+    plan = make_plan(Wave(name="DB", servers=[ServerRef("s-0000000000000db01"), ServerRef("s-0000000000000db01")]))
     p = only(check(plan), Code.SERVER_REPEATED)
-    assert p.location.server_id == "s-db1" and p.severity is Severity.ERROR
+    assert p.location.server_id == "s-0000000000000db01" and p.severity is Severity.ERROR
 
 
 def test_overlapping_selectors():
@@ -147,24 +147,24 @@ def test_overlapping_selectors():
         Wave(name="All web", selector="Tier=web"),
     )
     overlaps = [p for p in check(plan) if p.code == Code.SELECTOR_OVERLAP]
-    assert {p.location.server_id for p in overlaps} == {"s-web1", "s-web2"}
+    assert {p.location.server_id for p in overlaps} == {"s-0000000000000e001", "s-0000000000000e002"}
     assert all(p.location.wave_index == 1 for p in overlaps)
     assert "selectors of this wave and of wave 1" in overlaps[0].message
 
 
 def test_selector_overlapping_an_explicit_server():
-    plan = make_plan(("Web 1", ["s-web1"]), Wave(name="Web", selector="Tier=web"))
+    plan = make_plan(("Web 1", ["s-0000000000000e001"]), Wave(name="Web", selector="Tier=web"))
     p = only(check(plan), Code.SELECTOR_OVERLAP)
-    assert p.location.server_id == "s-web1" and "this wave's selector" in p.message
+    assert p.location.server_id == "s-0000000000000e001" and "this wave's selector" in p.message
 
 
 def test_explicit_and_selector_in_the_same_wave_is_fine():
-    plan = make_plan(Wave(name="Web", servers=[ServerRef("s-web1")], selector="Tier=web"))
+    plan = make_plan(Wave(name="Web", servers=[ServerRef("s-0000000000000e001")], selector="Tier=web"))
     assert check(plan) == []
 
 
 def test_selector_syntax_error_with_column():
-    plan = make_plan(Wave(name="Web", servers=[ServerRef("s-web1")], selector="Tier=web AND"))
+    plan = make_plan(Wave(name="Web", servers=[ServerRef("s-0000000000000e001")], selector="Tier=web AND"))
     p = only(check(plan), Code.SELECTOR_SYNTAX)
     assert p.severity is Severity.ERROR and p.location.field == "selector"
     assert p.message.startswith("column 13:")
@@ -188,7 +188,7 @@ def test_wave_over_the_accounts_job_quota():
 
 
 def test_server_not_in_inventory_fresh_is_error_stale_is_warning():
-    plan = make_plan(("DB", ["s-db1", "s-gone"]))
+    plan = make_plan(("DB", ["s-0000000000000db01", "s-00000000000008888"]))
     fresh = only(check(plan, inventory_fresh=True), Code.SERVER_NOT_IN_INVENTORY)
     assert fresh.severity is Severity.ERROR
     problems = check(plan, inventory_fresh=False)
@@ -212,15 +212,15 @@ def test_server_not_in_inventory_fresh_is_error_stale_is_warning():
     ],
 )
 def test_replication_health(state, code, severity):
-    inv = InventorySnapshot(ACCOUNT, REGION, datetime.now(UTC), (server("s-db1", state),))
-    p = only(check(make_plan(("DB", ["s-db1"])), inventory=inv), code)
+    inv = InventorySnapshot(ACCOUNT, REGION, datetime.now(UTC), (server("s-0000000000000db01", state),))
+    p = only(check(make_plan(("DB", ["s-0000000000000db01"])), inventory=inv), code)
     assert p.severity is severity
     assert state.value in p.message or state is R.UNKNOWN
-    assert p.location.render() == 'wave 1 "DB": server s-db1'
+    assert p.location.render() == 'wave 1 "DB": server s-0000000000000db01'
 
 
 def test_no_inventory_skips_server_rules_with_one_warning():
-    plan = make_plan(("DB", ["s-unknown"]))
+    plan = make_plan(("DB", ["s-00000000000009999"]))
     problems = validate(plan, None)
     assert codes(problems) == [Code.NO_INVENTORY]
     assert problems[0].severity is Severity.WARNING
@@ -234,14 +234,14 @@ def test_inventory_of_another_account_is_not_used():
 
 
 def test_duplicate_wave_names_warn():
-    plan = make_plan(("Web", ["s-web1"]), ("web ", ["s-web2"]))
+    plan = make_plan(("Web", ["s-0000000000000e001"]), ("web ", ["s-0000000000000e002"]))
     p = only(check(plan), Code.WAVE_DUPLICATE_NAME)
     assert p.severity is Severity.WARNING and p.location.wave_index == 1
     assert 'wave 1 has the same name "Web"' == p.message
 
 
 def test_unnamed_wave_warns_and_renders():
-    plan = make_plan(("", ["s-web1"]))
+    plan = make_plan(("", ["s-0000000000000e001"]))
     p = only(check(plan), Code.WAVE_NAME_MISSING)
     assert p.location.render() == "wave 1 (unnamed): name"
 
@@ -280,7 +280,7 @@ def test_poll_interval_range(seconds, code, severity):
 
 
 def test_summary_text():
-    plan = make_plan(("DB", ["s-db1"]), ("DB", []))
+    plan = make_plan(("DB", ["s-0000000000000db01"]), ("DB", []))
     s = summarize(check(plan))
     assert (s.errors, s.warnings, s.ok) == (1, 1, False)
     assert s.text() == "1 error, 1 warning"

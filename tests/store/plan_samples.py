@@ -18,7 +18,7 @@ def sample_plan(name: str = "Payments", plan_id: str = PLAN_ID) -> Plan:
         target_account_id="123456789012",
         target_region="us-east-1",
         waves=[
-            Wave(name="DB", servers=[ServerRef("s-0000000000000001", "db-01")], id="w1"),
+            Wave(name="DB", servers=[ServerRef("s-00000000000000001", "db-01")], id="w1"),
             Wave(name="Web", selector="Tier=web", pause_before=True, id="w2"),
         ],
         created_at=t,

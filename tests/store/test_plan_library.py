@@ -40,7 +40,7 @@ def test_save_new_plan_into_the_library(library):
 def test_list_entries(library):
     a = sample_plan("beta")
     b = sample_plan("Alpha", plan_id="11111111-2222-4333-8444-555555555555")
-    b.add_servers(0, [ServerRef("s-2"), ServerRef("s-3")])
+    b.add_servers(0, [ServerRef("s-00000000000000002"), ServerRef("s-00000000000000003")])
     library.save(a)
     library.save(b)
     (library.folder / "zz-broken.json").write_text("{", encoding="utf-8")
@@ -146,7 +146,7 @@ def test_autosave_recover_discard(library):
     path = library.save(plan)
     saved = path.read_bytes()
     plan.rename("Payments (unsaved edits)")
-    plan.add_servers(0, [ServerRef("s-new")])
+    plan.add_servers(0, [ServerRef("s-0000000000000f001")])
     auto = library.autosave(plan, path)
     assert auto == library.recovery_dir / f"{PLAN_ID}.json"
     assert path.read_bytes() == saved  # the plan file is untouched by autosave

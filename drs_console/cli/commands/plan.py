@@ -17,6 +17,7 @@ from typing import Any
 
 from ...domain.inventory import InventorySnapshot
 from ...domain.plan import Plan, format_timestamp
+from ...domain.text import printable
 from ...domain.validation import Problem, summarize, validate
 from ...domain.wording import plural
 from ...store.plan_io import PlanFileError, read_plan_file
@@ -260,13 +261,13 @@ def plan_list(args: argparse.Namespace, ctx: CliContext) -> int:
                 check += " (read-only)"
             rows.append(
                 (
-                    e.name or "(unnamed)",
+                    printable(e.name) or "(unnamed)",
                     f"{e.target_account_id or '?'}/{e.target_region or '?'}",
                     str(e.wave_count),
                     servers,
                     e.modified_at.strftime("%Y-%m-%d %H:%M") if e.modified_at else "-",
                     check,
-                    e.path.name,
+                    printable(e.path.name),
                 )
             )
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]

@@ -18,6 +18,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush
 
 from ...domain.plan import ChangeKind, Plan, PlanChange, ServerRef
+from ...domain.text import printable
 from ...domain.validation import Problem, Severity
 from ...store.plans import LibraryEntry
 from .. import theme
@@ -82,7 +83,7 @@ class WaveListModel(QAbstractListModel):
             count = len(wave.servers)
             extra = " + selector" if wave.selector else ""
             pause = "  · pauses first" if wave.pause_before else ""
-            return f"{index.row() + 1}. {wave.name or '(unnamed)'}  ({count}{extra}){pause}"
+            return f"{index.row() + 1}. {printable(wave.name) or '(unnamed)'}  ({count}{extra}){pause}"
         if role == Qt.ItemDataRole.ToolTipRole:
             parts = [f"{len(wave.servers)} servers", f"timeout {wave.timeout_minutes} min"]
             if wave.pause_before:
@@ -324,7 +325,7 @@ class PlanLibraryModel(KeyedTableModel[LibraryEntry]):
         C = LibraryColumn
         if role == Qt.ItemDataRole.DisplayRole:
             if column is C.NAME:
-                return e.name if e.ok else e.path.name
+                return printable(e.name if e.ok else e.path.name)
             if not e.ok:
                 return f"unreadable: {e.error}" if column is C.VALIDATION else ""
             if column is C.TARGET:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from ...domain.errors import BadInput
 from ...domain.plan import Plan
+from ...domain.text import printable
 from ...domain.validation import validate
 from ...store.plans import PlanLibrary
 from ...store.sandbox_plans import SANDBOX_LIBRARY_DIR
@@ -106,11 +107,13 @@ class PlansPage(Page):
         bar.addWidget(self.run_button)
 
         self.banner = QLabel("")
+        self.banner.setTextFormat(Qt.TextFormat.PlainText)  # plan names are file content, never markup
         self.banner.setWordWrap(True)
         self.banner.setStyleSheet(banner_css("#1a73e8"))
         self.banner.setVisible(False)
         self.banner_buttons = QHBoxLayout()
         self.status = QLabel("")
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.placeholder = QLabel("Open a plan from the library, or create a new one.")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.editor_stack = QStackedWidget()
@@ -230,7 +233,7 @@ class PlansPage(Page):
 
     def _dirty_changed(self, dirty: bool) -> None:
         if self.editor is not None:
-            self.title_changed.emit(self.editor.plan.name or "(unnamed plan)", dirty)
+            self.title_changed.emit(printable(self.editor.plan.name) or "(unnamed plan)", dirty)
 
     # -- library actions -----------------------------------------------------------------------
     def new_plan(self) -> PlanEditor | None:
@@ -306,7 +309,7 @@ class PlansPage(Page):
             self._close_editor()
         trashed = self.library.delete(entry.path)
         self.refresh_library()
-        self.status.setText(f"Moved {entry.name or entry.path.name!r} to the trash: {trashed}")
+        self.status.setText(printable(f"Moved {entry.name or entry.path.name!r} to the trash: {trashed}"))
         return trashed
 
     def choose_import(self) -> None:
@@ -373,7 +376,7 @@ class PlansPage(Page):
         when = first.saved_at.astimezone().strftime("%Y-%m-%d %H:%M") if first.saved_at else "earlier"
         more = f" (and {len(autosaves) - 1} more)" if len(autosaves) > 1 else ""
         self.banner.setText(
-            f"Unsaved edits of {first.plan_name!r} from {when} were kept when DRS Console last closed{more}."
+            printable(f"Unsaved edits of {first.plan_name!r} from {when} were kept when DRS Console last closed{more}.")
         )
         self.banner.setVisible(True)
         restore = QPushButton("Restore edits")
@@ -402,7 +405,8 @@ class PlansPage(Page):
         box = QMessageBox(self)
         box.setIcon(QMessageBox.Icon.Question)
         box.setWindowTitle("Unsaved plan")
-        box.setText(f"Save the changes to {self.editor.plan.name!r}?")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText(printable(f"Save the changes to {self.editor.plan.name!r}?"))
         box.setStandardButtons(
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel
         )
@@ -428,7 +432,9 @@ class PlansPage(Page):
 
     # -- misc ----------------------------------------------------------------------------------
     def show_message(self, title: str, message: str, remedy: str = "") -> QMessageBox:
+        message, remedy = printable(message), printable(remedy)
         box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Close, self)
+        box.setTextFormat(Qt.TextFormat.PlainText)
         if remedy:
             box.setInformativeText(remedy)
         self.status.setText(f"{message} {remedy}".strip())
