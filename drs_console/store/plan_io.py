@@ -20,22 +20,39 @@ Version history:
 from __future__ import annotations
 
 import codecs
+import errno
 import json
 import math
 import os
+import re
 import stat
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..domain.errors import BadInput
-from ..domain.plan import MAX_ID, MAX_SERVERS_PER_WAVE, MAX_WAVES, SCHEMA_VERSION, Plan, PlanFormatError
+from ..domain.plan import (
+    MAX_ID,
+    MAX_SERVERS_PER_WAVE,
+    MAX_SERVERS_TOTAL,
+    MAX_WAVES,
+    SCHEMA_VERSION,
+    Plan,
+    PlanFormatError,
+)
 from .atomic import atomic_write_bytes
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_DEPTH = 20
 MAX_NUMBER_CHARS = 24
+# Structure a plan can have at most (every server an object, a few per wave), with room to spare:
+# counted in the raw bytes before parsing, so a file of millions of tiny values is refused in
+# milliseconds instead of being built in memory.
+MAX_CONTAINERS = 2 * (MAX_SERVERS_TOTAL + 4 * MAX_WAVES) + 1_000
+MAX_VALUES = 12 * MAX_SERVERS_TOTAL + 20 * MAX_WAVES + 10_000
+READ_TIME_LIMIT = 2.0  # seconds to read one plan file
 BACKUP_SUFFIX = ".bak"
 
 
@@ -94,25 +111,31 @@ def _line_col(text: str | bytes, offset: int) -> tuple[int, int]:
     return line, offset - start + 1
 
 
+_STRUCTURE = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+
+
+def _check_structure(data: bytes, source: str) -> None:
+    """Refuse more containers or values than any plan has (counted in C, before parsing)."""
+    containers = data.count(b"{") + data.count(b"[")
+    if containers > MAX_CONTAINERS:
+        raise PlanFileError(
+            source, f"more than {MAX_CONTAINERS:,} objects and lists ({containers:,}); not a plan file"
+        )
+    values = data.count(b",")
+    if values > MAX_VALUES:
+        raise PlanFileError(source, f"more than {MAX_VALUES:,} values ({values:,}); not a plan file")
+
+
 def _check_depth(text: str, source: str) -> None:
-    """Reject nesting deeper than MAX_DEPTH before json recurses into it."""
+    """Reject nesting deeper than MAX_DEPTH before json recurses into it (strings are skipped
+    whole by the regular expression, so only brackets cost a Python step)."""
     depth = 0
-    in_string = False
-    escaped = False
-    for i, c in enumerate(text):
-        if in_string:
-            if escaped:
-                escaped = False
-            elif c == "\\":
-                escaped = True
-            elif c == '"':
-                in_string = False
-        elif c == '"':
-            in_string = True
-        elif c in "[{":
+    for m in _STRUCTURE.finditer(text):
+        c = m.group()
+        if c in "[{":
             depth += 1
             if depth > MAX_DEPTH:
-                line, col = _line_col(text, i)
+                line, col = _line_col(text, m.start())
                 raise PlanFileError(
                     source,
                     f"nested more than {MAX_DEPTH} levels deep; not a plan file",
@@ -164,6 +187,7 @@ def decode_json(data: bytes, source: str) -> Any:
         data = data[len(codecs.BOM_UTF8) :]
     if not data.strip():
         raise PlanFileError(source, "the file is empty")
+    _check_structure(data, source)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -332,28 +356,86 @@ def parse_plan_bytes(data: bytes, source: str = "<plan>", path: Path | None = No
 
 
 def read_bytes_limited(path: Path, source: str | None = None) -> bytes:
-    """Read a regular file of at most MAX_FILE_BYTES (opened read-only)."""
+    """Read a regular file of at most MAX_FILE_BYTES (opened read-only, never blocking on a
+    FIFO or a device), within READ_TIME_LIMIT seconds: a file that never ends or stalls (a link
+    to /proc/kmsg, a hung network share) is refused with that reason. The read runs on its own
+    daemon thread, abandoned (never joined) if it does not finish."""
     source = source or str(path)
+    outcome: dict[str, Any] = {}
+    done = threading.Event()
+
+    def work() -> None:
+        try:
+            outcome["data"] = _read_regular(Path(path), source)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            outcome["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=work, name="plan-file-read", daemon=True).start()
+    if not done.wait(READ_TIME_LIMIT):
+        raise PlanFileError(
+            source, f"reading did not finish within {READ_TIME_LIMIT:g} s (a never-ending or stalled file?)"
+        )
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["data"]
+
+
+def _kind_reason(mode: int) -> str | None:
+    """Why a file of this type is not a plan file, None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "is a folder, not a plan file"
+    if stat.S_ISFIFO(mode):
+        return "is a named pipe (FIFO), not a plan file"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "is a device, not a plan file"
+    if stat.S_ISSOCK(mode):
+        return "is a socket, not a plan file"
+    return "is not a regular file"
+
+
+def _read_regular(path: Path, source: str) -> bytes:
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        st = os.stat(path)
+        fd = os.open(path, flags)
     except FileNotFoundError:
+        if os.path.islink(path):
+            raise PlanFileError(
+                source, f"is a symbolic link to {os.readlink(path)[:200]!r}, which does not exist"
+            ) from None
         raise PlanFileError(source, "no such file") from None
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise PlanFileError(source, "is a symbolic link that loops (it never reaches a file)") from None
+        if exc.errno == errno.ENXIO:
+            raise PlanFileError(source, "is a socket or a device, not a plan file") from None
         raise PlanFileError(source, f"cannot be read: {exc.strerror or exc}") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise PlanFileError(source, "is a folder, not a plan file")
-    if not stat.S_ISREG(st.st_mode):
-        raise PlanFileError(source, "is not a regular file")
-    if st.st_size > MAX_FILE_BYTES:
-        raise PlanFileError(
-            source,
-            f"the file is {st.st_size / 1e6:.1f} MB; plan files are at most {MAX_FILE_BYTES // 2**20} MB",
-        )
     try:
-        with open(path, "rb") as fh:
-            return fh.read(MAX_FILE_BYTES + 1)
+        st = os.fstat(fd)
+        reason = _kind_reason(st.st_mode)
+        if reason is not None:
+            raise PlanFileError(source, reason)
+        if st.st_size > MAX_FILE_BYTES:
+            raise PlanFileError(
+                source,
+                f"the file is {st.st_size / 1e6:.1f} MB; plan files are at most {MAX_FILE_BYTES // 2**20} MB",
+            )
+        chunks: list[bytes] = []
+        total = 0
+        while total <= MAX_FILE_BYTES:
+            chunk = os.read(fd, min(1 << 20, MAX_FILE_BYTES + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        return b"".join(chunks)
     except OSError as exc:
         raise PlanFileError(source, f"cannot be read: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
 
 
 def read_plan_file(path: Path | str, source: str | None = None) -> LoadedPlan:

@@ -13,8 +13,11 @@ Every write is atomic (store/atomic.py). Listing and opening never modify a file
 from __future__ import annotations
 
 import contextlib
+import copy
+import os
 import re
 import shutil
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,7 +26,7 @@ from typing import Any
 
 from ..domain.plan import SCHEMA_VERSION, Plan, PlanFormatError, format_timestamp, parse_timestamp, utc_now
 from ..domain.validation import Problem, ValidationSummary, summarize, validate
-from .atomic import atomic_write_bytes
+from .atomic import atomic_write_bytes, remove_stale_temporaries
 from .paths import app_paths
 from .plan_io import (
     BACKUP_SUFFIX,
@@ -102,6 +105,10 @@ class Autosave:
 @dataclass
 class PlanLibrary:
     folder: Path = field(default_factory=lambda: app_paths().plan_library)
+    _cache: dict[Path, tuple[tuple, LoadedPlan | PlanFileError]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _cache_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.folder = Path(self.folder)
@@ -117,17 +124,49 @@ class PlanLibrary:
     # --- listing ----------------------------------------------------------------------
 
     def plan_files(self) -> list[Path]:
-        """The plan files of the library (``*.json``, not hidden), sorted by file name."""
-        if not self.folder.is_dir():
+        """The plan files of the library (``*.json``, not hidden), sorted by file name. Every
+        such name is listed, whatever it is (a folder, a FIFO, a dangling link ...): reading
+        it says why it is not a plan."""
+        try:
+            names = os.listdir(self.folder)
+        except OSError:
             return []
-        files = []
-        for path in self.folder.iterdir():
-            if path.name.startswith(".") or not path.name.endswith(".json"):
-                continue
-            with contextlib.suppress(OSError):
-                if path.is_file():
-                    files.append(path)
-        return sorted(files, key=lambda p: p.name)
+        return sorted(
+            (self.folder / n for n in names if not n.startswith(".") and n.endswith(".json")),
+            key=lambda p: p.name,
+        )
+
+    def _read(self, path: Path) -> LoadedPlan:
+        """read_plan_file through a cache keyed by the file's identity, size and mtime: a
+        refresh reads only what changed (a file that timed out is not read again until it
+        changes). Raises PlanFileError."""
+        try:
+            st = os.stat(path)
+            signature: tuple | None = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_mode)
+        except OSError:
+            signature = None  # missing, dangling, looping: cheap to find out again
+        with self._cache_lock:
+            cached = self._cache.get(path)
+        if signature is not None and cached is not None and cached[0] == signature:
+            result = cached[1]
+        else:
+            try:
+                result = read_plan_file(path, source=path.name)
+            except PlanFileError as exc:
+                result = exc
+            if signature is not None:
+                with self._cache_lock:
+                    self._cache[path] = (signature, result)
+        if isinstance(result, PlanFileError):
+            raise result
+        return copy.deepcopy(result)  # callers may edit the plan
+
+    def remove_stale_temporaries(self) -> list[Path]:
+        """Temporaries a crashed save or autosave left in the library (see store/atomic.py)."""
+        removed = []
+        for folder in (self.folder, self.recovery_dir):
+            removed += remove_stale_temporaries(folder)
+        return removed
 
     def list_entries(self, validator: Callable[[Plan], list[Problem]] | None = None) -> list[LibraryEntry]:
         """Every plan file: readable plans sorted by name, then unreadable files with the reason.
@@ -139,7 +178,7 @@ class PlanLibrary:
         bad: list[LibraryEntry] = []
         for path in self.plan_files():
             try:
-                loaded = read_plan_file(path, source=path.name)
+                loaded = self._read(path)
             except PlanFileError as exc:
                 bad.append(LibraryEntry(path, error=exc.short))
                 continue
@@ -168,7 +207,7 @@ class PlanLibrary:
         """The library file holding the plan with this ID, if any."""
         for path in self.plan_files():
             try:
-                if read_plan_file(path).plan.id == plan_id:
+                if self._read(path).plan.id == plan_id:
                     return path
             except PlanFileError:
                 continue

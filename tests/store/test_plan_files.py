@@ -280,7 +280,8 @@ def test_folder_and_missing_file(library):
         read_plan_file(library.folder / "dir.json")
     with pytest.raises(PlanFileError, match="no such file"):
         read_plan_file(library.folder / "missing.json")
-    assert library.list_entries() == []
+    [entry] = library.list_entries()  # listed, with the reason, not silently left out
+    assert entry.path.name == "dir.json" and "is a folder" in entry.error
 
 
 def test_utf8_bom_is_accepted(library):
