@@ -235,7 +235,7 @@ def test_crash_recovery_offers_the_autosaved_edits(qtbot, page, library, invento
     again = PlansPage(page.controller, page.runner, inventory, library)
     qtbot.addWidget(again)
     again.show()
-    assert again.banner.isVisible()
+    qtbot.waitUntil(again.banner.isVisible, timeout=5000)  # the library is read off the GUI thread
     assert "Payments" in again.banner.text()
     recovered = again.recover(plan.id)
     assert len(recovered.plan.waves) == 3 and recovered.dirty
@@ -296,3 +296,49 @@ def test_shortcuts_are_the_standard_ones(page):
     editor = page.new_plan()
     assert editor.undo_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Undo)
     assert QKeySequence("Ctrl+Shift+Z") in editor.redo_action.shortcuts()
+
+
+def test_a_fifo_or_a_never_ending_file_never_blocks_the_window(qtbot, inventory, library, monkeypatch):
+    import os
+    import threading
+    import time
+
+    from drs_console.store import plan_io
+
+    release = threading.Event()
+    real = plan_io._read_regular
+    monkeypatch.setattr(plan_io, "READ_TIME_LIMIT", 1.0)
+    monkeypatch.setattr(
+        plan_io, "_read_regular", lambda path, source: release.wait(30) if "never" in path.name else real(path, source)
+    )
+    two_wave_plan(library)
+    os.mkfifo(library.folder / "fifo.json")
+    (library.folder / "never-ends.json").write_bytes(b"{}")
+    reporter = ErrorReporter()
+    reporter.interactive = False
+    started = time.monotonic()
+    page = PlansPage(ConnectionController(Settings(), persist=False), TaskRunner(reporter.report), inventory, library)
+    qtbot.addWidget(page)
+    page.show()
+    assert time.monotonic() - started < 0.5  # the page (and so the window) is up at once
+    try:
+        qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=5000)
+        rows = {page.model.item_at(r).path.name: page.model.item_at(r) for r in range(3)}
+        assert rows["fifo.json"].error and "FIFO" in rows["fifo.json"].error
+        assert "did not finish within 1 s" in rows["never-ends.json"].error
+        assert "2 unreadable" in page.status.text()
+    finally:
+        release.set()
+
+
+def test_plan_and_wave_names_are_shown_without_control_characters(page, library):
+    plan, path = two_wave_plan(library)
+    plan.rename("Pay\x1b[2Jments")
+    plan.waves[0].name = "DB\u202e"
+    library.save(plan, path)
+    page.refresh_library()
+    row = page.model.row_of(str(path))
+    shown = page.model.index(row, 0).data()
+    assert "\x1b" not in shown and "\\x1b" in shown
+    editor = page.open_path(path)
+    assert "\u202e" not in editor.wave_model.index(0, 0).data()

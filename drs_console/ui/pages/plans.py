@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from pathlib import Path
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
@@ -45,6 +46,8 @@ class PlansPage(Page):
     title = "Plans"
     title_changed = Signal(str, bool)  # plan name ("" when none), unsaved
     run_requested = Signal(object)  # Plan: the open plan, saved, to run (the Executions page opens the run dialog)
+    # (entries, autosaves or None, generation): a library read done off the GUI thread
+    _library_read = Signal(object, object, int)
 
     def __init__(
         self,
@@ -130,10 +133,12 @@ class PlansPage(Page):
         layout.addWidget(split, 1)
         layout.addWidget(self.status)
 
-        self.inventory.changed.connect(self.refresh_library)
-        controller.connected.connect(lambda _i: self.refresh_library())
-        self.refresh_library()
-        self.offer_recovery()
+        self._generation = 0  # of the library listing on screen; a read of an older one is dropped
+        self._library_read.connect(self._library_was_read)
+        self.inventory.changed.connect(lambda: self.read_library_in_background())
+        controller.connected.connect(lambda _i: self.read_library_in_background())
+        self.status.setText(printable(f"Reading the plan library in {self.library.folder}…"))
+        self.read_library_in_background(first=True)
 
     # -- library -------------------------------------------------------------------------------
     def _validator(self):
@@ -147,8 +152,46 @@ class PlansPage(Page):
             connected_region=ident.region if ident else None,
         )
 
+    def read_library_in_background(self, *, first: bool = False) -> threading.Thread:
+        """List the library on a daemon thread: a file that never ends or stalls costs that
+        thread its read time limit (store/plan_io.py), never the window. ``first``: the start of
+        the app, which also removes stale temporaries and looks for autosaves to offer."""
+        self._generation += 1
+        generation, validator, library = self._generation, self._validator(), self.library
+
+        def work() -> None:
+            autosaves = None
+            try:
+                if first:
+                    library.remove_stale_temporaries()
+                entries = library.list_entries(validator)
+                if first:
+                    autosaves = [a for a in library.recoverable() if a.error is None]
+            except Exception:  # noqa: BLE001 - a listing that fails must not kill the thread silently
+                log.exception("reading the plan library failed")
+                return
+            try:
+                self._library_read.emit(entries, autosaves, generation)
+            except RuntimeError:  # the page was closed meanwhile
+                pass
+
+        thread = threading.Thread(target=work, name="plan-library", daemon=True)
+        thread.start()
+        return thread
+
+    def _library_was_read(self, entries, autosaves, generation: int) -> None:
+        if autosaves is not None:
+            self._show_recovery(autosaves)
+        if generation == self._generation:
+            self._show_entries(entries)
+
     def refresh_library(self) -> None:
-        entries = self.library.list_entries(self._validator())
+        """List the library now (after the user's own saves and moves). Reads only the files
+        that changed since the last listing (the library caches the rest)."""
+        self._generation += 1
+        self._show_entries(self.library.list_entries(self._validator()))
+
+    def _show_entries(self, entries) -> None:
         self.model.set_items(entries)
         bad = sum(1 for e in entries if not e.ok)
         text = f"{len(entries)} plan{'s' if len(entries) != 1 else ''} in {_library_text(self.library.folder)}"
@@ -364,7 +407,9 @@ class PlansPage(Page):
 
     # -- crash recovery ------------------------------------------------------------------------
     def offer_recovery(self) -> None:
-        autosaves = [a for a in self.library.recoverable() if a.error is None]
+        self._show_recovery([a for a in self.library.recoverable() if a.error is None])
+
+    def _show_recovery(self, autosaves) -> None:
         while self.banner_buttons.count():
             item = self.banner_buttons.takeAt(0)
             if item.widget():
