@@ -201,6 +201,14 @@ class AwsConnection:
     async def identity(self) -> Identity:
         sts = self.client("sts", read_timeout=15, max_attempts=QUICK_ATTEMPTS)
         ident = await self.call(sts.get_caller_identity)
+        if not ident.get("Account") or not ident.get("Arn"):
+            endpoint = sts.meta.endpoint_url
+            raise ConsoleError(
+                ProblemKind.UNREACHABLE,
+                f"Something other than AWS answered at {endpoint}: its answer to GetCallerIdentity has no account.",
+                "A proxy, a captive portal or a wrong endpoint URL is in the way: check the network, HTTPS_PROXY "
+                "and --endpoint-url, then try again.",
+            )
         return Identity(
             account_id=ident["Account"],
             arn=ident["Arn"],
@@ -302,7 +310,17 @@ def _check_response(operation_model: Any = None, response_dict: dict | None = No
         (status < 300 and _has_body_members(operation_model.output_shape))
         or (status >= 300 and not any(k.startswith("x-amz") for k in headers))
     )
-    if html or empty:
+    protocol = getattr(operation_model.service_model, "resolved_protocol", None) or operation_model.metadata.get(
+        "protocol"
+    )
+    # a query-protocol answer (STS, CloudFormation) is always <OperationResponse ...>
+    stranger = (
+        not empty
+        and status < 300
+        and protocol in ("query", "ec2")
+        and f"<{operation_model.name}Response".encode() not in bytes(body[:4096])
+    )
+    if html or empty or stranger:
         raise NotAwsResponse(
             endpoint=endpoint, status=status, content_type=content_type, first_line=first_line_of(bytes(body))
         )

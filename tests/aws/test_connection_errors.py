@@ -180,3 +180,21 @@ def test_cli_against_a_captive_portal_exits_3_in_one_line(capsys, monkeypatch):
         code = main(["--endpoint-url", url, "--region", "us-east-1", "inventory"])
     stderr = capsys.readouterr().err
     assert code == 3 and len(stderr.splitlines()) == 1 and "<!DOCTYPE html>" in stderr, stderr
+
+
+def test_expired_sso_is_one_line_without_botocores_traceback(sso_home, capsys):
+    from drs_console.__main__ import main
+
+    assert main(["--profile", "sso-dev", "inventory"]) == 3
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        "drs-console: Your AWS SSO session (profile sso-dev) has expired or was never started. "
+        "Run 'aws sso login --profile sso-dev', then connect again."
+    ], err
+
+
+def test_an_xml_answer_that_is_not_sts_is_not_an_identity():
+    body = b"<?xml version='1.0'?><Status><Ok>yes</Ok></Status>"
+    with aws_error_endpoint(status=200, body=body) as url:
+        err = identity_error(ConnectionParams(region="us-east-1", endpoint_url=url, static_credentials=("a", "b")))
+    assert err.kind is ProblemKind.UNREACHABLE and "Something other than AWS" in err.message
