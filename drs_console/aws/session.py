@@ -305,7 +305,10 @@ def _check_response(operation_model: Any = None, response_dict: dict | None = No
     content_type = headers.get("content-type", "no content type")
     status = response_dict.get("status_code", 0)
     head = bytes(body[:512]).lstrip().lower()
-    html = "text/html" in content_type.lower() or head.startswith((b"<!doctype html", b"<html"))
+    # the body decides (moto labels some JSON text/html): a page, or text/html that is not JSON/XML
+    html = head.startswith((b"<!doctype html", b"<html", b"<head", b"<body")) or (
+        "text/html" in content_type.lower() and bool(head) and not head.startswith((b"{", b"[", b"<"))
+    )
     empty = not body.strip() and (
         (status < 300 and _has_body_members(operation_model.output_shape))
         or (status >= 300 and not any(k.startswith("x-amz") for k in headers))

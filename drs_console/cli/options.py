@@ -45,6 +45,8 @@ def finite_number(low: float, high: float, unit: str) -> Callable[[str], float]:
 
 
 days_back = finite_number(0, MAX_DAYS_BACK, "days")
+seconds_up_to_an_hour = finite_number(0, 3600, "seconds")
+seconds_up_to_a_day = finite_number(0, 86_400, "seconds")
 
 
 def _point_in_time(parse: Callable[[str, datetime], datetime]) -> Callable[[str], str]:

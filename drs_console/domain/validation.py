@@ -508,6 +508,7 @@ def validate(
             loc = Location.of_wave(i, wave, server_id=sid)
             if server is None and (why := server_id_problem(sid)) is not None:
                 add(Problem(Severity.ERROR, Code.SERVER_ID_INVALID, why, loc))
+                continue  # one problem for it: no "not in the inventory" on top
             if servers is None:
                 continue
             if server is None:

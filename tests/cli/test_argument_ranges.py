@@ -19,6 +19,9 @@ from drs_console.cli.main import build_parser
         (["history", "prune", "--older-than", "1e12"], "0 to 36500 days"),
         (["history", "prune", "--older-than", "-3"], "0 to 36500 days"),
         (["history", "prune", "--older-than", "soon"], "not a number"),
+        (["status", "x", "--refresh", "nan"], "0 to 3600 seconds"),
+        (["cancel", "x", "--grace", "inf"], "0 to 86400 seconds"),
+        (["doctor", "--probe-timeout", "1e400"], "1 to 3600 seconds"),
     ],
 )
 def test_out_of_range_numbers_exit_2_with_the_range(capsys, argv, needle):

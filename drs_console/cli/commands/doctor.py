@@ -7,6 +7,7 @@ import argparse
 from ...aws.doctor import DoctorService, worst
 from ...domain.errors import Finding
 from ..context import CliContext
+from ..options import finite_number
 from .backend import add_location_args
 
 
@@ -19,7 +20,7 @@ def register(sub) -> None:
     )
     add_location_args(p)
     p.add_argument("--json", action="store_true", help="print the findings as JSON")
-    p.add_argument("--probe-timeout", type=float, default=60.0, help="seconds to wait for the probe run")
+    p.add_argument("--probe-timeout", type=finite_number(1, 3600, "seconds"), default=60.0, help="seconds to wait for the probe run")
     p.set_defaults(func=doctor)
 
 

@@ -39,7 +39,7 @@ from ...domain.wording import noun, plural
 from ...store.atomic import atomic_write_text
 from ...store.plan_io import read_plan_file
 from ..context import CliContext
-from ..options import add_backend_location
+from ..options import add_backend_location, seconds_up_to_a_day, seconds_up_to_an_hour
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_AWS = 0, 1, 2, 3
 SPEED_ENV = "DRS_CONSOLE_SANDBOX_SPEED"
@@ -51,7 +51,7 @@ _location_args = add_backend_location
 
 
 def _refresh_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--refresh", type=float, default=2.0, metavar="SECONDS",
+    p.add_argument("--refresh", type=seconds_up_to_an_hour, default=2.0, metavar="SECONDS",
                    help="with --follow: seconds between the console's polls while something changes "
                         "(min 1, backs off to 15 while nothing does; default %(default)s)")
 
@@ -126,7 +126,7 @@ def register(sub) -> None:
     )
     cn.add_argument("execution_id", metavar="EXECUTION_ID")
     cn.add_argument("--no-wait", action="store_true", help="only ask for the cancellation")
-    cn.add_argument("--grace", type=float, metavar="SECONDS",
+    cn.add_argument("--grace", type=seconds_up_to_a_day, metavar="SECONDS",
                     help="seconds to wait before StopExecution (default: two poll intervals + 30)")
     cn.add_argument("--json", action="store_true", help="print JSON")
     _location_args(cn)
