@@ -190,11 +190,10 @@ def test_no_credential_in_verbose_wire_output_of_any_source(sandbox, tmp_path, s
 def test_verbose_full_drill_has_no_credential_and_no_wire_dump(sandbox, tmp_path):
     env = base_env(tmp_path)
     setup_source("environment", tmp_path, env, "")
-    servers = [s for s in sandbox.drs.server_ids()
-               if sandbox.drs.server(s)["dataReplicationInfo"]["dataReplicationState"] == "CONTINUOUS"][:2]
+    server = next(s for s in sandbox.drs.server_ids()
+                  if sandbox.drs.server(s)["dataReplicationInfo"]["dataReplicationState"] == "CONTINUOUS")
     plan = Plan.new("Secrets drill", target_account_id=sandbox.account_id, target_region=REGION)
-    plan.waves.append(Wave(name="W1", servers=[ServerRef(servers[0])], timeout_minutes=10))
-    plan.waves.append(Wave(name="W2", servers=[ServerRef(servers[1])], timeout_minutes=10))
+    plan.waves.append(Wave(name="W1", servers=[ServerRef(server)], timeout_minutes=10))
     path = tmp_path / "plan.json"
     write_plan_file(path, plan, backup=False)
     proc = run_cli(
