@@ -433,6 +433,8 @@ def _read_regular(path: Path, source: str) -> bytes:
             total += len(chunk)
         return b"".join(chunks)
     except OSError as exc:
+        if exc.errno in (errno.EAGAIN, errno.EWOULDBLOCK):
+            raise PlanFileError(source, "would block: not a file that can be read to its end (like /proc/kmsg)") from None
         raise PlanFileError(source, f"cannot be read: {exc.strerror or exc}") from None
     finally:
         os.close(fd)
