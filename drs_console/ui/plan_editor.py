@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from ..domain.plan import ChangeKind, FailurePolicy, Plan, PlanChange, ServerRef, Wave
 from ..domain.selector import SelectorSyntaxError, TagSelector
+from ..domain.text import printable
 from ..domain.validation import Problem, summarize, validate
 from ..store.plans import PlanLibrary
 from .inventory_picker import InventoryPicker
@@ -421,7 +422,7 @@ class PlanEditor(QWidget):
             self.wave_box.setTitle("Wave")
             return
         wave = self.plan.waves[index]
-        self.wave_box.setTitle(f"Wave {index + 1}: {wave.name}")
+        self.wave_box.setTitle(f"Wave {index + 1}: {printable(wave.name)}")
         if self.wave_name.text() != wave.name:
             self.wave_name.setText(wave.name)
         self.pause_before.setChecked(wave.pause_before)
@@ -524,7 +525,7 @@ class PlanEditor(QWidget):
         for i, wave in enumerate(self.plan.waves):
             if i == idx:
                 continue
-            menu.addAction(f"{i + 1}. {wave.name}", lambda d=i: self._move_selected_servers_to(d))
+            menu.addAction(f"{i + 1}. {printable(wave.name)}", lambda d=i: self._move_selected_servers_to(d))
 
     def _move_selected_servers_to(self, dst: int) -> None:
         idx = self.selected_wave_index()

@@ -33,6 +33,7 @@ from qasync import asyncSlot
 from ..domain.errors import BadInput, ConsoleError
 from ..domain.plan import Plan
 from ..domain.preflight import PreflightReport
+from ..domain.text import printable
 from .connection import ConnectionController
 from .execution_engine import ExecutionEngine, PreflightResult
 from .models.execution_models import CheckColumn, CheckModel
@@ -65,7 +66,7 @@ class RunDialog(QDialog):
         self.start_task: asyncio.Task | None = None
         self.execution_id = ""
         self._boxes: list[QMessageBox] = []
-        self.setWindowTitle(f"Run plan — {plan.name}")
+        self.setWindowTitle(f"Run plan — {printable(plan.name)}")
         self.setModal(False)
         self.resize(860, 560)
 
@@ -73,7 +74,7 @@ class RunDialog(QDialog):
         account, region = (ident.account_id, ident.region) if ident else ("(not connected)", "")
         servers = sum(len(w.servers) for w in plan.waves)
         selectors = sum(1 for w in plan.waves if w.selector)
-        title = QLabel(f"<b style='font-size:14pt'>{_esc(plan.name)}</b>")
+        title = QLabel(f"<b style='font-size:14pt'>{_esc(printable(plan.name))}</b>")
         summary = QLabel(
             f"{len(plan.waves)} waves · {servers} listed servers"
             + (f" + {selectors} tag selectors" if selectors else "")

@@ -342,3 +342,5 @@ def test_plan_and_wave_names_are_shown_without_control_characters(page, library)
     assert "\x1b" not in shown and "\\x1b" in shown
     editor = page.open_path(path)
     assert "\u202e" not in editor.wave_model.index(0, 0).data()
+    editor.select_wave(0)
+    assert "\u202e" not in editor.wave_box.title() and "\\u202e" in editor.wave_box.title()
