@@ -28,6 +28,8 @@ def printable(text: object, *, keep_newlines: bool = False) -> str:
     return (_UNSAFE_KEEP_LINES if keep_newlines else _UNSAFE).sub(_escape, text)
 
 
-def has_lone_surrogate(text: str) -> bool:
-    """True when ``text`` cannot be written as UTF-8 (a lone surrogate, e.g. from ``\\ud800``)."""
-    return any("\ud800" <= c <= "\udfff" for c in text)
+
+def first_unsafe_character(text: str) -> str | None:
+    """The first character ``printable`` would escape (newlines included), or None."""
+    m = _UNSAFE.search(text)
+    return m.group() if m else None

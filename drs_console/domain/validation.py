@@ -17,7 +17,7 @@ from .plan import Plan, Wave
 from .regions import DRS_REGIONS
 from .selector import SelectorSyntaxError, TagSelector
 from .status import ReplicationHealth
-from .text import printable
+from .text import first_unsafe_character, printable
 from .wording import plural
 
 # DRS StartRecovery accepts at most 200 source servers per call (one wave = one job).
@@ -31,7 +31,6 @@ WAVE_TIMEOUT_MAX = 24 * 60
 _ACCOUNT_RE = re.compile(r"^[0-9]{12}$", re.ASCII)
 # DRS source server IDs: "s-" and 17 lowercase hexadecimal digits (ASCII only: no look-alikes).
 SOURCE_SERVER_ID_RE = re.compile(r"^s-[0-9a-f]{17}$", re.ASCII)
-_UNSAFE_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def _char_name(c: str) -> str:
@@ -47,8 +46,8 @@ def _char_name(c: str) -> str:
 def unsafe_text(text: str) -> str | None:
     """Why ``text`` cannot be a name (a control character, a bidi override, a lone surrogate that
     no file can store), or None."""
-    m = _UNSAFE_TEXT.search(text)
-    return f"contains {_char_name(m.group())}; remove it" if m else None
+    c = first_unsafe_character(text)
+    return f"contains {_char_name(c)}; remove it" if c is not None else None
 
 
 def server_id_problem(server_id: str) -> str | None:
