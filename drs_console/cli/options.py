@@ -57,8 +57,8 @@ def _point_in_time(parse: Callable[[str, datetime], datetime]) -> Callable[[str]
         now = datetime.now(UTC)
         try:
             when: datetime | None = parse(text, now)
-        except ValueError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
+        except ValueError:
+            return text  # not a duration or date: the command says so, with what to type
         except OverflowError:
             when = None
         if when is None or now - when > timedelta(days=MAX_DAYS_BACK):

@@ -12,7 +12,6 @@ from drs_console.cli.main import build_parser
     [
         (["history", "list", "--since", "99999999999w"], "at most 36500 days"),
         (["history", "list", "--since", "5000000d"], "at most 36500 days"),
-        (["history", "list", "--since", "yesterday-ish"], "neither a duration"),
         (["history", "list", "--until", "99999999999w"], "at most 36500 days"),
         (["history", "prune", "--older-than", "nan"], "0 to 36500 days"),
         (["history", "prune", "--older-than", "inf"], "0 to 36500 days"),

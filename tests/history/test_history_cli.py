@@ -46,12 +46,12 @@ def test_list_every_execution_as_json_and_filtered(cli, history_sandbox):
 
 
 def test_bad_input_exits_2(cli, capsys):
-    rc, _out, err = cli("history", "list", "--status", "bogus")
-    assert rc == 2 and err.startswith("drs-console: ")
-    for argv in (("history", "list", "--since", "soon"), ("history", "prune", "--older-than", "-1", "--yes")):
-        with pytest.raises(SystemExit) as info:  # refused by the argument type (tests/cli/test_argument_ranges.py)
-            cli(*argv)
-        assert info.value.code == 2 and "drs-console history" in capsys.readouterr().err
+    for argv in (("history", "list", "--status", "bogus"), ("history", "list", "--since", "soon")):
+        rc, _out, err = cli(*argv)
+        assert rc == 2 and err.startswith("drs-console: ")
+    with pytest.raises(SystemExit) as info:  # refused by the argument type (tests/cli/test_argument_ranges.py)
+        cli("history", "prune", "--older-than", "-1", "--yes")
+    assert info.value.code == 2 and "drs-console history" in capsys.readouterr().err
 
 
 def test_unknown_table_or_stack_exits_3(cli):
