@@ -137,7 +137,7 @@ class PlansPage(Page):
         self._library_read.connect(self._library_was_read)
         self.inventory.changed.connect(lambda: self.read_library_in_background())
         controller.connected.connect(lambda _i: self.read_library_in_background())
-        self.status.setText(printable(f"Reading the plan library in {self.library.folder}…"))
+        self.status.setText(printable(f"Reading the plan library in {_library_text(self.library.folder)}…"))
         self.read_library_in_background(first=True)
 
     # -- library -------------------------------------------------------------------------------
