@@ -7,6 +7,7 @@ This module is the contract between the engine (aws/, cli/) and the Executions p
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -27,7 +28,8 @@ class ServerView:
     recovery_instance_id: str = ""
     ec2_instance_id: str = ""
     ec2_instance_state: str = ""  # RUNNING, STOPPED, TERMINATED, ...
-    failure_reason: str = ""  # from the job log (LAUNCH_FAILED rawError) when it failed
+    failure_reason: str = ""  # why it did not launch: DRS's job log (rawError), else the wave's outcome
+    recovery_point: datetime | None = None  # the recovery snapshot used (pointInTimeSnapshotDateTime)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +104,96 @@ class ExecutionView:
 
     def wave(self, index: int) -> WaveView | None:
         return next((w for w in self.waves if w.index == index), None)
+
+    @property
+    def wave_tally(self) -> WaveTally:
+        return WaveTally.of_waves(self.waves)
+
+    @property
+    def server_tally(self) -> ServerTally:
+        return ServerTally.of_waves(self.waves)
+
+
+# --- the counts every view shows (header, History, Gantt, wave table, report, notifications) -----
+_FAILED_WAVE = ("PARTIAL", "FAILED", "TIMEOUT")
+
+
+@dataclass(frozen=True, slots=True)
+class WaveTally:
+    """How many of an execution's waves ended how. Built from the waves of a view, or from the
+    execution record's ``waveCounts`` and ``waveCount`` (History), which the state machine writes
+    from the same wave outcomes: both read the same."""
+
+    total: int
+    counts: tuple[tuple[str, int], ...] = ()  # terminal status -> waves, sorted
+
+    @classmethod
+    def of_waves(cls, waves: Iterable[WaveView], total: int = 0) -> WaveTally:
+        waves = list(waves)
+        counts: dict[str, int] = {}
+        for w in waves:
+            if w.status is not None and w.status.is_terminal:
+                counts[w.status.value] = counts.get(w.status.value, 0) + 1
+        return cls(max(total, len(waves)), tuple(sorted(counts.items())))
+
+    @classmethod
+    def of_counts(cls, counts: Mapping[str, int] | Iterable[tuple[str, int]], total: int) -> WaveTally:
+        items = counts.items() if isinstance(counts, Mapping) else counts
+        clean = {str(k): int(v) for k, v in items if int(v) > 0}
+        return cls(max(total, sum(clean.values())), tuple(sorted(clean.items())))
+
+    def count(self, status: str) -> int:
+        return dict(self.counts).get(status, 0)
+
+    @property
+    def completed(self) -> int:
+        return self.count("COMPLETED")
+
+    @property
+    def failed(self) -> int:
+        """Waves that ended PARTIAL, FAILED or TIMEOUT."""
+        return sum(self.count(s) for s in _FAILED_WAVE)
+
+    @property
+    def finished(self) -> int:
+        return sum(n for _s, n in self.counts)
+
+    def text(self) -> str:
+        """``1/3 completed``, then each other outcome: ``0/3 completed, 1 partial, 1 cancelled``."""
+        if not self.total:
+            return ""
+        parts = [f"{self.completed}/{self.total} completed"]
+        for status in ("PARTIAL", "FAILED", "TIMEOUT", "CANCELLED"):
+            if self.count(status):
+                parts.append(f"{self.count(status)} {'timed out' if status == 'TIMEOUT' else status.lower()}")
+        return ", ".join(parts)
+
+    def detail(self) -> str:
+        """``3 waves: 1 COMPLETED, 1 FAILED, 1 not finished``."""
+        rest = self.total - self.finished
+        parts = [f"{n} {s}" for s, n in self.counts] + ([f"{rest} not finished"] if rest > 0 else [])
+        return f"{self.total} wave{'s' if self.total != 1 else ''}: " + (", ".join(parts) or "none finished")
+
+
+@dataclass(frozen=True, slots=True)
+class ServerTally:
+    """The servers of an execution: how many launched and how many failed to (the waves' counts)."""
+
+    total: int
+    launched: int
+    failed: int
+
+    @classmethod
+    def of_waves(cls, waves: Iterable[WaveView]) -> ServerTally:
+        waves = list(waves)
+        return cls(sum(len(w.servers) for w in waves), sum(w.launched for w in waves),
+                   sum(w.failed for w in waves))
+
+    def text(self) -> str:
+        """``3/5 servers launched, 2 failed``."""
+        if not self.total:
+            return ""
+        return f"{self.launched}/{self.total} servers launched" + (f", {self.failed} failed" if self.failed else "")
 
 
 class StreamState(StrEnum):

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from .contract import ExecutionRecord
 from .execution import ExecutionType, ExecutionView, JobLogEvent, ServerView, WaveView
+from .fields import duration_value, iso_utc, server_json, server_label
 from .inventory import SourceServer
 from .status import ExecutionStatus, LaunchStatus, ReplicationState
 
@@ -164,6 +165,7 @@ def build_view(
                     ec2_instance_id=str(inst.get("ec2InstanceID") or ""),
                     ec2_instance_state=str(inst.get("ec2InstanceState") or ""),
                     failure_reason=job_reasons.get(sid, ""),
+                    recovery_point=parse_time(inst.get("pointInTimeSnapshotDateTime")),
                 )
             )
         status = rec.status if rec else None
@@ -188,12 +190,15 @@ def build_view(
             )
         )
     kind = (record.execution_type if record and record.execution_type else execution_type) or "DRILL"
+    exec_status = record.status if record else status_if_unrecorded
+    if exec_status is not None:
+        waves = [_with_reasons(w, exec_status, record) for w in waves]
     return ExecutionView(
         execution_id=execution_id,
         plan_id=(record.plan_id if record else "") or str((plan or {}).get("id") or ""),
         plan_name=(record.plan_name if record else "") or str((plan or {}).get("name") or ""),
         execution_type=ExecutionType.RECOVERY if kind == "RECOVERY" else ExecutionType.DRILL,
-        status=record.status if record else status_if_unrecorded,
+        status=exec_status,
         started_at=(parse_time(record.started_at) if record else None) or started_at,
         ended_at=parse_time(record.ended_at) if record else None,
         initiated_by=record.initiated_by if record else "",
@@ -208,14 +213,98 @@ def build_view(
     )
 
 
+def _wave_started(w: WaveView) -> bool:
+    return bool(w.started_at or w.job_id)
+
+
+def _why_not_launched(w: WaveView, exec_status: ExecutionStatus, record: ExecutionRecord | None) -> str:
+    """Why the servers of ``w`` that are not LAUNCHED did not launch, from the wave's outcome."""
+    said = f"{w.error}: {w.cause}".strip(": ") if (w.error or w.cause) else ""
+    if w.status is not None and w.status.is_terminal:
+        if w.status is ExecutionStatus.TIMEOUT:
+            limit = f" ({w.timeout_minutes} min)" if w.timeout_minutes else ""
+            return said or f"not launched within the wave's timeout{limit}"
+        if not _wave_started(w):
+            return f"not launched: wave {w.status.value} before it started" + (f" ({said})" if said else "")
+        return said or f"not launched: wave ended {w.status.value}"
+    if exec_status.is_terminal and not _wave_started(w):
+        why = f"{record.error}: {record.cause}".strip(": ") if record and (record.error or record.cause) else ""
+        return f"not launched: the execution ended {exec_status.value} before this wave" + (
+            f" ({why})" if why else "")
+    return ""
+
+
+def _with_reasons(w: WaveView, exec_status: ExecutionStatus, record: ExecutionRecord | None) -> WaveView:
+    """Every server of a finished wave (or of a wave a finished execution never reached) that did
+    not launch says why: DRS's job log when it said, else the wave's (or execution's) outcome."""
+    if w.status is ExecutionStatus.COMPLETED:
+        return w
+    why = _why_not_launched(w, exec_status, record)
+    if not why:
+        return w
+    servers = tuple(
+        s if s.failure_reason or s.launch_status is LaunchStatus.LAUNCHED else replace(s, failure_reason=why)
+        for s in w.servers
+    )
+    return replace(w, servers=servers)
+
+
+# --- the recovery time ----------------------------------------------------------------------------
+
+
+def paused_intervals(view: ExecutionView, now: datetime) -> list[tuple[datetime, datetime]]:
+    """When the execution waited for an operator: before each ``pauseBefore`` wave, from the end of
+    the wave before it (or the execution's start) to the wave's start (or, never resumed, to the
+    end of the execution, or now)."""
+    out = []
+    boundary = view.started_at
+    for w in view.waves:
+        if w.pause_before and boundary is not None:
+            end = w.started_at
+            if end is None and (w.status is ExecutionStatus.PAUSED or (w.status is not None and w.status.is_terminal)
+                                or view.status is ExecutionStatus.PAUSED):
+                end = w.ended_at or view.ended_at or now
+            if end is not None and end > boundary:
+                out.append((boundary, end))
+        if w.ended_at is not None:
+            boundary = w.ended_at
+        elif w.started_at is not None:
+            boundary = None  # running: no pause can follow before it ends
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class RecoveryTime:
+    """Execution start to the end of its last wave that ended, with and without time paused."""
+
+    total_seconds: float | None
+    paused_seconds: float
+
+    @property
+    def active_seconds(self) -> float | None:
+        return None if self.total_seconds is None else max(0.0, self.total_seconds - self.paused_seconds)
+
+
+def recovery_time(view: ExecutionView, now: datetime | None = None) -> RecoveryTime:
+    """None while running or when no wave ended."""
+    now = now or datetime.now(UTC)
+    ends = [w.ended_at for w in view.waves if w.ended_at is not None]
+    if view.started_at is None or not view.is_terminal or not ends:
+        return RecoveryTime(None, 0.0)
+    last = max(ends)
+    paused = sum(max(0.0, (min(b, last) - a).total_seconds()) for a, b in paused_intervals(view, now) if a < last)
+    return RecoveryTime(max(0.0, (last - view.started_at).total_seconds()), paused)
+
+
 # --- transitions --------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
 class Transition:
-    """One change between two views: the execution's status, or a wave's status or job."""
+    """One change between two views: the execution's status, a wave's status or job, or a
+    server's launch status, recovery instance or EC2 state."""
 
-    kind: str  # "execution" | "wave"
+    kind: str  # "execution" | "wave" | "server"
     status: ExecutionStatus | None
     previous: ExecutionStatus | None = None
     wave_index: int | None = None  # 0-based
@@ -224,6 +313,9 @@ class Transition:
     launched: int = 0
     failed: int = 0
     text: str = ""
+    at: datetime | None = None  # when it happened, when the record says (else: when it was seen)
+    server: ServerView | None = None
+    server_count: int = 0
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -231,11 +323,25 @@ class Transition:
             "status": self.status.value if self.status else None,
             "previous": self.previous.value if self.previous else None,
             "text": self.text,
+            "at": iso_utc(self.at),
         }
+        if self.kind in ("wave", "server"):
+            out.update(wave=(self.wave_index or 0) + 1, waveName=self.wave_name, jobId=self.job_id or None)
         if self.kind == "wave":
-            out.update(wave=(self.wave_index or 0) + 1, waveName=self.wave_name, jobId=self.job_id or None,
-                       launched=self.launched, failed=self.failed)
+            out.update(launched=self.launched, failed=self.failed, servers=self.server_count)
+        if self.kind == "server" and self.server is not None:
+            out["server"] = server_json(self.server)
         return out
+
+
+def wave_outcome(w: WaveView) -> str:
+    """``2 of 5 servers failed to launch`` / ``5 of 5 servers launched`` (a finished wave)."""
+    total = len(w.servers)
+    if not total:
+        return ""
+    if w.failed:
+        return f"{w.failed} of {total} server{'s' if total != 1 else ''} failed to launch"
+    return f"{w.launched} of {total} server{'s' if total != 1 else ''} launched"
 
 
 def wave_line(w: WaveView) -> str:
@@ -244,44 +350,88 @@ def wave_line(w: WaveView) -> str:
     if w.job_id:
         line += f" job {w.job_id}"
     if w.status is not None and w.status.is_terminal and w.servers:
-        line += f" ({w.launched} launched, {w.failed} failed)"
+        line += f" ({w.launched} launched, {w.failed} failed of {len(w.servers)})"
     return line
 
 
-def diff_views(prev: ExecutionView | None, cur: ExecutionView) -> list[Transition]:
-    """Every status/job change from ``prev`` to ``cur`` (``prev`` None: the initial state)."""
-    out: list[Transition] = []
+def wave_state_text(w: WaveView) -> str:
+    """A wave's state in words, where no bar or time can say it (the Gantt's empty rows)."""
+    if w.status is None or w.status is ExecutionStatus.PENDING:
+        return "not started"
+    if w.status is ExecutionStatus.PAUSED:
+        return "paused: waiting for resume"
+    if w.status.is_terminal and not _wave_started(w):
+        return f"{w.status.value}: never launched"
+    return w.status.value
+
+
+def server_line(w: WaveView, s: ServerView) -> str:
+    line = f'wave {w.index + 1} "{w.name}" server {server_label(s)}: '
+    line += s.launch_status.value if s.launch_status else "NOT LAUNCHED"
+    if s.recovery_instance_id:
+        line += f", recovery instance {s.recovery_instance_id}"
+        if s.ec2_instance_state:
+            line += f" {s.ec2_instance_state}"
+    if s.failure_reason and s.launch_status is not LaunchStatus.LAUNCHED:
+        line += f" - {s.failure_reason}"
+    return line
+
+
+def _server_key(s: ServerView) -> tuple:
+    return (s.launch_status, s.recovery_instance_id, s.ec2_instance_state, s.failure_reason)
+
+
+def _wave_time(w: WaveView) -> datetime | None:
+    if w.status is not None and w.status.is_terminal:
+        return w.ended_at or w.started_at
+    return w.started_at
+
+
+def diff_views(prev: ExecutionView | None, cur: ExecutionView, now: datetime | None = None) -> list[Transition]:
+    """Every status/job/server change from ``prev`` to ``cur`` (``prev`` None: the initial state),
+    in the order it happened: by the time the record gives it, the rest as seen now."""
+    now = now or datetime.now(UTC)
+    out: list[tuple[int, Transition]] = []
     before = prev.status if prev else None
+    exec_line: Transition | None = None
     if prev is None or cur.status != before:
         if cur.status is not None:
             text = f"execution {cur.execution_id}: {cur.status.value}"
-            if cur.status.is_terminal and cur.error:
-                text += f" ({cur.error})"
-            out.append(Transition("execution", cur.status, before, text=text))
+            if cur.status is ExecutionStatus.PAUSED:
+                waiting = next((w for w in cur.waves if w.status is ExecutionStatus.PAUSED), None)
+                if waiting is not None:
+                    text += f' before wave {waiting.index + 1} "{waiting.name}"'
+            if cur.status.is_terminal and (cur.error or cur.cause):
+                text += " (" + ": ".join(x for x in (cur.error, cur.cause) if x) + ")"
+            at = cur.ended_at if cur.status.is_terminal else (cur.started_at if prev is None else None)
+            exec_line = Transition("execution", cur.status, before, text=text, at=at or now)
     old = {w.index: w for w in prev.waves} if prev else {}
     for w in cur.waves:
         p = old.get(w.index)
-        if p is not None and p.status == w.status and p.job_id == w.job_id:
-            continue
-        if p is None and w.status is None:
-            continue
-        out.append(
-            Transition(
-                "wave",
-                w.status,
-                p.status if p else None,
-                wave_index=w.index,
-                wave_name=w.name,
-                job_id=w.job_id,
-                launched=w.launched,
-                failed=w.failed,
-                text=wave_line(w),
-            )
-        )
-    # the execution's terminal line comes after the waves that led to it
-    if out and out[0].kind == "execution" and cur.status is not None and cur.status.is_terminal:
-        out.append(out.pop(0))
-    return out
+        if not (p is not None and p.status == w.status and p.job_id == w.job_id) and not (p is None and w.status is None):
+            ended = w.status is not None and w.status.is_terminal
+            out.append((2 if ended else 0, Transition(
+                "wave", w.status, p.status if p else None, wave_index=w.index, wave_name=w.name, job_id=w.job_id,
+                launched=w.launched, failed=w.failed, text=wave_line(w), at=_wave_time(w) or now,
+                server_count=len(w.servers),
+            )))
+        was = {s.source_server_id: s for s in (p.servers if p else ())}
+        for s in w.servers:
+            ps = was.get(s.source_server_id)
+            if s.launch_status is None and not s.recovery_instance_id and not s.failure_reason:
+                continue
+            if ps is not None and _server_key(ps) == _server_key(s):
+                continue
+            out.append((1, Transition(
+                "server", w.status, p.status if p else None, wave_index=w.index, wave_name=w.name,
+                job_id=w.job_id, text=server_line(w, s), server=s,
+                at=(w.ended_at if w.status is not None and w.status.is_terminal else None) or now,
+            )))
+    if exec_line is not None:
+        # the execution's terminal line comes after the waves that led to it
+        out.append((3 if cur.status is not None and cur.status.is_terminal else -1, exec_line))
+    order = sorted(range(len(out)), key=lambda i: (out[i][1].at or now, out[i][0], i))
+    return [out[i][1] for i in order]
 
 
 def wave_durations(view: ExecutionView, now: datetime) -> list[tuple[WaveView, float | None]]:
@@ -289,67 +439,83 @@ def wave_durations(view: ExecutionView, now: datetime) -> list[tuple[WaveView, f
 
 
 def failed_servers(view: ExecutionView) -> list[tuple[WaveView, ServerView]]:
-    """Servers whose launch failed (or never launched in a finished wave), wave by wave."""
+    """Servers that failed to launch, wave by wave: FAILED in the job, or not LAUNCHED when their
+    wave (started) ended. When DRS's job could not be read (no launch status), a server counts as
+    failed only if its wave's record launched none of the unknown ones."""
     out = []
     for w in view.waves:
-        done = w.status is not None and w.status.is_terminal
+        done = w.status is not None and w.status.is_terminal and w.status is not ExecutionStatus.COMPLETED
+        known = sum(1 for s in w.servers if s.launch_status is LaunchStatus.LAUNCHED)
+        unknown_launched = w.launched > known
         for s in w.servers:
-            if s.launch_status is LaunchStatus.FAILED or (
-                done and w.job_id and s.launch_status not in (LaunchStatus.LAUNCHED, None)
-            ):
+            if s.launch_status is LaunchStatus.FAILED:
+                out.append((w, s))
+            elif done and _wave_started(w) and s.launch_status is not LaunchStatus.LAUNCHED:
+                if s.launch_status is None and unknown_launched:
+                    continue
                 out.append((w, s))
     return out
+
+
+def not_launched_servers(view: ExecutionView) -> list[tuple[WaveView, ServerView]]:
+    """Servers of waves that never started in a finished execution (stopped, cancelled)."""
+    if not view.is_terminal:
+        return []
+    return [(w, s) for w in view.waves if not _wave_started(w) for s in w.servers
+            if s.launch_status is not LaunchStatus.LAUNCHED]
 
 
 def server_names(servers: Sequence[SourceServer]) -> dict[str, str]:
     return {s.source_server_id: s.name for s in servers}
 
 
-def _iso(dt: datetime | None) -> str | None:
-    return dt.astimezone(UTC).isoformat().replace("+00:00", "Z") if dt else None
-
-
-def view_json(view: ExecutionView, *, servers: bool = True) -> dict[str, Any]:
+def view_json(view: ExecutionView, *, servers: bool = True, now: datetime | None = None) -> dict[str, Any]:
     """An ExecutionView as plain JSON values (for the CLI's --json)."""
+    now = now or datetime.now(UTC)
+    rto = recovery_time(view, now)
+    tally = view.wave_tally
+    stally = view.server_tally
     return {
         "executionId": view.execution_id,
         "planId": view.plan_id,
         "planName": view.plan_name,
         "executionType": view.execution_type.value,
         "status": view.status.value if view.status else None,
-        "startedAt": _iso(view.started_at),
-        "endedAt": _iso(view.ended_at),
+        "startedAt": iso_utc(view.started_at),
+        "endedAt": iso_utc(view.ended_at),
+        "elapsedSeconds": duration_value(view.elapsed_seconds(now)),
+        "recoveryTimeSeconds": duration_value(rto.total_seconds),
+        "recoveryTimeExcludingPausedSeconds": duration_value(rto.active_seconds),
+        "pausedSeconds": duration_value(rto.paused_seconds) if rto.total_seconds is not None else None,
         "initiatedBy": view.initiated_by,
         "executionArn": view.execution_arn,
         "accountId": view.account_id,
         "region": view.region,
         "error": view.error,
         "cause": view.cause,
+        "waveCount": tally.total,
+        "waveCounts": dict(tally.counts),
+        "wavesText": tally.text(),
+        "serverCount": stally.total,
+        "serversLaunched": stally.launched,
+        "serversFailed": stally.failed,
         "waves": [
             {
                 "wave": w.index + 1,
                 "name": w.name,
                 "status": w.status.value if w.status else None,
                 "jobId": w.job_id or None,
-                "startedAt": _iso(w.started_at),
-                "endedAt": _iso(w.ended_at),
+                "startedAt": iso_utc(w.started_at),
+                "endedAt": iso_utc(w.ended_at),
+                "durationSeconds": duration_value(w.duration_seconds(now)),
                 "pauseBefore": w.pause_before,
                 "timeoutMinutes": w.timeout_minutes,
+                "serverCount": len(w.servers),
                 "launched": w.launched,
                 "failed": w.failed,
                 "error": w.error,
                 "cause": w.cause,
-                **({"servers": [
-                    {
-                        "sourceServerId": s.source_server_id,
-                        "name": s.name,
-                        "launchStatus": s.launch_status.value if s.launch_status else None,
-                        "recoveryInstanceId": s.recovery_instance_id or None,
-                        "ec2InstanceState": s.ec2_instance_state or None,
-                        "failureReason": s.failure_reason or None,
-                    }
-                    for s in w.servers
-                ]} if servers else {}),
+                **({"servers": [server_json(s) for s in w.servers]} if servers else {}),
             }
             for w in view.waves
         ],

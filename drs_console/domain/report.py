@@ -12,12 +12,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from .execution import ExecutionView, JobLogEvent
-from .progress import failed_servers, failure_reasons
+from .fields import FAILURE_REASON, SERVER_FIELDS, duration_text, duration_value, iso_utc
+from .progress import RecoveryTime, failed_servers, failure_reasons, not_launched_servers, recovery_time
 
-CSV_COLUMNS = (
-    "record", "wave", "wave_name", "status", "job_id", "started_at", "ended_at", "duration_seconds",
-    "server_id", "server_name", "launch_status", "recovery_instance_id", "failure_reason",
+EXECUTION_COLUMNS = (
+    "record", "execution_id", "plan_name", "execution_type", "wave", "wave_name", "status", "job_id",
+    "started_at", "ended_at", "duration_seconds", "recovery_time_seconds",
+    "recovery_time_excluding_paused_seconds", "paused_seconds", "servers", "launched", "failed", "error", "cause",
 )
+CSV_COLUMNS = EXECUTION_COLUMNS + tuple(f.csv for f in SERVER_FIELDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,33 +52,33 @@ class ExecutionReport:
     view: ExecutionView
     generated_at: datetime
     waves: tuple[WaveTiming, ...]
-    recovery_time_seconds: float | None  # execution start -> the last wave's end
-    failed: tuple[FailedServer, ...]
+    rto: RecoveryTime  # execution start -> the last wave's end, with and without time paused
+    failed: tuple[FailedServer, ...]  # servers that failed to launch in a wave that ran
+    not_launched: tuple[FailedServer, ...]  # servers of waves the execution never reached
     events: tuple[JobLogEvent, ...]  # oldest first
+
+    @property
+    def recovery_time_seconds(self) -> float | None:
+        return self.rto.total_seconds
 
 
 def format_seconds(value: float | None) -> str:
-    if value is None:
-        return "–"
-    secs = int(round(value))
-    h, rem = divmod(secs, 3600)
-    m, s = divmod(rem, 60)
-    return f"{h} h {m:02d} min {s:02d} s" if h else (f"{m} min {s:02d} s" if m else f"{s} s")
+    return duration_text(value)
 
 
 def _iso(dt: datetime | None) -> str:
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if dt else ""
+    return iso_utc(dt) or ""
 
 
-def recovery_time(view: ExecutionView) -> float | None:
-    """Seconds from the execution's start to the end of its last wave that ended (None while
-    running, or when nothing ended)."""
-    if view.started_at is None or not view.is_terminal:
-        return None
-    ends = [w.ended_at for w in view.waves if w.ended_at is not None]
-    if not ends:
-        return None
-    return max(0.0, (max(ends) - view.started_at).total_seconds())
+def _failed(pairs, from_log: dict[str, str]) -> tuple[FailedServer, ...]:
+    return tuple(
+        FailedServer(
+            w.index, w.name, s.source_server_id, s.name,
+            s.launch_status.value if s.launch_status else "NOT LAUNCHED",
+            s.failure_reason or from_log.get(s.source_server_id, "") or (w.cause or w.error),
+        )
+        for w, s in pairs
+    )
 
 
 def build_report(view: ExecutionView, events: Iterable[JobLogEvent] = (), now: datetime | None = None) -> ExecutionReport:
@@ -97,15 +100,20 @@ def build_report(view: ExecutionView, events: Iterable[JobLogEvent] = (), now: d
         )
         for w in view.waves
     )
-    failed = tuple(
-        FailedServer(
-            w.index, w.name, s.source_server_id, s.name,
-            s.launch_status.value if s.launch_status else "NOT LAUNCHED",
-            s.failure_reason or from_log.get(s.source_server_id, "") or (w.cause or w.error),
-        )
-        for w, s in failed_servers(view)
+    return ExecutionReport(view, now, waves, recovery_time(view, now), _failed(failed_servers(view), from_log),
+                           _failed(not_launched_servers(view), from_log), evs)
+
+
+def rto_lines(rto: RecoveryTime) -> tuple[tuple[str, str], ...]:
+    """The recovery time, labelled, with and without time paused (report, status)."""
+    if rto.total_seconds is None:
+        return (("Recovery time achieved", duration_text(None) + " (not finished)"),)
+    return (
+        ("Recovery time achieved", f"{duration_text(rto.total_seconds)} (execution start to the end of the last "
+                                   f"wave, including {duration_text(rto.paused_seconds)} paused)"),
+        ("Recovery time excluding pauses", f"{duration_text(rto.active_seconds)} (without the time spent waiting "
+                                           "for an operator to resume)"),
     )
-    return ExecutionReport(view, now, waves, recovery_time(view), failed, evs)
 
 
 # -- CSV ------------------------------------------------------------------------------------------
@@ -117,26 +125,37 @@ def _cell(value: object) -> str:
 
 
 def report_csv(view: ExecutionView, events: Iterable[JobLogEvent] = (), now: datetime | None = None) -> str:
-    """One row for the execution, one per wave and one per server (``record`` column tells which)."""
+    """One row for the execution, one per wave and one per server (``record`` column tells which);
+    every value in its own column."""
     rep = build_report(view, events, now)
     buf = io.StringIO()
     out = csv.writer(buf, lineterminator="\n")
     out.writerow(CSV_COLUMNS)
-    status = view.status.value if view.status else ""
-    out.writerow([_cell(x) for x in (
-        "execution", "", view.plan_name, status, view.execution_id, _iso(view.started_at), _iso(view.ended_at),
-        "" if rep.recovery_time_seconds is None else f"{rep.recovery_time_seconds:.0f}", "", "", "", "",
-        view.error)])
-    reasons = {(f.wave_index, f.source_server_id): f.reason for f in rep.failed}
+
+    def row(**values: object) -> None:
+        out.writerow([_cell(values.get(col)) for col in CSV_COLUMNS])
+
+    rto = rep.rto
+    tally = view.server_tally
+    row(record="execution", execution_id=view.execution_id, plan_name=view.plan_name,
+        execution_type=view.execution_type.value, status=view.status.value if view.status else "",
+        started_at=iso_utc(view.started_at), ended_at=iso_utc(view.ended_at),
+        duration_seconds=duration_value(view.elapsed_seconds(rep.generated_at)),
+        recovery_time_seconds=duration_value(rto.total_seconds),
+        recovery_time_excluding_paused_seconds=duration_value(rto.active_seconds),
+        paused_seconds=duration_value(rto.paused_seconds) if rto.total_seconds is not None else None,
+        servers=tally.total, launched=tally.launched, failed=tally.failed, error=view.error, cause=view.cause)
+    reasons = {(f.wave_index, f.source_server_id): f.reason for f in rep.failed + rep.not_launched}
     for w, t in zip(view.waves, rep.waves, strict=True):
-        out.writerow([_cell(x) for x in (
-            "wave", w.index + 1, w.name, t.status, w.job_id, _iso(w.started_at), _iso(w.ended_at),
-            "" if t.duration_seconds is None else f"{t.duration_seconds:.0f}", "", "", "", "", w.error)])
+        row(record="wave", execution_id=view.execution_id, wave=w.index + 1, wave_name=w.name, status=t.status,
+            job_id=w.job_id, started_at=iso_utc(w.started_at), ended_at=iso_utc(w.ended_at),
+            duration_seconds=duration_value(t.duration_seconds), servers=t.servers, launched=t.launched,
+            failed=t.failed, error=w.error, cause=w.cause)
         for s in w.servers:
-            out.writerow([_cell(x) for x in (
-                "server", w.index + 1, w.name, "", w.job_id, "", "", "", s.source_server_id, s.name,
-                s.launch_status.value if s.launch_status else "", s.recovery_instance_id,
-                reasons.get((w.index, s.source_server_id), s.failure_reason))])
+            fields = {f.csv: f.json(s) for f in SERVER_FIELDS}
+            fields[FAILURE_REASON.csv] = reasons.get((w.index, s.source_server_id)) or s.failure_reason
+            row(record="server", execution_id=view.execution_id, wave=w.index + 1, wave_name=w.name,
+                job_id=w.job_id, **fields)
     return buf.getvalue()
 
 
@@ -180,8 +199,9 @@ def report_html(view: ExecutionView, events: Iterable[JobLogEvent] = (), now: da
         ("Initiated by", view.initiated_by),
         ("Started", _iso(view.started_at)),
         ("Ended", _iso(view.ended_at)),
-        ("Recovery time achieved", format_seconds(rep.recovery_time_seconds)
-         + " (execution start to the end of the last wave)"),
+        ("Waves", view.wave_tally.text()),
+        ("Servers", view.server_tally.text()),
+        *rto_lines(rep.rto),
         ("Recovery point (RPO at start)", f"{format_seconds(view.rpo_seconds)}: worst recovery point "
          f"{_iso(view.recovery_point_at)}" if view.recovery_point_at is not None else ""),
         ("Error", f"{view.error}: {view.cause}".strip(": ")),
@@ -198,22 +218,24 @@ def report_html(view: ExecutionView, events: Iterable[JobLogEvent] = (), now: da
             f"<td>{_e(format_seconds(t.duration_seconds))}</td><td class=num>{t.servers}</td>"
             f"<td class=num>{t.launched}</td><td class=num>{t.failed}</td></tr>")
     add("</table>")
-    add(f"<h2>Failed servers ({len(rep.failed)})</h2>")
-    if rep.failed:
-        add("<table><tr><th>Wave</th><th>Server</th><th>ID</th><th>Launch status</th><th>DRS's reason</th></tr>")
-        for f in rep.failed:
-            add(f"<tr><td>{f.wave_index + 1} {_e(f.wave_name)}</td><td>{_e(f.name)}</td>"
-                f"<td>{_e(f.source_server_id)}</td><td>{_e(f.launch_status)}</td><td>{_e(f.reason)}</td></tr>")
-        add("</table>")
-    else:
-        add("<p>None.</p>")
-    add("<h2>Servers</h2><table><tr><th>Wave</th><th>Server</th><th>ID</th><th>Launch status</th>"
-        "<th>Recovery instance</th><th>EC2 state</th></tr>")
+    for title, group in (("Failed servers", rep.failed), ("Servers not launched", rep.not_launched)):
+        if title == "Servers not launched" and not group:
+            continue
+        add(f"<h2>{title} ({len(group)})</h2>")
+        if group:
+            add("<table><tr><th>Wave</th><th>Server</th><th>ID</th><th>Launch status</th><th>Why</th></tr>")
+            for f in group:
+                add(f"<tr><td>{f.wave_index + 1} {_e(f.wave_name)}</td><td>{_e(f.name)}</td>"
+                    f"<td>{_e(f.source_server_id)}</td><td>{_e(f.launch_status)}</td><td>{_e(f.reason)}</td></tr>")
+            add("</table>")
+        else:
+            add("<p>None.</p>")
+    add("<h2>Servers</h2><table><tr><th>Wave</th>" + "".join(f"<th>{_e(f.header)}</th>" for f in SERVER_FIELDS)
+        + "</tr>")
     for w in view.waves:
         for s in w.servers:
-            add(f"<tr><td>{w.index + 1}</td><td>{_e(s.name)}</td><td>{_e(s.source_server_id)}</td>"
-                f"<td>{_e(s.launch_status.value if s.launch_status else '')}</td>"
-                f"<td>{_e(s.recovery_instance_id)}</td><td>{_e(s.ec2_instance_state)}</td></tr>")
+            add(f"<tr><td>{w.index + 1}</td>" + "".join(f"<td>{_e(f.text(s))}</td>" for f in SERVER_FIELDS)
+                + "</tr>")
     add("</table>")
     shown = rep.events[-max_events:]
     add(f"<h2>DRS job log ({len(rep.events)} events)</h2>")

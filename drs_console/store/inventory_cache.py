@@ -1,7 +1,12 @@
-"""The last inventory per account and region, kept on disk for offline use."""
+"""The last inventory per endpoint, account and region, kept on disk for offline use.
+
+A cache belongs to one endpoint: AWS itself (no endpoint URL: ``<account>-<region>.json``, as
+before) or a custom ``--endpoint-url`` / the sandbox (``<account>-<region>@<hash of the URL>.json``),
+so that a sandbox or test-endpoint run never overwrites, nor is shown as, the real account's."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -23,10 +28,15 @@ class InventoryCache:
     def __init__(self, folder: Path | None = None):
         self.folder = folder or app_paths().inventory_cache_dir
 
-    def _path(self, account_id: str, region: str) -> Path:
-        return self.folder / f"{_SAFE.sub('_', account_id)}-{_SAFE.sub('_', region)}.json"
+    def _path(self, account_id: str, region: str, endpoint: str | None = None) -> Path:
+        base = f"{_SAFE.sub('_', account_id)}-{_SAFE.sub('_', region)}"
+        key = normalize_endpoint(endpoint)
+        if key:
+            base += "@" + hashlib.sha256(key.encode()).hexdigest()[:16]
+        return self.folder / f"{base}.json"
 
-    def save(self, snapshot: InventorySnapshot) -> None:
+    def save(self, snapshot: InventorySnapshot, endpoint: str | None = None) -> None:
+        """Cache ``snapshot`` for its account and region at ``endpoint`` (None/"": AWS itself)."""
         servers = []
         for server in snapshot.servers:
             d = asdict(server)
@@ -37,32 +47,35 @@ class InventoryCache:
             "version": CACHE_VERSION,
             "accountId": snapshot.account_id,
             "region": snapshot.region,
+            "endpoint": normalize_endpoint(endpoint),
             "fetchedAt": snapshot.fetched_at.isoformat(),
             "servers": servers,
         }
-        atomic_write_text(self._path(snapshot.account_id, snapshot.region), json.dumps(doc))
+        atomic_write_text(self._path(snapshot.account_id, snapshot.region, endpoint), json.dumps(doc))
 
-    def load(self, account_id: str, region: str) -> InventorySnapshot | None:
-        return self._load_file(self._path(account_id, region))
+    def load(self, account_id: str, region: str, endpoint: str | None = None) -> InventorySnapshot | None:
+        return self._load_file(self._path(account_id, region, endpoint), normalize_endpoint(endpoint))
 
-    def latest(self, region: str | None = None) -> InventorySnapshot | None:
-        """The newest cached inventory (optionally for a region): what offline mode shows."""
+    def latest(self, region: str | None = None, endpoint: str | None = None) -> InventorySnapshot | None:
+        """The newest cached inventory of ``endpoint`` (default: AWS itself), optionally for a
+        region: what offline mode shows."""
         best: InventorySnapshot | None = None
         if not self.folder.is_dir():
             return None
+        key = normalize_endpoint(endpoint)
         for path in self.folder.glob("*.json"):
-            snap = self._load_file(path)
+            snap = self._load_file(path, key)
             if snap is None or (region and snap.region != region):
                 continue
             if best is None or snap.fetched_at > best.fetched_at:
                 best = snap
         return best
 
-    def _load_file(self, path: Path) -> InventorySnapshot | None:
+    def _load_file(self, path: Path, endpoint: str = "") -> InventorySnapshot | None:
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
-            if doc.get("version") != CACHE_VERSION:
-                return None
+            if doc.get("version") != CACHE_VERSION or str(doc.get("endpoint") or "") != endpoint:
+                return None  # another endpoint's inventory (or a hash collision): never shown here
             servers = []
             for d in doc["servers"]:
                 d = dict(d)
@@ -80,3 +93,16 @@ class InventoryCache:
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             log.warning("ignoring unreadable inventory cache %s: %s", path, exc)
             return None
+
+
+def normalize_endpoint(endpoint: str | None) -> str:
+    """The endpoint a cache is keyed by: "" for AWS itself, else the URL without a trailing slash
+    and with its scheme and host lower-cased."""
+    text = (endpoint or "").strip().rstrip("/")
+    if not text:
+        return ""
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        return text.lower()
+    host, slash, path = rest.partition("/")
+    return f"{scheme.lower()}://{host.lower()}{slash}{path}"

@@ -67,6 +67,7 @@ class ConsoleApp:
         self.window.add_page(self.executions)
         history = HistoryPage(self.controller, self.runner)
         history.open_execution.connect(self.open_in_monitor)
+        self.executions.execution_changed.connect(history.execution_changed)
         self.window.add_page(history)
         self.window.add_page(BackendPage(self.controller, self.runner))
 

@@ -20,6 +20,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QStatusBar, QSystemTrayIcon
 
 from ..domain.execution import ExecutionView
+from ..domain.progress import wave_outcome
 from ..domain.status import ExecutionStatus
 
 log = logging.getLogger(__name__)
@@ -69,25 +70,31 @@ def transitions(previous: ExecutionView | None, current: ExecutionView) -> list[
     before = {w.index: w.status for w in previous.waves}
     for w in current.waves:
         if w.status in FAILED_WAVE and before.get(w.index) != w.status and before.get(w.index) not in FAILED_WAVE:
-            detail = f"{w.failed} of {len(w.servers)} servers failed to launch" if w.servers else (w.error or "")
+            why = ": ".join(x for x in (w.error, w.cause) if x)
+            detail = wave_outcome(w) if w.servers else ""
+            detail = "; ".join(x for x in (detail, why) if x)
             out.append(
                 Notification(
                     Kind.WAVE_FAILED,
                     current.execution_id,
-                    f"{label}: wave {w.index + 1} {w.name} {w.status.value}",
-                    detail or (w.cause or "See the wave's job log."),
+                    f"{label}: wave {w.index + 1} {w.name} {w.status.value}"
+                    + (f": {wave_outcome(w)}" if w.servers else ""),
+                    detail or "See the wave's job log.",
                     critical=True,
                     key=f"{current.execution_id}/wave/{w.index}",
                 )
             )
     if current.is_terminal and not previous.is_terminal:
         status = current.status.value if current.status else ""
+        waves, servers = current.wave_tally, current.server_tally
+        counts = "; ".join(x for x in (f"waves {waves.text()}" if waves.total else "", servers.text()) if x)
+        why = ": ".join(x for x in (current.error, current.cause) if x)
         out.append(
             Notification(
                 Kind.ENDED,
                 current.execution_id,
                 f"{label}: {status}",
-                current.cause or current.error or f"The execution ended {status}.",
+                ". ".join(x for x in (counts, why) if x) or f"The execution ended {status}.",
                 critical=current.status is not ExecutionStatus.COMPLETED,
                 key=f"{current.execution_id}/ended",
             )

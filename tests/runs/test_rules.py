@@ -109,15 +109,21 @@ def test_build_view_and_transitions():
                        status="PARTIAL", ended="2025-01-01T12:10:01Z"),
         plan=PLAN, jobs={"drsjob-1": job}, reasons={"drsjob-1": {"s-b": "VcpuLimitExceeded: no"}})
     texts = [t.text for t in diff_views(first, later)]
-    # an outage may hide intermediate states: the diff still reports every wave's change, the
-    # execution's terminal line last
-    assert texts == ['wave 1 "W1": PARTIAL job drsjob-1 (1 launched, 1 failed)',
-                     'wave 2 "W2": COMPLETED job drsjob-2 (0 launched, 0 failed)',
+    # an outage may hide intermediate states: the diff still reports every wave's and server's
+    # change, in the order they happened (a wave's servers before its end), the execution's end last
+    assert texts == ['wave 1 "W1" server s-a: LAUNCHED, recovery instance i-1',
+                     'wave 1 "W1" server s-b: FAILED - VcpuLimitExceeded: no',
+                     'wave 1 "W1": PARTIAL job drsjob-1 (1 launched, 1 failed of 2)',
+                     'wave 2 "W2": COMPLETED job drsjob-2 (0 launched, 0 failed of 1)',
                      "execution e1: PARTIAL"]
+    stamps = [t.at for t in diff_views(first, later)]
+    assert stamps == sorted(stamps) and stamps[-1] == datetime(2025, 1, 1, 12, 10, 1, tzinfo=UTC)
     assert diff_views(later, later) == []
     b = later.waves[0].servers[1]
     assert b.launch_status is LaunchStatus.FAILED and b.failure_reason == "VcpuLimitExceeded: no"
-    assert recovery_time(later) == 600.0
+    rto = recovery_time(later)
+    # wave 2 paused for a go-ahead from 12:05:00 (wave 1's end) to 12:06:00 (its start)
+    assert (rto.total_seconds, rto.paused_seconds, rto.active_seconds) == (600.0, 60.0, 540.0)
 
 
 def test_job_log_events_and_failure_reasons():
@@ -152,15 +158,17 @@ def test_html_report_escapes_everything_and_is_self_contained():
     assert not re.search(r"<(script|link|img|iframe|object|embed|base)\b", page, re.IGNORECASE)
     tags = re.findall(r"<[a-zA-Z][^>]*>", page)
     assert tags and not [t for t in tags if re.search(r"\b(src|href|srcset|action)\s*=", t, re.IGNORECASE)]
-    assert page.count("3 min 00 s") == 2  # the wave's duration and the recovery time achieved
+    # the wave's duration and the recovery time achieved, with and without pauses (none here)
+    assert page.count("3 min 00 s") == 3 and "including 0 s paused" in page
 
 
 def test_csv_report_is_spreadsheet_safe():
     view = _hostile_view()
     rows = list(csv.reader(io.StringIO(report_csv(view, now=T0))))
-    assert rows[0][0] == "record" and rows[1][0] == "execution" and rows[1][2] == "'+SUM(1)"
-    server = next(r for r in rows if r[0] == "server")
-    assert server[-1].startswith("'=") and server[9] == '<script>alert("x")</script>'
+    head = rows[0]
+    assert head[0] == "record" and rows[1][0] == "execution" and rows[1][head.index("plan_name")] == "'+SUM(1)"
+    server = dict(zip(head, next(r for r in rows if r[0] == "server"), strict=True))
+    assert server["failure_reason"].startswith("'=") and server["server_name"] == '<script>alert("x")</script>'
     rep = build_report(view, now=T0)
     assert rep.failed[0].reason.startswith("=") and rep.recovery_time_seconds == 180.0
 

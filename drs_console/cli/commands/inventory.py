@@ -27,7 +27,7 @@ async def inventory(args: argparse.Namespace, ctx: CliContext) -> int:
     ident = await conn.identity()
     snap = await DrsService(conn).inventory(ident.account_id)
     if not conn.params.is_sandbox:
-        InventoryCache().save(snap)
+        InventoryCache().save(snap, conn.params.endpoint_url)  # an --endpoint-url run keeps its own cache
     if args.json:
         ctx.print_json(
             {

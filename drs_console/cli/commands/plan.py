@@ -56,7 +56,7 @@ def offline_context(ctx: CliContext, plan: Plan) -> ValidationContext:
     try:
         from ...store.inventory_cache import InventoryCache
 
-        snapshot = InventoryCache().load(plan.target_account_id, plan.target_region)
+        snapshot = InventoryCache().load(plan.target_account_id, plan.target_region, ctx.endpoint_url)
     except (ImportError, OSError, ValueError) as exc:  # a broken cache must not break validation
         log.debug("inventory cache not usable: %s", exc)
         snapshot = None

@@ -31,9 +31,18 @@ from ...aws.session import AwsConnection
 from ...domain import contract as c
 from ...domain.errors import BadInput, ConsoleError
 from ...domain.execution import ExecutionView, StreamState
+from ...domain.fields import (
+    NAME,
+    SERVER_FIELDS,
+    SOURCE_SERVER_ID,
+    duration_text,
+    server_label,
+    stamp,
+    utc_text,
+)
 from ...domain.preflight import Level, PreflightReport
-from ...domain.progress import diff_views, view_json, wave_line
-from ...domain.report import format_seconds, report_csv, report_html
+from ...domain.progress import Transition, diff_views, recovery_time, view_json, wave_line
+from ...domain.report import report_csv, report_html, rto_lines
 from ...domain.status import ExecutionStatus
 from ...domain.wording import noun, plural
 from ...store.atomic import atomic_write_text
@@ -54,6 +63,8 @@ def _refresh_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--refresh", type=seconds_up_to_an_hour, default=2.0, metavar="SECONDS",
                    help="with --follow: seconds between the console's polls while something changes "
                         "(min 1, backs off to 15 while nothing does; default %(default)s)")
+    p.add_argument("--local-time", action="store_true",
+                   help="with --follow: stamp lines with the local time and its zone (default: UTC)")
 
 
 def register(sub) -> None:
@@ -62,8 +73,8 @@ def register(sub) -> None:
         help="preflight a plan, then start it as a drill or a real recovery",
         description="Preflight the plan (printed; any BLOCK exits 2 with the reasons), then start the "
         "backend state machine. A drill is the default; a real recovery needs --recovery and the plan's "
-        "name typed exactly with --confirm. With --follow, every wave transition and DRS job ID is "
-        "printed as it happens (JSON lines with --json); the exit code is then 0 only when the execution "
+        "name typed exactly with --confirm. With --follow, every wave and server transition and DRS job ID "
+        "is printed as it happens, stamped with when it happened in UTC (JSON lines with --json); the exit code is then 0 only when the execution "
         "ends COMPLETED, 1 for PARTIAL, FAILED, CANCELLED or TIMEOUT.",
     )
     r.add_argument("file", metavar="FILE", help="plan file (JSON)")
@@ -112,8 +123,13 @@ def register(sub) -> None:
     st.set_defaults(func=cmd_status)
 
     rs = sub.add_parser("resume", help="resume a paused execution",
-                        description="Resume an execution paused before a wave (SendTaskSuccess).")
+                        description="Resume an execution paused before a wave (SendTaskSuccess), then wait "
+                        "(at most --wait seconds) until its record says it is no longer PAUSED, and print "
+                        "the state it is in then.")
     rs.add_argument("execution_id", metavar="EXECUTION_ID")
+    rs.add_argument("--wait", type=float, default=30.0, metavar="SECONDS",
+                    help="how long to wait for the state machine to record the resume (default %(default)s)")
+    rs.add_argument("--json", action="store_true", help="print JSON")
     _location_args(rs)
     rs.set_defaults(func=cmd_resume)
 
@@ -197,8 +213,9 @@ def _jline(ctx: CliContext, record_type: str, /, **fields: Any) -> None:
     ctx.out.flush()
 
 
-def _stamp() -> str:
-    return datetime.now().strftime("%H:%M:%S")
+def _stamp(args: argparse.Namespace | None = None, at: datetime | None = None) -> str:
+    """When something happened: UTC with the zone, or local time with its zone (--local-time)."""
+    return stamp(at or datetime.now(UTC), local=bool(getattr(args, "local_time", False)))
 
 
 def exit_code_for(status: ExecutionStatus | None) -> int:
@@ -220,19 +237,29 @@ def _print_view(ctx: CliContext, view: ExecutionView) -> None:
     now = datetime.now(UTC)
     kind = "drill" if view.is_drill else "RECOVERY"
     status = view.status.value if view.status else "?"
-    ctx.print(f"Execution {view.execution_id}: {status} ({kind} of plan {view.plan_name!r}), "
-              f"elapsed {format_seconds(view.elapsed_seconds(now))}")
-    if view.error:
-        ctx.print(f"  error: {view.error}: {view.cause}".rstrip(": "))
+    ctx.print(f"Execution {view.execution_id}: {status} ({kind} of plan {view.plan_name!r})")
+    ctx.print(f"  started {utc_text(view.started_at)}, ended {utc_text(view.ended_at)}, "
+              f"elapsed {duration_text(view.elapsed_seconds(now))}")
+    counts = " · ".join(x for x in (f"waves {view.wave_tally.text()}" if view.waves else "",
+                                    view.server_tally.text()) if x)
+    if counts:
+        ctx.print(f"  {counts}")
+    if view.is_terminal:
+        for label, value in rto_lines(recovery_time(view, now)):
+            ctx.print(f"  {label.lower()}: {value}")
+    if view.error or view.cause:
+        ctx.print("  error: " + ": ".join(x for x in (view.error, view.cause) if x))
     for w in view.waves:
-        ctx.print(f"  {wave_line(w)}  {format_seconds(w.duration_seconds(now)) if w.started_at else ''}".rstrip())
+        when = ""
+        if w.started_at:
+            when = (f"  started {utc_text(w.started_at)}, ended {utc_text(w.ended_at)}, "
+                    f"{duration_text(w.duration_seconds(now))}")
+        ctx.print(f"  {wave_line(w)}{when}")
+        if (w.error or w.cause) and w.status is not None and w.status.is_terminal:
+            ctx.print("    wave error: " + ": ".join(x for x in (w.error, w.cause) if x))
         for s in w.servers:
-            if s.launch_status is None and not s.recovery_instance_id:
-                continue
-            extra = f" {s.recovery_instance_id} {s.ec2_instance_state}".rstrip() if s.recovery_instance_id else ""
-            reason = f" - {s.failure_reason}" if s.failure_reason else ""
-            name = f"{s.name} ({s.source_server_id})" if s.name else s.source_server_id
-            ctx.print(f"    {name}: {s.launch_status.value if s.launch_status else '-'}{extra}{reason}")
+            ctx.print(f"    {server_label(s)}: " + "; ".join(
+                f"{f.header.lower()} {f.text(s)}" for f in SERVER_FIELDS if f not in (NAME, SOURCE_SERVER_ID)))
 
 
 def _reconnect_factory(params, opened: list[AwsConnection]):
@@ -280,20 +307,21 @@ async def _watch(ctx: CliContext, args: argparse.Namespace, conn: AwsConnection,
             if args.json:
                 _jline(ctx, "stream", state=update.state.value, message=update.message)
             else:
-                ctx.print(f"{_stamp()} {update.state.value}: {update.message}")
+                ctx.print(f"{_stamp(args)} {update.state.value}: {update.message}")
         if update.state is StreamState.LIVE and last_state is not StreamState.LIVE:
             if args.json:
                 _jline(ctx, "stream", state="live", message="")
             else:
-                ctx.print(f"{_stamp()} live again")
+                ctx.print(f"{_stamp(args)} live again")
         last_state = update.state
         if update.state in (StreamState.RECONNECTING, StreamState.AUTH_PAUSED) or not update.changed:
             continue
         for t in diff_views(prev, update.view):
+            hint = _hint(t, execution_id)
             if args.json:
-                _jline(ctx, "transition", executionId=execution_id, **t.to_json())
+                _jline(ctx, "transition", executionId=execution_id, **t.to_json(), **({"hint": hint} if hint else {}))
             else:
-                ctx.print(f"{_stamp()} {t.text}")
+                ctx.print(f"{_stamp(args, t.at)} {t.text}" + (f" - {hint}" if hint else ""))
         prev = update.view
     view = monitor.last_view
     status = view.status if view else None
@@ -304,6 +332,14 @@ async def _watch(ctx: CliContext, args: argparse.Namespace, conn: AwsConnection,
     elif view is not None:
         _print_view(ctx, view)
     return code
+
+
+def _hint(t: Transition, execution_id: str) -> str:
+    """What the operator can do now (the PAUSED line says how to resume)."""
+    if t.kind == "execution" and t.status is ExecutionStatus.PAUSED:
+        return (f"waiting for an operator: resume with 'drs-console resume {execution_id}' "
+                f"(or 'drs-console cancel {execution_id}')")
+    return ""
 
 
 def _plan(path: str):
@@ -384,8 +420,35 @@ async def cmd_resume(args: argparse.Namespace, ctx: CliContext) -> int:
     await _require_exists(conn, location, args.execution_id)
     ident = await conn.identity()
     record = await resume_run(conn, location, args.execution_id, resumed_by=ident.arn)
-    ctx.print(f"Resumed execution {args.execution_id} (now {record.raw_status}).")
+    record = await _wait_record(conn, location, args.execution_id, record,
+                                lambda r: r.status is not ExecutionStatus.PAUSED, max(0.0, float(args.wait)))
+    settled = record.status is not ExecutionStatus.PAUSED
+    wave = next((w for w in reversed(record.waves) if w.status is not None and w.status is not ExecutionStatus.PENDING),
+                None)
+    if args.json:
+        ctx.print_json({"executionId": args.execution_id, "status": record.raw_status, "resumed": settled,
+                        "wave": (wave.index + 1) if wave else None, "waveStatus": wave.raw_status if wave else None})
+    elif settled:
+        at = f', wave {wave.index + 1} "{wave.name}" {wave.raw_status}' if wave else ""
+        ctx.print(f"Resumed execution {args.execution_id} (now {record.raw_status}{at}).")
+    else:
+        ctx.print(f"Resume of {args.execution_id} sent, but after {args.wait:g} s its record still says "
+                  f"{record.raw_status}: check with 'drs-console status {args.execution_id}'.")
     return EXIT_OK
+
+
+async def _wait_record(conn: AwsConnection, location: BackendLocation, execution_id: str, record: c.ExecutionRecord,
+                       done, seconds: float, poll: float = 0.5) -> c.ExecutionRecord:
+    """Re-read the record until ``done(record)`` or ``seconds`` passed: report the state the change
+    led to, never the one read before it took effect."""
+    service = BackendService(conn)
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not done(record) and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(poll)
+        fresh = await service.read_execution(location.history_table, execution_id)
+        if fresh is not None:
+            record = fresh
+    return record
 
 
 async def cmd_cancel(args: argparse.Namespace, ctx: CliContext) -> int:
@@ -442,7 +505,7 @@ async def cmd_cleanup(args: argparse.Namespace, ctx: CliContext) -> int:
                    terminated=progress.terminated, failed=progress.failed, total=progress.total,
                    done=progress.done, instanceStates=progress.instance_states)
         else:
-            ctx.print(f"{_stamp()} {progress.one_line()}")
+            ctx.print(f"{_stamp(args)} {progress.one_line()}")
     left = [rid for rid, st in (last.instance_states if last else {}).items() if st not in ("TERMINATED", "GONE")]
     if left:
         ctx.fail(f"{plural(len(left), 'instance')} {noun(len(left), 'is')} not terminated: {', '.join(left)}.")

@@ -16,8 +16,8 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QBrush, QFont
 
-from ...domain.execution import ExecutionView, JobLogEvent, ServerView, WaveView
-from ...domain.history import format_duration
+from ...domain import fields as f
+from ...domain.execution import ExecutionView, JobLogEvent, ServerView, WaveTally, WaveView
 from ..theme import AMBER, GREY, RED, color_for
 from .keyed_table import ITEM_ROLE, SORT_ROLE, KeyedTableModel
 
@@ -36,19 +36,15 @@ def utc_now() -> datetime:
 
 def clock_text(dt: datetime | None) -> str:
     """HH:MM:SS in UTC (the header says UTC; tooltips carry the full date)."""
-    return dt.astimezone(UTC).strftime("%H:%M:%S") if dt else ""
+    return f.clock_text(dt)
 
 
 def full_time_text(dt: datetime | None) -> str:
-    return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if dt else ""
+    return f.utc_text(dt, "")
 
 
 def seconds_text(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    from datetime import timedelta
-
-    return format_duration(timedelta(seconds=max(0.0, seconds)))
+    return f.duration_text(seconds, "")
 
 
 def status_text(status) -> str:
@@ -120,11 +116,8 @@ class ExecutionListModel(KeyedTableModel[ExecutionView]):
                 self.dataChanged.emit(idx, idx, [DISPLAY])
 
     def _waves_text(self, e: ExecutionView) -> str:
-        total = max(len(e.waves), self.wave_totals.get(e.execution_id, 0))
-        if not total:
-            return ""
-        done = sum(1 for w in e.waves if w.status is not None and w.status.is_terminal)
-        return f"{done}/{total}"
+        """The same words as the header and History: ``1/3 completed, 1 failed``."""
+        return WaveTally.of_waves(e.waves, self.wave_totals.get(e.execution_id, 0)).text()
 
     def cell(self, e: ExecutionView, column: ExecutionColumn, role: int) -> Any:
         C = ExecutionColumn
@@ -142,6 +135,8 @@ class ExecutionListModel(KeyedTableModel[ExecutionView]):
             if column is C.ELAPSED:
                 return seconds_text(e.elapsed_seconds(self.now))
             if column is C.WAVES:
+                if role == TOOLTIP:
+                    return WaveTally.of_waves(e.waves, self.wave_totals.get(e.execution_id, 0)).detail()
                 return self._waves_text(e)
             if column is C.INITIATED_BY:
                 return e.initiated_by
@@ -295,23 +290,28 @@ class ServerColumn(IntEnum):
     EC2_INSTANCE_ID = 8
     EC2_STATE = 9
     FAILURE = 10
+    RECOVERY_POINT = 11
+
+
+#: Each column's one formatter (domain/fields.py): the CLI and the reports use the same ones.
+SERVER_COLUMN_FIELDS: dict[ServerColumn, f.ServerField] = {
+    ServerColumn.NAME: f.NAME,
+    ServerColumn.SOURCE_SERVER_ID: f.SOURCE_SERVER_ID,
+    ServerColumn.SOURCE_INSTANCE_ID: f.SOURCE_INSTANCE_ID,
+    ServerColumn.SOURCE_ACCOUNT_ID: f.SOURCE_ACCOUNT_ID,
+    ServerColumn.REPLICATION: f.REPLICATION_STATE,
+    ServerColumn.LAUNCH: f.LAUNCH_STATUS,
+    ServerColumn.RECOVERY_INSTANCE_ID: f.RECOVERY_INSTANCE_ID,
+    ServerColumn.EC2_INSTANCE_ID: f.EC2_INSTANCE_ID,
+    ServerColumn.EC2_STATE: f.EC2_STATE,
+    ServerColumn.FAILURE: f.FAILURE_REASON,
+    ServerColumn.RECOVERY_POINT: f.RECOVERY_POINT,
+}
 
 
 class ServerModel(KeyedTableModel[ServerRow]):
     Column = ServerColumn
-    HEADERS = {
-        ServerColumn.WAVE: "Wave",
-        ServerColumn.NAME: "Name",
-        ServerColumn.SOURCE_SERVER_ID: "Source server ID",
-        ServerColumn.SOURCE_INSTANCE_ID: "Source instance ID",
-        ServerColumn.SOURCE_ACCOUNT_ID: "Source account",
-        ServerColumn.REPLICATION: "Replication",
-        ServerColumn.LAUNCH: "Launch",
-        ServerColumn.RECOVERY_INSTANCE_ID: "Recovery instance ID",
-        ServerColumn.EC2_INSTANCE_ID: "EC2 instance ID",
-        ServerColumn.EC2_STATE: "EC2 state",
-        ServerColumn.FAILURE: "Failure",
-    }
+    HEADERS = {ServerColumn.WAVE: "Wave", **{c: fld.header for c, fld in SERVER_COLUMN_FIELDS.items()}}
 
     def key(self, item: ServerRow) -> str:
         return f"{item.wave_index}/{item.server.source_server_id}"
@@ -327,24 +327,7 @@ class ServerModel(KeyedTableModel[ServerRow]):
                 return f"{r.wave_index + 1} {r.wave_name}" if role == TOOLTIP else str(r.wave_index + 1)
             if column is C.NAME:
                 return s.name or s.source_server_id
-            if column is C.SOURCE_SERVER_ID:
-                return s.source_server_id
-            if column is C.SOURCE_INSTANCE_ID:
-                return s.source_instance_id
-            if column is C.SOURCE_ACCOUNT_ID:
-                return s.source_account_id
-            if column is C.REPLICATION:
-                return s.replication_state.value
-            if column is C.LAUNCH:
-                return s.launch_status.value if s.launch_status is not None else ""
-            if column is C.RECOVERY_INSTANCE_ID:
-                return s.recovery_instance_id
-            if column is C.EC2_INSTANCE_ID:
-                return s.ec2_instance_id
-            if column is C.EC2_STATE:
-                return s.ec2_instance_state
-            if column is C.FAILURE:
-                return s.failure_reason
+            return SERVER_COLUMN_FIELDS[column].text(s)
         if role == FOREGROUND:
             if column is C.FAILURE and s.failure_reason:
                 return QBrush(RED)
@@ -353,6 +336,8 @@ class ServerModel(KeyedTableModel[ServerRow]):
         if role == SORT_ROLE:
             if column is C.WAVE:
                 return r.wave_index
+            if column is C.RECOVERY_POINT:
+                return s.recovery_point.timestamp() if s.recovery_point else 0.0
             return str(self.cell(r, column, DISPLAY) or "").casefold()
         return None
 

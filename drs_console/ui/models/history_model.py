@@ -19,6 +19,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
+from ...domain.execution import WaveTally
 from ...domain.history import HistoryFilter, HistoryRow, format_duration, format_time
 from .keyed_table import SORT_ROLE, KeyedTableModel
 
@@ -97,8 +98,8 @@ class HistoryModel(KeyedTableModel[HistoryRow]):
                 return format_time(r.ended_at)
             if column is C.DURATION:
                 return format_duration(r.duration)
-            if column is C.WAVES:
-                return f"{r.waves_completed}/{r.wave_count}"
+            if column is C.WAVES:  # the same words as the Executions page (domain WaveTally)
+                return WaveTally.of_counts(r.wave_counts, r.wave_count).text()
             if column is C.LAUNCHED:
                 return str(r.servers_launched)
             if column is C.FAILED:
@@ -109,8 +110,7 @@ class HistoryModel(KeyedTableModel[HistoryRow]):
                 return r.execution_id
         elif role == Qt.ItemDataRole.ToolTipRole:
             if column is C.WAVES:
-                done = ", ".join(f"{n} {s}" for s, n in r.wave_counts if n) or "none finished"
-                return f"{r.wave_count} waves: {done}"
+                return WaveTally.of_counts(r.wave_counts, r.wave_count).detail()
             if column is C.PLAN:
                 return f"{r.plan_name} ({r.plan_id})"
             return self.cell(r, column, Qt.ItemDataRole.DisplayRole)

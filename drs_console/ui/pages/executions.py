@@ -194,6 +194,12 @@ class ExecutionDetail(QWidget):
         self.initiated_label = QLabel("")
         self.progress_label = QLabel("")
         self.progress_label.setObjectName("progressLabel")
+        self.error_label = QLabel("")  # a failed execution's error and cause, in the header itself
+        self.error_label.setObjectName("errorLabel")
+        self.error_label.setWordWrap(True)
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error_label.setStyleSheet(f"color: {RED.name()};")
+        self.error_label.setVisible(False)
 
         self.buttons: dict[str, QPushButton] = {}
         for key, label in (
@@ -362,6 +368,7 @@ class ExecutionDetail(QWidget):
         layout.setContentsMargins(0, 4, 0, 0)
         layout.addLayout(top)
         layout.addLayout(second)
+        layout.addWidget(self.error_label)
         layout.addWidget(self.banner)
         layout.addWidget(body, 1)
 
@@ -465,8 +472,9 @@ class ExecutionDetail(QWidget):
         self.timeline.set_view(None)
         for label in (self.plan_label, self.type_badge, self.status_badge, self.target_label, self.live_label,
                       self.started_label, self.elapsed_label, self.initiated_label,
-                      self.progress_label):
+                      self.progress_label, self.error_label):
             label.setText("")
+        self.error_label.setVisible(False)
         self.type_badge.setStyleSheet("")
         self.status_badge.setStyleSheet("")
         self.set_state(StreamState.LIVE, "")
@@ -501,17 +509,18 @@ class ExecutionDetail(QWidget):
         self.initiated_label.setText(f"by {by}" if by else "")
         self.initiated_label.setToolTip(v.initiated_by)
         self.plan_label.setToolTip(f"Execution {v.execution_id}\n{v.execution_arn}".strip())
-        total = len(v.waves)
-        done = sum(1 for w in v.waves if w.status is not None and w.status.is_terminal)
-        launched = sum(w.launched for w in v.waves)
-        failed = sum(w.failed for w in v.waves)
-        servers = sum(len(w.servers) for w in v.waves)
-        text = f"waves {done}/{total} done"
-        if servers:
-            text += f" · {launched}/{servers} servers launched"
-        if failed:
-            text += f" · <span style='color:{RED.name()}'><b>{failed} failed</b></span>"
+        waves, servers = v.wave_tally, v.server_tally  # the same derivation as History and the report
+        text = f"waves {waves.text()}" if waves.total else "no waves"
+        if servers.total:
+            text += f" · {servers.launched}/{servers.total} servers launched"
+        if servers.failed:
+            text += f" · <span style='color:{RED.name()}'><b>{servers.failed} failed</b></span>"
         self.progress_label.setText(text)
+        self.progress_label.setToolTip(waves.detail())
+        error = ": ".join(x for x in (v.error, v.cause) if x)
+        self.error_label.setText(f"{status_text(v.status)}: {error}" if error else "")
+        self.error_label.setToolTip(error)
+        self.error_label.setVisible(bool(error))
         self.tick(self.now)
 
     def tick(self, now: datetime) -> None:
@@ -644,6 +653,7 @@ class ExecutionsPage(Page):
     key = "executions"
     title = "Executions"
     execution_opened = Signal(str)
+    execution_changed = Signal(str)  # an execution started, changed status or ended (History reloads)
 
     def __init__(
         self,
@@ -669,6 +679,7 @@ class ExecutionsPage(Page):
         self._loaded = asyncio.Event()
         self._identity_key: tuple[str, str] | None = None
         self._open_id = ""
+        self._listed = 0  # executions the last list returned
 
         # the list ---------------------------------------------------------------------------------
         self.model = ExecutionListModel(self)
@@ -826,10 +837,8 @@ class ExecutionsPage(Page):
             first = active[0] if active else None
             if first is not None:
                 self.open_execution(first.execution_id)
-        n = len(views)
-        self.status.setText(
-            f"{len(active)} active · {n} execution{'s' if n != 1 else ''}" + (" (newest 50)" if n >= 50 else "")
-        )
+        self._listed = len(views)
+        self.update_counters()
         self._loaded.set()
         return views
 
@@ -850,6 +859,16 @@ class ExecutionsPage(Page):
         if event.type() == QEvent.Type.Resize and watched is self.split:
             self._fit_timer.start()  # after the splitter has laid out its new size
         return super().eventFilter(watched, event)
+
+    def update_counters(self) -> None:
+        """``N active · M executions``, from the rows as they are now (monitors keep them current)."""
+        items = self.model.items()
+        active = sum(1 for v in items if not v.is_terminal)
+        n = len(items)
+        self.status.setText(
+            f"{active} active · {n} execution{'s' if n != 1 else ''}"
+            + (" (newest 50)" if self._listed >= 50 else "")
+        )
 
     def _row_activated(self, proxy_index) -> None:
         view = proxy_index.data(ITEM_ROLE)
@@ -885,12 +904,17 @@ class ExecutionsPage(Page):
         previous = self.last_views.get(view.execution_id)
         self.last_views[view.execution_id] = view
         self.notifier.observe(previous, view)
-        if self.model.row_of(view.execution_id) is None:
+        old_row = self.model.row_of(view.execution_id)
+        before = self.model.item_at(old_row).status if old_row is not None else None
+        if old_row is None:
             self.model.set_items([*self.model.items(), view])
             if view.execution_id == self.open_id:
                 self._select_row(view.execution_id)  # the open execution's row arrived: highlight it
         else:
             self.model.update_item(view)
+        if old_row is None or before != view.status:
+            self.update_counters()
+            self.execution_changed.emit(view.execution_id)
         if view.execution_id == self.open_id:
             self.detail.apply(update)
         if update.transitions:

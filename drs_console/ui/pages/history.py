@@ -55,6 +55,8 @@ DATE_FILTERS: list[tuple[str, timedelta | str | None]] = [
     ("Custom range…", CUSTOM),
 ]
 PAGE_SIZE = 1000  # executions per Query page while loading (the progress updates per page)
+STALE_SECONDS = 60.0  # History reloads when opened if it was loaded longer ago than this
+CHANGE_DELAY_MS = 1000  # a burst of execution changes reloads History once
 
 
 def _to_qdt(dt: datetime) -> QDateTime:
@@ -84,6 +86,11 @@ class HistoryPage(Page):
         self._control: PruneControl | None = None
         self._loaded = asyncio.Event()
         self._message = ""
+        self._dirty = False  # an execution started, changed or ended since the last load
+        self._change_timer = QTimer(self)  # coalesces a burst of changes into one reload
+        self._change_timer.setSingleShot(True)
+        self._change_timer.setInterval(CHANGE_DELAY_MS)
+        self._change_timer.timeout.connect(self.refresh_if_stale)
 
         self.model = HistoryModel(self)
         self.proxy = HistoryFilterProxy(self)
@@ -283,6 +290,29 @@ class HistoryPage(Page):
         return HistoryService(conn, self.table_name)
 
     # -- refresh -------------------------------------------------------------------------------
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        self.refresh_if_stale()  # opened: reload when older than a minute, or changed meanwhile
+
+    def is_stale(self) -> bool:
+        if self._dirty or self.loaded_at is None:
+            return True
+        return (self.clock() - self.loaded_at).total_seconds() > STALE_SECONDS
+
+    def refresh_if_stale(self) -> asyncio.Task | None:
+        if not self.controller.is_connected or self.pruning or not self.is_stale():
+            return None
+        if self._task is not None and not self._task.done():
+            return self._task  # it re-runs when it ends if something changed meanwhile
+        return self.start_refresh()
+
+    def execution_changed(self, _execution_id: str = "") -> None:
+        """An execution started, changed status or ended (the Executions page says so): reload now
+        when this page is shown, else when it is next opened."""
+        self._dirty = True
+        if self.isVisible():
+            self._change_timer.start()
+
     @asyncSlot()
     async def on_refresh_clicked(self) -> None:
         self.start_refresh()
@@ -311,6 +341,7 @@ class HistoryPage(Page):
         """Load every page of the history, updating rows in place as pages arrive; rows no longer
         in the table are removed at the end. Selection and sort are kept."""
         ident = self.controller.identity
+        self._dirty = False
         self._set_busy(True)
         try:
             service = await self._service()
@@ -330,12 +361,14 @@ class HistoryPage(Page):
                 # table is whole; the execution ID, last, is elided in the middle
                 self._fitted = True
                 self.table.fit_columns({c: (50, 220) for c in HistoryColumn if c is not HistoryColumn.EXECUTION_ID})
-            self.loaded_at = datetime.now(UTC)
+            self.loaded_at = self.clock()
             self._message = ""
             return rows
         finally:
             self._set_busy(False)
             self._loaded.set()
+            if self._dirty and self.isVisible():
+                self._change_timer.start()  # something changed while loading: once more
 
     def _set_busy(self, busy: bool) -> None:
         self.progress.setVisible(busy)

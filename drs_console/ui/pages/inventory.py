@@ -139,16 +139,24 @@ class InventoryPage(Page):
     # -- data ----------------------------------------------------------------------------------
     def show_cached(self, account_id: str | None = None, region: str | None = None) -> bool:
         """Show the cached inventory (offline mode). Returns whether there was one."""
+        endpoint = self._endpoint()
         snap = (
-            self.cache.load(account_id, region)
+            self.cache.load(account_id, region, endpoint)
             if account_id and region
-            else self.cache.latest(region or self.controller.settings.region)
+            else self.cache.latest(region or self.controller.settings.region, endpoint)
         )
         if snap is None:
             self.status.setText("No inventory yet: connect to load it.")
             return False
         self._apply(snap, offline=True)
         return True
+
+    def _endpoint(self) -> str | None:
+        """The endpoint whose cache is shown: the connection's, else the one last connected to."""
+        conn = self.controller.connection
+        if conn is not None:
+            return conn.params.endpoint_url
+        return self.controller.settings.endpoint_url
 
     def _apply(self, snap: InventorySnapshot, *, offline: bool) -> None:
         self.snapshot = snap
@@ -242,7 +250,7 @@ class InventoryPage(Page):
         self._live_sandbox = ident.sandbox
         if not ident.sandbox or self.cache_sandbox:
             try:
-                self.cache.save(snap)
+                self.cache.save(snap, conn.params.endpoint_url)  # keyed by endpoint too: never the real account's
             except OSError as exc:
                 log.warning("could not cache the inventory: %s", exc)
         return snap

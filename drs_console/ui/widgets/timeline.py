@@ -14,6 +14,8 @@ from PySide6.QtGui import QColor, QFontMetrics, QMouseEvent, QPainter, QPaintEve
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ...domain.execution import ExecutionView, WaveView
+from ...domain.fields import duration_text
+from ...domain.progress import wave_state_text
 from ...domain.status import ExecutionStatus
 from ..theme import GREY, PURPLE, color_for, text_color_on
 
@@ -176,7 +178,7 @@ class WaveTimeline(QWidget):
                 painter.drawText(
                     QRectF(left + 4, y, width, ROW_HEIGHT),
                     Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                    "paused: waiting for resume" if w.status is ExecutionStatus.PAUSED else "not started",
+                    wave_state_text(w),  # the same words as the wave table's status (never "not started" for a failed one)
                 )
                 continue
             color = _bar_color(w)
@@ -187,7 +189,8 @@ class WaveTimeline(QWidget):
             if running:  # a bright leading edge: this bar is still growing
                 painter.setBrush(color.lighter(150))
                 painter.drawRect(QRectF(rect.right() - 3, rect.top(), 3, rect.height()))
-            label = f"{w.status.value if w.status else ''}  {_offset_label(w.duration_seconds(self.now) or 0)}"
+            stop = None if w.ended_at or not self.view.is_terminal else self.view.ended_at
+            label = f"{w.status.value if w.status else ''}  {duration_text(w.duration_seconds(stop or self.now))}"
             need = fm.horizontalAdvance(label) + 10
             if need < rect.width():
                 painter.setPen(text_color_on(color))

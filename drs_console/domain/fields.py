@@ -1,0 +1,132 @@
+"""One formatter per field: how every view (CLI text, ``--json``, the HTML and CSV reports, the
+GUI tables) names, reads and writes the figures of an execution, so that they cannot drift.
+
+* Times: ``utc_text`` (date, time and zone), ``clock_text`` (time of day in UTC, for tables whose
+  header says UTC), ``iso_utc`` (JSON and CSV), ``stamp`` (a ``--follow`` line: UTC with the zone,
+  or local time with the zone).
+* Durations: ``duration_text`` ("1 h 02 min 03 s"), ``duration_value`` (whole seconds for JSON/CSV).
+* The mission's per-server fields: ``SERVER_FIELDS``, each with its header (text and GUI), its
+  JSON key, its CSV column, the value getter, the text formatter and the JSON value. An unknown
+  value reads ``—`` in text and ``null`` in JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from .execution import ServerView
+
+DASH = "—"
+
+
+# -- times ----------------------------------------------------------------------------------------
+def utc_text(dt: datetime | None, empty: str = DASH) -> str:
+    """``2026-12-01 03:12:05 UTC``."""
+    return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if dt else empty
+
+
+def clock_text(dt: datetime | None, empty: str = "") -> str:
+    """``03:12:05``: the time of day in UTC (for a column whose header says UTC)."""
+    return dt.astimezone(UTC).strftime("%H:%M:%S") if dt else empty
+
+
+def iso_utc(dt: datetime | None) -> str | None:
+    """``2026-12-01T03:12:05Z`` (JSON, CSV); None when unknown. Whole seconds: every view agrees
+    to the second."""
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if dt else None
+
+
+def stamp(dt: datetime, *, local: bool = False) -> str:
+    """A ``--follow`` line's stamp: ``03:12:05 UTC``, or local time with its zone (``04:12:05 CET``)."""
+    if local:
+        here = dt.astimezone()
+        return here.strftime("%H:%M:%S ") + (here.tzname() or here.strftime("%z"))
+    return dt.astimezone(UTC).strftime("%H:%M:%S UTC")
+
+
+# -- durations ------------------------------------------------------------------------------------
+def duration_value(seconds: float | None) -> int | None:
+    """Whole seconds (JSON, CSV); None when unknown."""
+    return None if seconds is None else max(0, int(round(seconds)))
+
+
+def duration_text(seconds: float | None, empty: str = DASH) -> str:
+    """``1 h 02 min 03 s``, ``4 min 05 s``, ``12 s``."""
+    secs = duration_value(seconds)
+    if secs is None:
+        return empty
+    h, rem = divmod(secs, 3600)
+    m, s = divmod(rem, 60)
+    if h:
+        return f"{h} h {m:02d} min {s:02d} s"
+    return f"{m} min {s:02d} s" if m else f"{s} s"
+
+
+# -- the per-server fields ------------------------------------------------------------------------
+def _text_value(value: Any) -> str:
+    if value is None or value == "":
+        return DASH
+    if isinstance(value, datetime):
+        return utc_text(value)
+    return str(getattr(value, "value", value))
+
+
+def _json_value(value: Any) -> Any:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return iso_utc(value)
+    return str(getattr(value, "value", value))
+
+
+@dataclass(frozen=True, slots=True)
+class ServerField:
+    key: str  # the JSON key
+    header: str  # CLI text, report and GUI column header
+    csv: str  # the CSV column
+    get: Callable[[ServerView], Any]
+
+    def value(self, s: ServerView) -> Any:
+        return self.get(s)
+
+    def text(self, s: ServerView) -> str:
+        return _text_value(self.get(s))
+
+    def json(self, s: ServerView) -> Any:
+        return _json_value(self.get(s))
+
+
+SOURCE_SERVER_ID = ServerField("sourceServerId", "Source server ID", "server_id", lambda s: s.source_server_id)
+NAME = ServerField("name", "Name", "server_name", lambda s: s.name)
+SOURCE_INSTANCE_ID = ServerField("sourceInstanceId", "Source instance ID", "source_instance_id",
+                                 lambda s: s.source_instance_id)
+SOURCE_ACCOUNT_ID = ServerField("sourceAccountId", "Source account ID", "source_account_id",
+                                lambda s: s.source_account_id)
+REPLICATION_STATE = ServerField("replicationState", "Replication", "replication_state",
+                                lambda s: s.replication_state)
+LAUNCH_STATUS = ServerField("launchStatus", "Launch status", "launch_status", lambda s: s.launch_status)
+RECOVERY_INSTANCE_ID = ServerField("recoveryInstanceId", "Recovery instance ID", "recovery_instance_id",
+                                   lambda s: s.recovery_instance_id)
+EC2_INSTANCE_ID = ServerField("ec2InstanceId", "EC2 instance ID", "ec2_instance_id", lambda s: s.ec2_instance_id)
+EC2_STATE = ServerField("ec2InstanceState", "EC2 state", "ec2_instance_state", lambda s: s.ec2_instance_state)
+FAILURE_REASON = ServerField("failureReason", "Failure reason", "failure_reason", lambda s: s.failure_reason)
+RECOVERY_POINT = ServerField("recoveryPoint", "Recovery snapshot (point in time)", "recovery_point",
+                             lambda s: s.recovery_point)
+
+#: Every view shows these, in this order.
+SERVER_FIELDS: tuple[ServerField, ...] = (
+    SOURCE_SERVER_ID, NAME, SOURCE_INSTANCE_ID, SOURCE_ACCOUNT_ID, REPLICATION_STATE, LAUNCH_STATUS,
+    RECOVERY_INSTANCE_ID, EC2_INSTANCE_ID, EC2_STATE, FAILURE_REASON, RECOVERY_POINT,
+)
+
+
+def server_json(s: ServerView) -> dict[str, Any]:
+    return {f.key: f.json(s) for f in SERVER_FIELDS}
+
+
+def server_label(s: ServerView) -> str:
+    """``web-1 (s-1234)``, or the ID alone when the name is unknown."""
+    return f"{s.name} ({s.source_server_id})" if s.name else s.source_server_id
