@@ -40,6 +40,12 @@ def parse_time(value: Any) -> datetime | None:
     return dt.astimezone(UTC) if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
+def whole_second(dt: datetime | None) -> datetime | None:
+    """The record's times to the second: every view shows them so, and durations are their
+    differences (a wave shown 12:00:21 to 12:00:24 lasted 3 s, never 2)."""
+    return dt.replace(microsecond=0) if dt is not None else None
+
+
 def parse_plan(value: Any) -> dict[str, Any] | None:
     """The plan of an execution input (a dict, or the record's planJson text); None if unusable."""
     if isinstance(value, str):
@@ -165,7 +171,7 @@ def build_view(
                     ec2_instance_id=str(inst.get("ec2InstanceID") or ""),
                     ec2_instance_state=str(inst.get("ec2InstanceState") or ""),
                     failure_reason=job_reasons.get(sid, ""),
-                    recovery_point=parse_time(inst.get("pointInTimeSnapshotDateTime")),
+                    recovery_point=whole_second(parse_time(inst.get("pointInTimeSnapshotDateTime"))),
                 )
             )
         status = rec.status if rec else None
@@ -178,8 +184,8 @@ def build_view(
                 name=(rec.name if rec and rec.name else spec["name"]) or f"Wave {i + 1}",
                 status=status,
                 job_id=job_id,
-                started_at=parse_time(rec.started_at) if rec else None,
-                ended_at=parse_time(rec.ended_at) if rec else None,
+                started_at=whole_second(parse_time(rec.started_at)) if rec else None,
+                ended_at=whole_second(parse_time(rec.ended_at)) if rec else None,
                 pause_before=bool(spec["pauseBefore"]),
                 timeout_minutes=int(spec["timeoutSeconds"]) // 60 if spec["timeoutSeconds"] else 0,
                 servers=tuple(server_views),
@@ -199,8 +205,8 @@ def build_view(
         plan_name=(record.plan_name if record else "") or str((plan or {}).get("name") or ""),
         execution_type=ExecutionType.RECOVERY if kind == "RECOVERY" else ExecutionType.DRILL,
         status=exec_status,
-        started_at=(parse_time(record.started_at) if record else None) or started_at,
-        ended_at=parse_time(record.ended_at) if record else None,
+        started_at=whole_second((parse_time(record.started_at) if record else None) or started_at),
+        ended_at=whole_second(parse_time(record.ended_at)) if record else None,
         initiated_by=record.initiated_by if record else "",
         execution_arn=(record.execution_arn if record else "") or execution_arn,
         account_id=account_id,

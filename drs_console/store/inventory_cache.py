@@ -1,7 +1,7 @@
 """The last inventory per endpoint, account and region, kept on disk for offline use.
 
 A cache belongs to one endpoint: AWS itself (no endpoint URL: ``<account>-<region>.json``, as
-before) or a custom ``--endpoint-url`` / the sandbox (``<account>-<region>@<hash of the URL>.json``),
+before) or a custom ``--endpoint-url`` or the sandbox (``<account>-<region>@<hash of the URL or of "sandbox">.json``),
 so that a sandbox or test-endpoint run never overwrites, nor is shown as, the real account's."""
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from .paths import app_paths
 
 log = logging.getLogger(__name__)
 CACHE_VERSION = 1
+SANDBOX_ENDPOINT = "sandbox"
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
 
@@ -93,6 +94,12 @@ class InventoryCache:
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             log.warning("ignoring unreadable inventory cache %s: %s", path, exc)
             return None
+
+
+def cache_endpoint(endpoint_url: str | None, sandbox: bool = False) -> str:
+    """The endpoint a connection's cache is kept under: the sandbox (whose URL changes with each
+    start) is one endpoint of its own, ``sandbox``."""
+    return SANDBOX_ENDPOINT if sandbox else normalize_endpoint(endpoint_url)
 
 
 def normalize_endpoint(endpoint: str | None) -> str:

@@ -12,6 +12,7 @@ from drs_console.cli.context import CliContext
 from drs_console.cli.main import build_parser, run_command
 from drs_console.domain.status import ExecutionStatus as S
 from drs_console.store.plan_io import write_plan_file
+from tests.runs import views_agree
 from tests.runs.conftest import run
 
 pytestmark = pytest.mark.e2e
@@ -60,7 +61,8 @@ def test_status_resume_status_follow_report_cleanup(harness, cli, tmp_path):
 
     code, out, err = cli("resume", execution_id)
     assert code == 0, err
-    assert f"Resumed execution {execution_id}" in out
+    # the state the resume led to, read after it took effect: never the stale PAUSED
+    assert f"Resumed execution {execution_id} (now " in out and "now PAUSED" not in out
 
     code, out, err = cli("status", execution_id, "--follow", "--json", "--refresh", "1")
     lines = [json.loads(line) for line in out.splitlines()]
@@ -72,7 +74,7 @@ def test_status_resume_status_follow_report_cleanup(harness, cli, tmp_path):
     code, out, err = cli("report", execution_id, "--html", str(html), "--csv", str(csv))
     assert code == 0, err
     assert execution_id in html.read_text() and "Recovery time achieved" in html.read_text()
-    assert csv.read_text().splitlines()[1].startswith("execution,,CLI pause,COMPLETED,")
+    assert csv.read_text().splitlines()[1].startswith(f"execution,{execution_id},CLI pause,DRILL,,,COMPLETED,")
 
     code, out, err = cli("cleanup", execution_id, "--json", "--refresh", "0.5")
     assert code == 0, err
@@ -108,3 +110,12 @@ def test_unknown_execution_and_missing_report_files(cli):
     assert code == 2 and "No execution no-such-execution" in err
     code, _, err = cli("report", "no-such-execution")
     assert code == 2 and "--html" in err
+
+
+def test_a_drill_reads_the_same_in_every_view(harness, sim, cli, tmp_path, qtbot):
+    """A failing server and a pause: CLI --json/text/--follow, CSV/HTML, GUI models and History agree."""
+    views_agree.drill_reads_the_same_in_every_view(harness, sim, cli, tmp_path, qtbot)
+
+
+def test_a_recovery_reads_the_same_in_every_view(harness, cli, tmp_path, qtbot):
+    views_agree.recovery_reads_the_same_in_every_view(harness, cli, tmp_path, qtbot)

@@ -100,7 +100,7 @@ def test_snapshot_and_report_of_the_drill(drill):
     page = report_html(snap, events)
     assert page.startswith("<!DOCTYPE html>") and "<script" not in page and snap.waves[2].job_id in page
     text = report_csv(snap, events)
-    assert text.splitlines()[0].startswith("record,wave,wave_name,status,job_id")
+    assert text.splitlines()[0].startswith("record,execution_id,plan_name,execution_type,wave,wave_name,status,job_id")
     assert sum(1 for line in text.splitlines() if line.startswith("server,")) == 6
 
 

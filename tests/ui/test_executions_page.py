@@ -161,7 +161,7 @@ def test_monitor_updates_change_rows_and_badges_in_place(h):
     assert "1/3 servers launched" in detail.progress_label.text() and "1 failed" in detail.progress_label.text()
     # the list row follows the monitor
     row = page.model.row_of("exec-active")
-    assert page.model.index(row, ExecutionColumn.WAVES).data() == "1/2"
+    assert page.model.index(row, ExecutionColumn.WAVES).data() == "1/2 completed"
     # the Gantt draws one bar per started wave, the running one up to now
     rects = detail.timeline.bar_rects()
     assert set(rects) == {0, 1} and rects[1].left() >= rects[0].left()

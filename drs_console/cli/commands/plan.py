@@ -54,9 +54,10 @@ def offline_context(ctx: CliContext, plan: Plan) -> ValidationContext:
     if not plan.target_account_id or not plan.target_region:
         return ValidationContext()
     try:
-        from ...store.inventory_cache import InventoryCache
+        from ...store.inventory_cache import InventoryCache, cache_endpoint
 
-        snapshot = InventoryCache().load(plan.target_account_id, plan.target_region, ctx.endpoint_url)
+        snapshot = InventoryCache().load(plan.target_account_id, plan.target_region,
+                                         cache_endpoint(ctx.endpoint_url, ctx.sandbox))
     except (ImportError, OSError, ValueError) as exc:  # a broken cache must not break validation
         log.debug("inventory cache not usable: %s", exc)
         snapshot = None

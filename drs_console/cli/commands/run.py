@@ -259,7 +259,7 @@ def _print_view(ctx: CliContext, view: ExecutionView) -> None:
             ctx.print("    wave error: " + ": ".join(x for x in (w.error, w.cause) if x))
         for s in w.servers:
             ctx.print(f"    {server_label(s)}: " + "; ".join(
-                f"{f.header.lower()} {f.text(s)}" for f in SERVER_FIELDS if f not in (NAME, SOURCE_SERVER_ID)))
+                f"{f.header} {f.text(s)}" for f in SERVER_FIELDS if f not in (NAME, SOURCE_SERVER_ID)))
 
 
 def _reconnect_factory(params, opened: list[AwsConnection]):

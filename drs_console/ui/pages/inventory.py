@@ -22,7 +22,7 @@ from ...aws.drs import DrsService
 from ...aws.session import Identity
 from ...domain.inventory import InventorySnapshot, format_age
 from ...domain.status import ReplicationHealth, ReplicationState, replication_health
-from ...store.inventory_cache import InventoryCache
+from ...store.inventory_cache import InventoryCache, cache_endpoint
 from ..connection import ConnectionController
 from ..inventory_state import InventoryState
 from ..models.inventory_model import InventoryColumn, InventoryFilterProxy, InventoryModel
@@ -151,12 +151,13 @@ class InventoryPage(Page):
         self._apply(snap, offline=True)
         return True
 
-    def _endpoint(self) -> str | None:
+    def _endpoint(self) -> str:
         """The endpoint whose cache is shown: the connection's, else the one last connected to."""
         conn = self.controller.connection
         if conn is not None:
-            return conn.params.endpoint_url
-        return self.controller.settings.endpoint_url
+            return cache_endpoint(conn.params.endpoint_url, conn.params.is_sandbox)
+        settings = self.controller.settings
+        return cache_endpoint(settings.endpoint_url, settings.sandbox)
 
     def _apply(self, snap: InventorySnapshot, *, offline: bool) -> None:
         self.snapshot = snap
@@ -250,7 +251,7 @@ class InventoryPage(Page):
         self._live_sandbox = ident.sandbox
         if not ident.sandbox or self.cache_sandbox:
             try:
-                self.cache.save(snap, conn.params.endpoint_url)  # keyed by endpoint too: never the real account's
+                self.cache.save(snap, self._endpoint())  # keyed by endpoint too: never the real account's
             except OSError as exc:
                 log.warning("could not cache the inventory: %s", exc)
         return snap

@@ -1,0 +1,186 @@
+"""One story per execution, end to end: a drill (a server failing, a pause) and a recovery run
+through the real state machine in the sandbox; for the same execution, the CLI's ``status --json``,
+``status`` text and ``--follow --json``, the report's CSV and HTML, the GUI's models (fed by a
+monitor snapshot) and History carry the same wave times, counts and per-server fields.
+
+The scenarios run from tests/runs/test_cli_endpoint.py, sharing its module-scoped sandbox and its
+``cli`` fixture (no sandbox of their own).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from drs_console.aws.history import HistoryService
+from drs_console.domain import fields as f
+from drs_console.domain.execution import WaveTally
+from drs_console.domain.plan import FailurePolicy
+from drs_console.domain.progress import parse_time
+from drs_console.domain.status import ExecutionStatus as S
+from drs_console.store.plan_io import write_plan_file
+from tests.runs.conftest import run
+
+
+def _json_lines(out: str) -> list[dict]:
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def _csv_rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def _gui(view, qtbot):
+    """The GUI's models and header, fed the monitor's snapshot as the Executions page feeds them."""
+    from drs_console.ui.models.execution_models import ExecutionListModel
+    from drs_console.ui.pages.executions import ExecutionDetail
+
+    detail = ExecutionDetail()
+    qtbot.addWidget(detail)
+    detail.show_view(view, ())
+    listing = ExecutionListModel()
+    listing.set_items([view])
+    return detail, detail.wave_model, detail.server_model, listing
+
+
+def _assert_views_agree(harness, cli, execution_id, tmp_path, qtbot):
+    code, out, err = cli("status", execution_id, "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    code, text, err = cli("status", execution_id)
+    assert code == 0, err
+    path = tmp_path / f"{execution_id}.csv"
+    html_path = tmp_path / f"{execution_id}.html"
+    code, _, err = cli("report", execution_id, "--csv", str(path), "--html", str(html_path))
+    assert code == 0, err
+    rows = _csv_rows(path.read_text())
+    page = html_path.read_text()
+    view = run(harness.monitor(execution_id).snapshot())
+    detail, waves_m, servers_m, listing = _gui(view, qtbot)
+
+    # the execution: status, times, counts, recovery time
+    exec_row = next(r for r in rows if r["record"] == "execution")
+    assert doc["status"] == exec_row["status"] == view.status.value == detail.status_badge.text()
+    assert doc["startedAt"] == exec_row["started_at"] == f.iso_utc(view.started_at)
+    assert doc["endedAt"] == exec_row["ended_at"] == f.iso_utc(view.ended_at)
+    assert str(doc["serversFailed"]) == exec_row["failed"] and str(doc["serversLaunched"]) == exec_row["launched"]
+    assert str(doc["recoveryTimeSeconds"]) == exec_row["recovery_time_seconds"]
+    assert str(doc["recoveryTimeExcludingPausedSeconds"]) == exec_row["recovery_time_excluding_paused_seconds"]
+    assert f"Failed servers ({doc['serversFailed']})" in page
+    assert f.duration_text(doc["recoveryTimeSeconds"]) in page and f.duration_text(doc["recoveryTimeSeconds"]) in text
+    # wave counts: the header, the executions list, History and the CLI say the same words
+    waves_text = doc["wavesText"]
+    assert waves_text and waves_text in detail.progress_label.text() and f"waves {waves_text}" in text
+    from drs_console.ui.models.execution_models import ExecutionColumn
+
+    assert listing.index(0, ExecutionColumn.WAVES).data() == waves_text
+    history = run(HistoryService(harness.conn, harness.location.history_table).list_all())
+    hrow = next(r for r in history if r.execution_id == execution_id)
+    assert WaveTally.of_counts(hrow.wave_counts, hrow.wave_count).text() == waves_text
+    assert (hrow.servers_launched, hrow.servers_failed) == (doc["serversLaunched"], doc["serversFailed"])
+    assert f"{doc['serversLaunched']}/{doc['serverCount']} servers launched" in detail.progress_label.text()
+
+    # every wave: times to the second, duration, counts
+    from drs_console.ui.models.execution_models import SERVER_COLUMN_FIELDS, ServerColumn, WaveColumn
+
+    wave_rows = [r for r in rows if r["record"] == "wave"]
+    assert len(wave_rows) == len(doc["waves"]) == waves_m.rowCount() == len(view.waves)
+    for w, r in zip(doc["waves"], wave_rows, strict=True):
+        row = waves_m.row_of(str(w["wave"] - 1))
+        cell = lambda c, row=row: waves_m.index(row, c).data()  # noqa: E731
+        assert (w["status"], w["jobId"] or "") == (r["status"], r["job_id"]) == (cell(WaveColumn.STATUS), cell(WaveColumn.JOB_ID))
+        assert (w["startedAt"] or "") == r["started_at"] and (w["endedAt"] or "") == r["ended_at"]
+        assert cell(WaveColumn.STARTED) == (w["startedAt"] or "")[11:19]
+        assert cell(WaveColumn.ENDED) == (w["endedAt"] or "")[11:19]
+        assert str(w["durationSeconds"]) == r["duration_seconds"]
+        if w["endedAt"]:  # to the second: the duration is the difference of the times shown
+            assert w["durationSeconds"] == (parse_time(w["endedAt"]) - parse_time(w["startedAt"])).total_seconds()
+        assert cell(WaveColumn.DURATION) == f.duration_text(w["durationSeconds"], "")
+        assert (str(w["launched"]), str(w["failed"])) == (r["launched"], r["failed"])
+        assert cell(WaveColumn.SERVERS).startswith(f"{w['launched']}/{w['serverCount']} launched")
+        if w["startedAt"]:
+            assert f"started {w['startedAt'][:10]} {w['startedAt'][11:19]} UTC" in text
+
+    # every server: the mission's fields, one formatter each
+    server_rows = {(r["wave"], r["server_id"]): r for r in rows if r["record"] == "server"}
+    by_field = {fld: col for col, fld in SERVER_COLUMN_FIELDS.items()}
+    count = 0
+    for w in doc["waves"]:
+        for s in w["servers"]:
+            count += 1
+            assert set(s) == {fld.key for fld in f.SERVER_FIELDS}
+            r = server_rows[(str(w["wave"]), s["sourceServerId"])]
+            grow = servers_m.row_of(f"{w['wave'] - 1}/{s['sourceServerId']}")
+            for fld in f.SERVER_FIELDS:
+                assert (s[fld.key] or "") == r[fld.csv], (fld.key, s[fld.key], r[fld.csv])
+                if fld is not f.NAME:
+                    gui = servers_m.index(grow, by_field[fld]).data()
+                    assert gui == (f.DASH if s[fld.key] is None else fld.text(_server(view, w["wave"], s))), fld.key
+            assert s["sourceInstanceId"] and s["sourceAccountId"] and s["replicationState"]
+            if s["launchStatus"] == "LAUNCHED":
+                assert s["recoveryInstanceId"] and s["ec2InstanceState"] and s["recoveryPoint"]
+                assert servers_m.index(grow, ServerColumn.RECOVERY_POINT).data() == f.utc_text(parse_time(s["recoveryPoint"]))
+            else:
+                assert s["failureReason"], "a server that did not launch says why"
+            assert f"{s['name']} ({s['sourceServerId']})" in text
+    assert count == len(server_rows) == servers_m.rowCount()
+    return doc, view
+
+
+def _server(view, wave_number, s):
+    return next(x for x in view.waves[wave_number - 1].servers if x.source_server_id == s["sourceServerId"])
+
+
+def drill_reads_the_same_in_every_view(harness, sim, cli, tmp_path, qtbot):
+    servers = harness.healthy(3)
+    sim.fail_servers(servers[:1])
+    plan = harness.plan([servers[:2], servers[2:]], name="Views drill", pause=frozenset({1}),
+                        policy=FailurePolicy.CONTINUE)
+    path = tmp_path / "plan.json"
+    write_plan_file(path, plan, backup=False)
+    code, out, err = cli("run", str(path), "--json", "--poll-interval", "1")
+    assert code == 0, err
+    execution_id = next(d for d in _json_lines(out) if d["type"] == "started")["executionId"]
+    run(harness.wait_record(execution_id, lambda r: r.status is S.PAUSED, what="PAUSED"))
+    code, out, err = cli("resume", execution_id)
+    assert code == 0 and "now PAUSED" not in out, err
+    code, out, err = cli("status", execution_id, "--follow", "--json", "--refresh", "1")
+    assert code == 1, err  # PARTIAL
+    lines = _json_lines(out)
+    transitions = [d for d in lines if d["type"] == "transition"]
+    # per-server launch transitions, not only per-wave ones, each with every server field
+    launched = {d["server"]["sourceServerId"]: d["server"]["launchStatus"] for d in transitions if d["kind"] == "server"}
+    assert launched == {servers[0]: "FAILED", servers[1]: "LAUNCHED", servers[2]: "LAUNCHED"}
+    stamps = [d["at"] for d in transitions]
+    assert all(stamps) and all(a.endswith("Z") for a in stamps)
+    end = lines[-1]
+    assert end["type"] == "end" and end["status"] == "PARTIAL"
+
+    doc, view = _assert_views_agree(harness, cli, execution_id, tmp_path, qtbot)
+    assert doc["status"] == "PARTIAL" and doc["serversFailed"] == 1 and doc["serversLaunched"] == 2
+    assert doc["wavesText"] == "1/2 completed, 1 partial"
+    # the pause before wave 2 is the time from wave 1's end to wave 2's start, and is labelled
+    assert doc["pausedSeconds"] == f.duration_value(
+        (view.waves[1].started_at - view.waves[0].ended_at).total_seconds())
+    assert doc["recoveryTimeExcludingPausedSeconds"] <= doc["recoveryTimeSeconds"] - doc["pausedSeconds"] + 1
+    # the follow's final view and a later status read give the same waves
+    key = lambda w: (w["status"], w["jobId"], w["startedAt"], w["endedAt"], w["launched"], w["failed"])  # noqa: E731
+    assert [key(w) for w in end["view"]["waves"]] == [key(w) for w in doc["waves"]]
+
+
+def recovery_reads_the_same_in_every_view(harness, cli, tmp_path, qtbot):
+    servers = harness.healthy(2)
+    plan = harness.plan([servers], name="Views recovery")
+    path = tmp_path / "plan.json"
+    write_plan_file(path, plan, backup=False)
+    code, out, err = cli("run", str(path), "--recovery", "--confirm", "Views recovery", "--json", "--follow",
+                         "--poll-interval", "1", "--refresh", "1")
+    assert code == 0, err
+    lines = _json_lines(out)
+    execution_id = next(d for d in lines if d["type"] == "started")["executionId"]
+    assert lines[-1]["type"] == "end" and lines[-1]["status"] == "COMPLETED"
+    assert {d["server"]["sourceServerId"] for d in lines if d.get("kind") == "server"} == set(servers)
+    doc, view = _assert_views_agree(harness, cli, execution_id, tmp_path, qtbot)
+    assert doc["executionType"] == "RECOVERY" and doc["wavesText"] == "1/1 completed"
+    assert doc["serversLaunched"] == 2 and doc["serversFailed"] == 0 and doc["pausedSeconds"] == 0
