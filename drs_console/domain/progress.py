@@ -248,8 +248,11 @@ def _with_reasons(w: WaveView, exec_status: ExecutionStatus, record: ExecutionRe
     why = _why_not_launched(w, exec_status, record)
     if not why:
         return w
+    # DRS's job unread (no launch status) but the record says some launched: which is unknown
+    unknown_launched = w.launched > sum(1 for s in w.servers if s.launch_status is LaunchStatus.LAUNCHED)
     servers = tuple(
-        s if s.failure_reason or s.launch_status is LaunchStatus.LAUNCHED else replace(s, failure_reason=why)
+        s if (s.failure_reason or s.launch_status is LaunchStatus.LAUNCHED
+              or (s.launch_status is None and unknown_launched)) else replace(s, failure_reason=why)
         for s in w.servers
     )
     return replace(w, servers=servers)

@@ -92,3 +92,29 @@ def test_no_credential_is_ever_written(monkeypatch, capsys):
     for handler in [h for h in root.handlers if getattr(h, "_drs_console", False)]:
         root.removeHandler(handler)
         handler.close()
+
+
+def test_the_inventory_cache_belongs_to_one_endpoint():
+    """A sandbox or --endpoint-url run never overwrites, nor is shown as, the real account's cache."""
+    from drs_console.store.inventory_cache import SANDBOX_ENDPOINT, cache_endpoint
+
+    cache = InventoryCache()
+    real = InventorySnapshot("111122223333", "us-east-1", datetime.now(UTC) - timedelta(hours=2),
+                             (SourceServer("s-real"),))
+    fake = InventorySnapshot("111122223333", "us-east-1", datetime.now(UTC), (SourceServer("s-fake"),))
+    cache.save(real)
+    cache.save(fake, "http://127.0.0.1:5000/")
+    cache.save(fake, cache_endpoint("http://127.0.0.1:6001", sandbox=True))
+    assert len(list(cache.folder.glob("*.json"))) == 3
+    # the same account and region at another endpoint: each keeps its own
+    assert cache.load("111122223333", "us-east-1") == real
+    assert cache.load("111122223333", "us-east-1", "HTTP://127.0.0.1:5000") == fake  # the same URL, normalized
+    assert cache.load("111122223333", "us-east-1", SANDBOX_ENDPOINT) == fake
+    assert cache.load("111122223333", "us-east-1", "http://127.0.0.1:5001") is None
+    # offline mode shows the newest cache of the endpoint it was last connected to, never another's
+    assert cache.latest("us-east-1") == real
+    assert cache.latest("us-east-1", "http://127.0.0.1:5000") == fake
+    # a file renamed onto another endpoint's key is not taken for it
+    (cache.folder / "111122223333-us-east-1.json").unlink()
+    next(cache.folder.glob("*@*.json")).rename(cache.folder / "111122223333-us-east-1.json")
+    assert cache.load("111122223333", "us-east-1") is None and cache.latest("us-east-1") is None
