@@ -231,3 +231,53 @@ def test_no_backend_is_a_message_not_an_error(qtbot, aloop, history_sandbox):
         assert "does not exist" in hc.page.status.text() and hc.errors == []
     finally:
         hc.close()
+
+
+def test_history_reloads_when_an_execution_changes_and_when_opened_stale(console, aloop, monkeypatch):
+    page, hs = console.page, console.hs
+    now = [page.clock()]
+    page.clock = lambda: now[0]
+    page._change_timer.setInterval(0)
+    connect_and_load(console, aloop)
+    loads = []
+    real_refresh = page.refresh
+    page.refresh = lambda: (loads.append(now[0]), real_refresh())[1]
+    running = hs.seed.ids_with("RUNNING")[0]
+
+    def status_of(eid):
+        return page.model.item_at(page.model.row_of(eid)).raw_status
+
+    def settle():
+        aloop.run_until_complete(asyncio.sleep(0.05))
+        if page._task is not None:
+            aloop.run_until_complete(asyncio.wait_for(asyncio.gather(page._task, return_exceptions=True), 30))
+
+    # opened while fresh: no reload
+    page.show()
+    settle()
+    assert loads == []
+    # the Executions page says an execution ended: History, shown, reloads and shows it
+    hs.update(running, status="COMPLETED", endedAt="2030-01-01T00:00:00Z", updatedAt="y")
+    page.execution_changed(running)
+    settle()
+    assert len(loads) == 1 and status_of(running) == "COMPLETED"
+    # a change while History is hidden reloads it when it is next opened, not before
+    page.hide()
+    hs.update(running, status="FAILED", updatedAt="z")
+    page.execution_changed(running)
+    settle()
+    assert len(loads) == 1 and status_of(running) == "COMPLETED"
+    page.show()
+    settle()
+    assert len(loads) == 2 and status_of(running) == "FAILED"
+    # opened again more than a minute after the last load: reloads
+    page.hide()
+    now[0] += timedelta(seconds=30)
+    page.show()
+    settle()
+    assert len(loads) == 2
+    page.hide()
+    now[0] += timedelta(seconds=31)
+    page.show()
+    settle()
+    assert len(loads) == 3

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 
 import pytest
 from PySide6.QtCore import Qt
@@ -461,3 +462,49 @@ def test_a_short_sandbox_drill_is_shown_live_to_completed_with_drs_job_ids(qtbot
         page.shutdown()
         runner.cancel_all()
         controller.close()
+
+
+def test_a_failed_execution_says_why_in_the_header_and_the_counters_follow_every_change(h):
+    h.connect()
+    page, detail = h.page, h.page.detail
+    changed = []
+    page.execution_changed.connect(changed.append)
+    assert page.status.text().startswith("1 active · 3 executions")
+    # an execution started elsewhere appears through its monitor: counted at once, History told
+    page.watch("exec-new")
+    h.push("exec-new", update(view("exec-new", S.RUNNING)))
+    assert page.status.text().startswith("2 active · 4 executions") and changed == ["exec-new"]
+    h.push("exec-new", update(view("exec-new", S.RUNNING)))  # nothing changed: History is not told again
+    assert changed == ["exec-new"]
+    # the open one fails: the header shows the error and the cause (not only a tooltip)
+    eid = "exec-active"
+    h.push(eid, update(view(eid, S.RUNNING)))
+    failed = view(eid, S.FAILED, ended=T0.replace(hour=4), waves=(
+        wave(0, S.FAILED, job="drsjob-aaaa1", start=T0, end=T0.replace(minute=59), failed=1,
+             servers=[server(1, launch=LaunchStatus.FAILED, reason="InsufficientInstanceCapacity: none")]),
+        wave(1, None, servers=[server(2)])))
+    failed = replace(failed, error="DrsConsole.WaveFailed", cause="wave 1 FAILED: STOP_ON_FAILURE")
+    h.push(eid, update(failed))
+    assert not detail.error_label.isHidden()  # (the window is not shown: isHidden says it would be)
+    assert detail.error_label.text() == "FAILED: DrsConsole.WaveFailed: wave 1 FAILED: STOP_ON_FAILURE"
+    assert page.status.text().startswith("1 active · 4 executions") and changed[-1] == eid
+    # the same wave counts in the header and the list (and History: the same WaveTally)
+    row = page.model.row_of(eid)
+    assert page.model.index(row, ExecutionColumn.WAVES).data() == "0/2 completed, 1 failed"
+    assert "waves 0/2 completed, 1 failed" in detail.progress_label.text()
+    assert "0/2 servers launched" in detail.progress_label.text()
+    # the servers that did not launch say why, in the Failure column
+    sm = detail.server_model
+    reasons = {sm.index(r, ServerColumn.NAME).data(): sm.index(r, ServerColumn.FAILURE).data()
+               for r in range(sm.rowCount())}
+    assert reasons["pay-srv-01"] == "InsufficientInstanceCapacity: none"
+    # the Gantt names what happened to a wave with no bar
+    assert detail.timeline.bar_rects().keys() == {0}
+    # the notification says what happened in words that match the numbers
+    wave_note = next(n for n in h.notifier.sent if n.kind == Kind.WAVE_FAILED)
+    assert wave_note.title.endswith("wave 1 Databases FAILED: 1 of 1 server failed to launch")
+    ended = next(n for n in h.notifier.sent if n.kind == Kind.ENDED)
+    assert "waves 0/2 completed, 1 failed" in ended.message and "DrsConsole.WaveFailed" in ended.message
+    # back to a healthy execution: the error line goes
+    detail.show_view(view("exec-done-new", S.COMPLETED, started=T0, ended=T0.replace(hour=5)))
+    assert detail.error_label.isHidden() and detail.error_label.text() == ""
