@@ -88,6 +88,10 @@ class ExecutionView:
     cause: str = ""
     recovery_point_at: datetime | None = None  # the plan's worst recovery point when it started
     rpo_seconds: int | None = None  # its age then: the run's RPO
+    # the record's own counts (waveCounts, waveCount, serversLaunched/Failed): what a view built
+    # from the execution item alone (the list, History) counts when it has no waves
+    recorded_waves: WaveTally | None = None
+    recorded_servers: ServerTally | None = None
 
     @property
     def is_terminal(self) -> bool:
@@ -107,10 +111,14 @@ class ExecutionView:
 
     @property
     def wave_tally(self) -> WaveTally:
-        return WaveTally.of_waves(self.waves)
+        if not self.waves and self.recorded_waves is not None:
+            return self.recorded_waves
+        return WaveTally.of_waves(self.waves, self.recorded_waves.total if self.recorded_waves else 0)
 
     @property
     def server_tally(self) -> ServerTally:
+        if not self.waves and self.recorded_servers is not None:
+            return self.recorded_servers
         return ServerTally.of_waves(self.waves)
 
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .contract import ExecutionRecord
-from .execution import ExecutionType, ExecutionView, JobLogEvent, ServerView, WaveView
+from .execution import ExecutionType, ExecutionView, JobLogEvent, ServerTally, ServerView, WaveTally, WaveView
 from .fields import duration_value, iso_utc, server_json, server_label
 from .inventory import SourceServer
 from .status import ExecutionStatus, LaunchStatus, ReplicationState
@@ -216,6 +216,8 @@ def build_view(
         cause=record.cause if record else "",
         recovery_point_at=parse_time(record.recovery_point_at) if record else None,
         rpo_seconds=record.rpo_seconds if record else None,
+        recorded_waves=WaveTally.of_counts(record.wave_counts, record.wave_count) if record else None,
+        recorded_servers=ServerTally(0, record.servers_launched, record.servers_failed) if record else None,
     )
 
 

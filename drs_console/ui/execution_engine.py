@@ -17,7 +17,7 @@ from ..aws.backend import BackendLocation, BackendService
 from ..domain import contract as c
 from ..domain.contract import ExecutionRecord
 from ..domain.errors import ConsoleError, ProblemKind
-from ..domain.execution import ExecutionType, ExecutionView, MonitorUpdate, WaveView
+from ..domain.execution import ExecutionType, ExecutionView, MonitorUpdate, ServerTally, WaveTally, WaveView
 from ..domain.history import parse_time
 from ..domain.plan import Plan
 from .connection import ConnectionController
@@ -79,6 +79,8 @@ def view_from_record(record: ExecutionRecord, *, account_id: str = "", region: s
         waves=waves,
         error=record.error,
         cause=record.cause,
+        recorded_waves=WaveTally.of_counts(record.wave_counts, record.wave_count),  # as History counts them
+        recorded_servers=ServerTally(0, record.servers_launched, record.servers_failed),
     )
 
 

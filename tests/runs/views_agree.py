@@ -75,6 +75,14 @@ def _assert_views_agree(harness, cli, execution_id, tmp_path, qtbot):
     from drs_console.ui.models.execution_models import ExecutionColumn
 
     assert listing.index(0, ExecutionColumn.WAVES).data() == waves_text
+    # a row listed from the execution item alone (not watched) counts as History does
+    from drs_console.ui.execution_engine import view_from_record
+
+    listed = run(harness.service.list_executions(harness.location.history_table))
+    item = next(r for r in listed if r.execution_id == execution_id)
+    assert item.waves == ()  # the list index holds the execution item only
+    listing.set_items([view_from_record(item)])
+    assert listing.index(0, ExecutionColumn.WAVES).data() == waves_text
     history = run(HistoryService(harness.conn, harness.location.history_table).list_all())
     hrow = next(r for r in history if r.execution_id == execution_id)
     assert WaveTally.of_counts(hrow.wave_counts, hrow.wave_count).text() == waves_text

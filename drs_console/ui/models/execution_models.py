@@ -117,7 +117,12 @@ class ExecutionListModel(KeyedTableModel[ExecutionView]):
 
     def _waves_text(self, e: ExecutionView) -> str:
         """The same words as the header and History: ``1/3 completed, 1 failed``."""
-        return WaveTally.of_waves(e.waves, self.wave_totals.get(e.execution_id, 0)).text()
+        return self._tally(e).text()
+
+    def _tally(self, e: ExecutionView) -> WaveTally:
+        tally = e.wave_tally
+        total = self.wave_totals.get(e.execution_id, 0)
+        return WaveTally(total, tally.counts) if total > tally.total else tally
 
     def cell(self, e: ExecutionView, column: ExecutionColumn, role: int) -> Any:
         C = ExecutionColumn
@@ -136,7 +141,7 @@ class ExecutionListModel(KeyedTableModel[ExecutionView]):
                 return seconds_text(e.elapsed_seconds(self.now))
             if column is C.WAVES:
                 if role == TOOLTIP:
-                    return WaveTally.of_waves(e.waves, self.wave_totals.get(e.execution_id, 0)).detail()
+                    return self._tally(e).detail()
                 return self._waves_text(e)
             if column is C.INITIATED_BY:
                 return e.initiated_by
