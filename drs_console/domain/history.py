@@ -28,6 +28,7 @@ from enum import StrEnum
 from typing import Any
 
 from . import contract as c
+from .fields import duration_text
 from .lease import is_lease_item
 from .status import ACTIVE_STATUSES, TERMINAL_STATUSES, ExecutionStatus, is_terminal
 from .wording import noun, plural
@@ -61,18 +62,10 @@ def format_time(dt: datetime | None) -> str:
 
 
 def format_duration(td: timedelta | None) -> str:
-    if td is None:
+    """The one duration format (domain/fields.py): History's Duration reads as the Executions page's."""
+    if td is None or td.total_seconds() < 0:
         return ""
-    total = int(td.total_seconds())
-    if total < 0:
-        return ""
-    hours, rest = divmod(total, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if hours:
-        return f"{hours} h {minutes:02d} min"
-    if minutes:
-        return f"{minutes} min {seconds:02d} s"
-    return f"{seconds} s"
+    return duration_text(td.total_seconds(), "")
 
 
 def _int(value: Any, default: int = 0) -> int:
