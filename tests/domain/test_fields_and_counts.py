@@ -21,6 +21,7 @@ from drs_console.domain.progress import (
     failed_servers,
     not_launched_servers,
     recovery_time,
+    wave_state_text,
 )
 from drs_console.domain.report import build_report, report_html
 from drs_console.domain.status import ExecutionStatus as S
@@ -70,6 +71,10 @@ def test_wave_counts_read_the_same_from_the_waves_and_from_the_record_counts():
     assert tally.detail() == "4 waves: 1 CANCELLED, 1 COMPLETED, 1 PARTIAL, 1 not finished"
     assert (tally.completed, tally.failed, tally.finished) == (1, 1, 3)
     assert WaveTally.of_waves([]).text() == "" and WaveTally.of_counts({}, 3).text() == "0/3 completed"
+    # the Gantt's words for a wave with no bar: never "not started" for one that ended
+    assert [wave_state_text(w) for w in waves] == ["COMPLETED: never launched", "PARTIAL: never launched",
+                                                   "CANCELLED: never launched", "not started"]
+    assert wave_state_text(_wave(0, S.PAUSED)) == "paused: waiting for resume"
     a, b = ServerView("s-a"), ServerView("s-b")
     assert ServerTally.of_waves([_wave(0, S.PARTIAL, (a, b), 1, 1)]).text() == "1/2 servers launched, 1 failed"
 

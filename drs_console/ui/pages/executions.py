@@ -1042,7 +1042,9 @@ class ExecutionsPage(Page):
             cancelling.cancel()
         self._poke(execution_id)
         how = getattr(result, "how", "") or getattr(result, "value", "") or "requested"
-        self.status.setText(f"Cancel of {execution_id}: {how}.")
+        record = getattr(result, "record", None)  # read after the cancel took effect
+        now = f" (now {record.raw_status})" if record is not None and record.raw_status else ""
+        self.status.setText(f"Cancel of {execution_id}: {how}{now}.")
 
     def ask_terminate(self) -> QMessageBox | None:
         view = self.detail.view
