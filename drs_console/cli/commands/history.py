@@ -12,6 +12,7 @@ from ...aws.history import HistoryService, history_table_name
 from ...domain import contract as c
 from ...domain import history as h
 from ...domain.errors import BadInput
+from ...domain.execution import WaveTally
 from ...domain.wording import noun, plural
 from ...store.atomic import atomic_write_text
 from ..context import CliContext
@@ -116,7 +117,7 @@ async def history_list(args: argparse.Namespace, ctx: CliContext) -> int:
                 r.execution_type or "-",
                 r.raw_status or "-",
                 h.format_duration(r.duration) or "-",
-                f"{r.waves_completed}/{r.wave_count}",
+                WaveTally.of_counts(r.wave_counts, r.wave_count).text() or "-",  # as the GUI says it
                 str(r.servers_launched),
                 str(r.servers_failed),
                 r.initiated_by or "-",
