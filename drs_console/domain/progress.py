@@ -199,6 +199,8 @@ def build_view(
     exec_status = record.status if record else status_if_unrecorded
     if exec_status is not None:
         waves = [_with_reasons(w, exec_status, record) for w in waves]
+    # the wave's failed count covers every server the views list as failed (one number everywhere)
+    waves = [w if (n := len(wave_failed_servers(w))) <= w.failed else replace(w, failed=n) for w in waves]
     return ExecutionView(
         execution_id=execution_id,
         plan_id=(record.plan_id if record else "") or str((plan or {}).get("id") or ""),
@@ -226,19 +228,22 @@ def _wave_started(w: WaveView) -> bool:
 
 
 def _why_not_launched(w: WaveView, exec_status: ExecutionStatus, record: ExecutionRecord | None) -> str:
-    """Why the servers of ``w`` that are not LAUNCHED did not launch, from the wave's outcome."""
-    said = f"{w.error}: {w.cause}".strip(": ") if (w.error or w.cause) else ""
+    """Why the servers of ``w`` that are not LAUNCHED did not launch, from the wave's outcome
+    (its error and cause, else the execution's)."""
+    said = ": ".join(x for x in (w.error, w.cause) if x)
+    why = ": ".join(x for x in (record.error, record.cause) if x) if record else ""
+    also = f" ({why})" if why and exec_status.is_terminal else ""
     if w.status is not None and w.status.is_terminal:
+        if said:
+            return said
         if w.status is ExecutionStatus.TIMEOUT:
             limit = f" ({w.timeout_minutes} min)" if w.timeout_minutes else ""
-            return said or f"not launched within the wave's timeout{limit}"
+            return f"not launched within the wave's timeout{limit}"
         if not _wave_started(w):
-            return f"not launched: wave {w.status.value} before it started" + (f" ({said})" if said else "")
-        return said or f"not launched: wave ended {w.status.value}"
+            return f"not launched: wave {w.status.value} before it started{also}"
+        return f"not launched: wave ended {w.status.value}{also}"
     if exec_status.is_terminal and not _wave_started(w):
-        why = f"{record.error}: {record.cause}".strip(": ") if record and (record.error or record.cause) else ""
-        return f"not launched: the execution ended {exec_status.value} before this wave" + (
-            f" ({why})" if why else "")
+        return f"not launched: the execution ended {exec_status.value} before this wave{also}"
     return ""
 
 
@@ -449,31 +454,46 @@ def wave_durations(view: ExecutionView, now: datetime) -> list[tuple[WaveView, f
     return [(w, w.duration_seconds(now)) for w in view.waves]
 
 
-def failed_servers(view: ExecutionView) -> list[tuple[WaveView, ServerView]]:
-    """Servers that failed to launch, wave by wave: FAILED in the job, or not LAUNCHED when their
-    wave (started) ended. When DRS's job could not be read (no launch status), a server counts as
-    failed only if its wave's record launched none of the unknown ones."""
+_FAILED_OUTCOMES = frozenset({ExecutionStatus.PARTIAL, ExecutionStatus.FAILED, ExecutionStatus.TIMEOUT})
+
+
+def wave_failed_servers(w: WaveView) -> list[ServerView]:
+    """The servers of ``w`` that failed to launch: FAILED in the job, or not LAUNCHED when the
+    wave (started) ended PARTIAL, FAILED or TIMEOUT. When DRS's job could not be read (no launch
+    status) a server counts only if the wave's record launched none of the unknown ones."""
+    done = w.status in _FAILED_OUTCOMES and _wave_started(w)
+    unknown_launched = w.launched > sum(1 for s in w.servers if s.launch_status is LaunchStatus.LAUNCHED)
     out = []
-    for w in view.waves:
-        done = w.status is not None and w.status.is_terminal and w.status is not ExecutionStatus.COMPLETED
-        known = sum(1 for s in w.servers if s.launch_status is LaunchStatus.LAUNCHED)
-        unknown_launched = w.launched > known
-        for s in w.servers:
-            if s.launch_status is LaunchStatus.FAILED:
-                out.append((w, s))
-            elif done and _wave_started(w) and s.launch_status is not LaunchStatus.LAUNCHED:
-                if s.launch_status is None and unknown_launched:
-                    continue
-                out.append((w, s))
+    for s in w.servers:
+        if s.launch_status is LaunchStatus.FAILED:
+            out.append(s)
+        elif done and s.launch_status is not LaunchStatus.LAUNCHED and not (s.launch_status is None and unknown_launched):
+            out.append(s)
     return out
 
 
+def failed_servers(view: ExecutionView) -> list[tuple[WaveView, ServerView]]:
+    """Servers that failed to launch, wave by wave (``wave_failed_servers``)."""
+    return [(w, s) for w in view.waves for s in wave_failed_servers(w)]
+
+
 def not_launched_servers(view: ExecutionView) -> list[tuple[WaveView, ServerView]]:
-    """Servers of waves that never started in a finished execution (stopped, cancelled)."""
+    """Servers that did not launch without failing, in a finished execution: their wave was
+    cancelled, or never started (the execution stopped or was cancelled first)."""
     if not view.is_terminal:
         return []
-    return [(w, s) for w in view.waves if not _wave_started(w) for s in w.servers
-            if s.launch_status is not LaunchStatus.LAUNCHED]
+    out = []
+    for w in view.waves:
+        if w.status is ExecutionStatus.COMPLETED or (w.status in _FAILED_OUTCOMES and _wave_started(w)):
+            continue  # all launched, or those that did not failed
+        unknown_launched = w.launched > sum(1 for s in w.servers if s.launch_status is LaunchStatus.LAUNCHED)
+        for s in w.servers:
+            if s.launch_status in (LaunchStatus.LAUNCHED, LaunchStatus.FAILED):
+                continue
+            if s.launch_status is None and unknown_launched:
+                continue
+            out.append((w, s))
+    return out
 
 
 def server_names(servers: Sequence[SourceServer]) -> dict[str, str]:

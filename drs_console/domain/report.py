@@ -221,7 +221,11 @@ def report_html(view: ExecutionView, events: Iterable[JobLogEvent] = (), now: da
     for title, group in (("Failed servers", rep.failed), ("Servers not launched", rep.not_launched)):
         if title == "Servers not launched" and not group:
             continue
-        add(f"<h2>{title} ({len(group)})</h2>")
+        count = max(len(group), view.server_tally.failed) if title == "Failed servers" else len(group)
+        add(f"<h2>{title} ({count})</h2>")
+        if count > len(group):
+            add(f'<p class="small">{count - len(group)} more failed (the waves\' records say so) but DRS\'s job '
+                "could not be read to tell which.</p>")
         if group:
             add("<table><tr><th>Wave</th><th>Server</th><th>ID</th><th>Launch status</th><th>Why</th></tr>")
             for f in group:

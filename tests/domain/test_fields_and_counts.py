@@ -97,7 +97,7 @@ PLAN = {"waves": [{"name": "W1", "sourceServerIds": ["s-a", "s-b"]},
 
 def test_a_partial_run_counts_its_failed_servers_even_when_drs_job_is_gone():
     # the job could not be read (no launch status), but the record says 1 of 2 failed: that one is
-    # not identifiable, so the report counts what the record says
+    # not identifiable, but the report counts it as the record (and the header) does
     rec = _record("FAILED", [("PARTIAL", "drsjob-gone", "2026-12-01T03:00:01Z", "2026-12-01T03:05:00Z", 1, 1),
                              ("FAILED", "drsjob-2", "2026-12-01T03:06:00Z", "2026-12-01T03:07:00Z", 0, 1)],
                   error="DrsConsole.WaveFailed", cause="wave 2 FAILED")
@@ -111,9 +111,11 @@ def test_a_partial_run_counts_its_failed_servers_even_when_drs_job_is_gone():
                                 "(DrsConsole.WaveFailed: wave 2 FAILED)")
     assert [s.failure_reason for s in view.waves[0].servers] == ["", ""]  # which one failed is unknown
     c = view.waves[1].servers[0]
-    assert c.failure_reason == "not launched: wave ended FAILED"
+    assert c.failure_reason == "not launched: wave ended FAILED (DrsConsole.WaveFailed: wave 2 FAILED)"
     page = report_html(view, now=T0)
-    assert "Failed servers (1)" in page and "Servers not launched (1)" in page
+    # the count is the records' (the header's), with the one DRS could not tell noted
+    assert view.server_tally.failed == 2
+    assert "Failed servers (2)" in page and "1 more failed" in page and "Servers not launched (1)" in page
     assert build_report(view, now=T0).failed[0].source_server_id == "s-c"
     # the record's times are read to the second
     assert view.started_at == datetime(2026, 12, 1, 3, 0, 0, tzinfo=UTC)
@@ -127,7 +129,19 @@ def test_a_partial_wave_with_its_job_lists_exactly_the_failed_server():
                       reasons={"drsjob-1": {"s-b": "VcpuLimitExceeded: no"}})
     rep = build_report(view, now=T0)
     assert [(x.source_server_id, x.reason) for x in rep.failed] == [("s-b", "VcpuLimitExceeded: no")]
-    assert view.server_tally.failed == 1 == len(rep.failed)
+    assert view.server_tally.failed == 1 == len(rep.failed) and rep.not_launched == ()
+
+
+def test_a_cancelled_wave_s_servers_did_not_launch_but_did_not_fail():
+    rec = _record("CANCELLED", [("CANCELLED", "drsjob-1", "2026-12-01T03:00:01Z", "2026-12-01T03:02:00Z", 0, 0)],
+                  error="DrsConsole.Cancelled", cause="The operator cancelled the execution.")
+    job = {"drsjob-1": {"participatingServers": [{"sourceServerID": "s-a", "launchStatus": "IN_PROGRESS"},
+                                                 {"sourceServerID": "s-b", "launchStatus": "LAUNCHED"}]}}
+    view = build_view(execution_id="e1", record=rec, plan={"waves": PLAN["waves"][:1]}, jobs=job)
+    rep = build_report(view, now=T0)
+    assert rep.failed == () and view.server_tally.failed == 0  # the header and the report agree
+    assert [(x.source_server_id, x.reason) for x in rep.not_launched] == [
+        ("s-a", "not launched: wave ended CANCELLED (DrsConsole.Cancelled: The operator cancelled the execution.)")]
 
 
 def test_recovery_time_with_and_without_the_time_paused():
