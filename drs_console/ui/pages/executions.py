@@ -39,6 +39,7 @@ from qasync import asyncSlot
 
 from ...domain.errors import ConsoleError, ProblemKind
 from ...domain.execution import ExecutionView, JobLogEvent, MonitorUpdate, StreamState
+from ...domain.fields import stamp
 from ...domain.plan import Plan
 from ...domain.status import ExecutionStatus
 from ...store.atomic import atomic_write_text
@@ -502,7 +503,7 @@ class ExecutionDetail(QWidget):
             "" if v.is_drill else f"color: {RECOVERY_COLOR.name()}; font-weight: bold;"
         )
         self.started_label.setText(
-            f"started {v.started_at.astimezone(UTC).strftime('%H:%M:%S')} UTC" if v.started_at else "not started"
+            f"started {stamp(v.started_at)}" if v.started_at else "not started"
         )
         self.started_label.setToolTip(full_time_text(v.started_at))
         by = v.initiated_by.rsplit("/", 1)[-1] if v.initiated_by.startswith("arn:") else v.initiated_by

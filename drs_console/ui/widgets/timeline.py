@@ -14,7 +14,7 @@ from PySide6.QtGui import QColor, QFontMetrics, QMouseEvent, QPainter, QPaintEve
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ...domain.execution import ExecutionView, WaveView
-from ...domain.fields import duration_text
+from ...domain.fields import duration_text, stamp
 from ...domain.progress import wave_state_text
 from ...domain.status import ExecutionStatus
 from ..theme import GREY, PURPLE, color_for, text_color_on
@@ -157,7 +157,7 @@ class WaveTimeline(QWidget):
         painter.drawText(
             QRectF(MARGIN, MARGIN, LABEL_WIDTH - MARGIN, AXIS_HEIGHT - 6),
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            start.astimezone(UTC).strftime("%H:%M:%S UTC"),
+            stamp(start),
         )
 
         rects = self.bar_rects()
