@@ -112,10 +112,9 @@ def test_unknown_execution_and_missing_report_files(cli):
     assert code == 2 and "--html" in err
 
 
-def test_a_drill_reads_the_same_in_every_view(harness, sim, cli, tmp_path, qtbot):
-    """A failing server and a pause: CLI --json/text/--follow, CSV/HTML, GUI models and History agree."""
+def test_a_drill_and_a_recovery_read_the_same_in_every_view(harness, sim, cli, tmp_path, qtbot):
+    """For each, CLI --json/text/--follow, the CSV/HTML report, the GUI models and History agree:
+    a drill with a failing server and a pause, and a recovery run meanwhile (tests/runs/views_agree.py)."""
+    recovery = views_agree.start_recovery(harness, cli, tmp_path)
     views_agree.drill_reads_the_same_in_every_view(harness, sim, cli, tmp_path, qtbot)
-
-
-def test_a_recovery_reads_the_same_in_every_view(harness, cli, tmp_path, qtbot):
-    views_agree.recovery_reads_the_same_in_every_view(harness, cli, tmp_path, qtbot)
+    views_agree.recovery_reads_the_same_in_every_view(harness, cli, tmp_path, qtbot, *recovery)

@@ -144,7 +144,7 @@ def drill_reads_the_same_in_every_view(harness, sim, cli, tmp_path, qtbot):
     servers = harness.healthy(3)
     sim.fail_servers(servers[:1])
     plan = harness.plan([servers], name="Views drill", pause=frozenset({0}), policy=FailurePolicy.CONTINUE)
-    path = tmp_path / "plan.json"
+    path = tmp_path / "drill.json"
     write_plan_file(path, plan, backup=False)
     code, out, err = cli("run", str(path), "--json", "--poll-interval", "1")
     assert code == 0, err
@@ -175,15 +175,18 @@ def drill_reads_the_same_in_every_view(harness, sim, cli, tmp_path, qtbot):
     assert [key(w) for w in end["view"]["waves"]] == [key(w) for w in doc["waves"]]
 
 
-def recovery_reads_the_same_in_every_view(harness, cli, tmp_path, qtbot):
+def start_recovery(harness, cli, tmp_path):
     servers = harness.healthy(2)
     plan = harness.plan([servers], name="Views recovery")
-    path = tmp_path / "plan.json"
+    path = tmp_path / "recovery.json"
     write_plan_file(path, plan, backup=False)
     code, out, err = cli("run", str(path), "--recovery", "--confirm", "Views recovery", "--json",
                          "--poll-interval", "1")
     assert code == 0, err
-    execution_id = next(d for d in _json_lines(out) if d["type"] == "started")["executionId"]
+    return next(d for d in _json_lines(out) if d["type"] == "started")["executionId"], servers
+
+
+def recovery_reads_the_same_in_every_view(harness, cli, tmp_path, qtbot, execution_id, servers):
     run(harness.wait_record(execution_id, lambda r: r.is_terminal, what="the recovery to end"))
     # following a finished execution replays what happened, server by server, then ends
     code, out, err = cli("status", execution_id, "--follow", "--json")
