@@ -282,6 +282,8 @@ def paused_intervals(view: ExecutionView, now: datetime) -> list[tuple[datetime,
                 end = w.ended_at or view.ended_at or now
             if end is not None and end > boundary:
                 out.append((boundary, end))
+        if w.started_at is None:
+            break  # never launched: no later wave ran, nor paused
         if w.ended_at is not None:
             boundary = w.ended_at
         elif w.started_at is not None:

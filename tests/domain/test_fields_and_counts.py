@@ -20,6 +20,7 @@ from drs_console.domain.progress import (
     diff_views,
     failed_servers,
     not_launched_servers,
+    paused_intervals,
     recovery_time,
     wave_state_text,
 )
@@ -161,6 +162,10 @@ def test_recovery_time_with_and_without_the_time_paused():
                               waves=(waves[0], _wave(1, S.CANCELLED, pause=True)))
     rto = recovery_time(cancelled)
     assert (rto.total_seconds, rto.paused_seconds) == (300.0, 0.0)
+    # paused now before wave 2 (a later pauseBefore wave is not counted twice)
+    paused = ExecutionView("e", "p", "P", ExecutionType.DRILL, S.PAUSED, start,
+                           waves=(waves[0], _wave(1, S.PAUSED, pause=True), _wave(2, None, pause=True)))
+    assert paused_intervals(paused, start + timedelta(minutes=9)) == [(waves[0].ended_at, start + timedelta(minutes=9))]
     running = ExecutionView("e", "p", "P", ExecutionType.DRILL, S.RUNNING, start, waves=waves)
     assert recovery_time(running).total_seconds is None
 
