@@ -74,8 +74,8 @@ def register(sub) -> None:
         description="Preflight the plan (printed; any BLOCK exits 2 with the reasons), then start the "
         "backend state machine. A drill is the default; a real recovery needs --recovery and the plan's "
         "name typed exactly with --confirm. With --follow, every wave and server transition and DRS job ID "
-        "is printed as it happens, stamped with when it happened in UTC (JSON lines with --json); the exit code is then 0 only when the execution "
-        "ends COMPLETED, 1 for PARTIAL, FAILED, CANCELLED or TIMEOUT.",
+        "is printed as it happens, stamped with when it happened in UTC (JSON lines with --json); the exit "
+        "code is then 0 only when the execution ends COMPLETED, 1 for PARTIAL, FAILED, CANCELLED or TIMEOUT.",
     )
     r.add_argument("file", metavar="FILE", help="plan file (JSON)")
     kind = r.add_mutually_exclusive_group()
