@@ -54,7 +54,7 @@ class ExecutionReport:
     waves: tuple[WaveTiming, ...]
     rto: RecoveryTime  # execution start -> the last wave's end, with and without time paused
     failed: tuple[FailedServer, ...]  # servers that failed to launch in a wave that ran
-    not_launched: tuple[FailedServer, ...]  # servers of waves the execution never reached
+    not_launched: tuple[FailedServer, ...]  # servers of cancelled waves or of waves never reached
     events: tuple[JobLogEvent, ...]  # oldest first
 
     @property
