@@ -13,6 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from .status import ExecutionStatus, LaunchStatus, ReplicationState
+from .wording import noun, plural
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +181,7 @@ class WaveTally:
         """``3 waves: 1 COMPLETED, 1 FAILED, 1 not finished``."""
         rest = self.total - self.finished
         parts = [f"{n} {s}" for s, n in self.counts] + ([f"{rest} not finished"] if rest > 0 else [])
-        return f"{self.total} wave{'s' if self.total != 1 else ''}: " + (", ".join(parts) or "none finished")
+        return f"{plural(self.total, 'wave')}: " + (", ".join(parts) or "none finished")
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,7 +202,8 @@ class ServerTally:
         """``3/5 servers launched, 2 failed``."""
         if not self.total:
             return ""
-        return f"{self.launched}/{self.total} servers launched" + (f", {self.failed} failed" if self.failed else "")
+        return (f"{self.launched}/{self.total} {noun(self.total, 'server')} launched"
+                + (f", {self.failed} failed" if self.failed else ""))
 
 
 class StreamState(StrEnum):

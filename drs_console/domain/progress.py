@@ -19,6 +19,7 @@ from .execution import ExecutionType, ExecutionView, JobLogEvent, ServerTally, S
 from .fields import duration_value, iso_utc, server_json, server_label
 from .inventory import SourceServer
 from .status import ExecutionStatus, LaunchStatus, ReplicationState
+from .wording import plural
 
 FAILURE_EVENTS = frozenset({"LAUNCH_FAILED", "CONVERSION_FAIL", "SNAPSHOT_FAIL", "USING_PREVIOUS_SNAPSHOT_FAILED",
                             "CLEANUP_FAIL", "JOB_CANCEL"})
@@ -358,8 +359,8 @@ def wave_outcome(w: WaveView) -> str:
     if not total:
         return ""
     if w.failed:
-        return f"{w.failed} of {total} server{'s' if total != 1 else ''} failed to launch"
-    return f"{w.launched} of {total} server{'s' if total != 1 else ''} launched"
+        return f"{w.failed} of {plural(total, 'server')} failed to launch"
+    return f"{w.launched} of {plural(total, 'server')} launched"
 
 
 def wave_line(w: WaveView) -> str:

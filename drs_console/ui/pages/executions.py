@@ -42,6 +42,7 @@ from ...domain.execution import ExecutionView, JobLogEvent, MonitorUpdate, Strea
 from ...domain.fields import stamp
 from ...domain.plan import Plan
 from ...domain.status import ExecutionStatus
+from ...domain.wording import noun
 from ...store.atomic import atomic_write_text
 from ..connection import ConnectionController
 from ..execution_engine import ExecutionEngine
@@ -513,7 +514,7 @@ class ExecutionDetail(QWidget):
         waves, servers = v.wave_tally, v.server_tally  # the same derivation as History and the report
         text = f"waves {waves.text()}" if waves.total else "no waves"
         if servers.total:
-            text += f" · {servers.launched}/{servers.total} servers launched"
+            text += f" · {servers.launched}/{servers.total} {noun(servers.total, 'server')} launched"
         if servers.failed:
             text += f" · <span style='color:{RED.name()}'><b>{servers.failed} failed</b></span>"
         self.progress_label.setText(text)
