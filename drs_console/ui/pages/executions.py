@@ -42,7 +42,7 @@ from ...domain.execution import ExecutionView, JobLogEvent, MonitorUpdate, Strea
 from ...domain.fields import stamp
 from ...domain.plan import Plan
 from ...domain.status import ExecutionStatus
-from ...domain.wording import noun
+from ...domain.wording import noun, plural
 from ...store.atomic import atomic_write_text
 from ..connection import ConnectionController
 from ..execution_engine import ExecutionEngine
@@ -868,7 +868,7 @@ class ExecutionsPage(Page):
         active = sum(1 for v in items if not v.is_terminal)
         n = len(items)
         self.status.setText(
-            f"{active} active · {n} execution{'s' if n != 1 else ''}"
+            f"{active} active · {plural(n, 'execution')}"
             + (" (newest 50)" if self._listed >= 50 else "")
         )
 
