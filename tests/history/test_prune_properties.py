@@ -18,8 +18,10 @@ from drs_console.aws.session import AwsConnection, ConnectionParams
 from drs_console.domain import contract as c
 from drs_console.domain import history as h
 from drs_console.domain.status import ExecutionStatus, is_terminal
+from tests.backend.test_list_index_projection import projected_attributes
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+LIST_INDEX_ATTRIBUTES = projected_attributes()[1]
 STATUSES = [s.value for s in ExecutionStatus] + ["", "WEIRD"]  # unknown statuses are never terminal
 ACTIVE = [s.value for s in ExecutionStatus if s.is_active]
 _tables = itertools.count()
@@ -39,7 +41,7 @@ def create_table(ddb, name: str) -> None:
                     {"AttributeName": "GSI1PK", "KeyType": "HASH"},
                     {"AttributeName": "GSI1SK", "KeyType": "RANGE"},
                 ],
-                "Projection": {"ProjectionType": "ALL"},
+                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": LIST_INDEX_ATTRIBUTES},
             }
         ],
     )
