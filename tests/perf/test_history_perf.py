@@ -138,13 +138,19 @@ def test_100000_rows_in_the_history_model(qapp, capsys):
 
     keystrokes = []
     text = ""
-    for ch in "payments":
-        text += ch
+    # type "payments", delete it again, type "op3" (a keystroke that narrows 100,000 rows to
+    # ~27,000 scattered ones), each keystroke timed through the repaint of the view
+    typed = [*"payments", *["\b"] * len("payments"), *"op3"]
+    for ch in typed:
+        text = text[:-1] if ch == "\b" else text + ch
         t0 = time.perf_counter()
         proxy.set_filter(h.HistoryFilter(text=text))
+        view.viewport().repaint()
         qapp.processEvents()
         keystrokes.append(time.perf_counter() - t0)
-    assert proxy.rowCount() == ROWS // 5
+        if text == "payments":
+            assert proxy.rowCount() == ROWS // 5
+    assert proxy.rowCount() == sum(1 for r in rows if "op3" in r.search_text)
     t0 = time.perf_counter()
     proxy.set_filter(h.HistoryFilter(statuses=h.statuses_of("finished"), text="op3"))
     qapp.processEvents()
@@ -160,7 +166,10 @@ def test_100000_rows_in_the_history_model(qapp, capsys):
     with capsys.disabled():
         print(f"\n-- {ROWS} rows in the History model")
         print(f"   parse items -> rows: {parse_s:.2f} s; load into model+proxy+view in 1000-row pages: {load_s:.2f} s")
-        print("   filter per keystroke ('payments'): " + ", ".join(f"{k * 1000:.0f}" for k in keystrokes)
-              + f" ms (mean {sum(keystrokes) / len(keystrokes) * 1000:.0f} ms)")
+        ordered = sorted(keystrokes)
+        print(f"   filter per keystroke (type 'payments', delete it, type 'op3'; {len(keystrokes)} keystrokes): "
+              f"worst {ordered[-1] * 1000:.0f} ms, median {ordered[len(ordered) // 2] * 1000:.0f} ms "
+              f"(goal: worst <= 100 ms)")
+        print("   each: " + ", ".join(f"{k * 1000:.0f}" for k in keystrokes) + " ms")
         print(f"   status group + text filter: {combo_s * 1000:.0f} ms; sort by duration: {sort_s * 1000:.0f} ms; "
               f"in-place refresh of a 1000-row page: {refresh_s * 1000:.0f} ms")
