@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -80,6 +81,103 @@ def view_from_record(record: ExecutionRecord, *, account_id: str = "", region: s
         error=record.error,
         cause=record.cause,
     )
+
+
+class _Failed:
+    def __init__(self, exc: BaseException):
+        self.exc = exc
+
+
+_DONE = object()
+
+
+class ThreadedMonitor:
+    """A monitor run on its own event loop in a worker thread: the DRS and DynamoDB responses are
+    parsed, merged into views and compared there, never on the GUI thread; each MonitorUpdate is
+    handed to the GUI loop as it is made. ``poke()`` and ``resume_after_reauth()`` are passed to
+    the worker loop; other attributes read through to the monitor."""
+
+    def __init__(self, monitor: Any):
+        self._monitor = monitor
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopped = threading.Event()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._monitor, name)
+
+    def poke(self) -> None:
+        self._in_worker(getattr(self._monitor, "poke", None))
+
+    def resume_after_reauth(self, new_conn: Any = None) -> None:
+        hook = getattr(self._monitor, "resume_after_reauth", None)
+        if callable(hook):
+            self._in_worker(lambda: hook(new_conn))
+
+    def _in_worker(self, fn: Any) -> None:
+        loop = self._loop
+        if callable(fn) and loop is not None and not loop.is_closed():
+            try:
+                loop.call_soon_threadsafe(fn)
+            except RuntimeError:  # the worker loop just closed
+                pass
+
+    async def updates(self) -> AsyncIterator[MonitorUpdate]:
+        gui = asyncio.get_running_loop()
+        queue: asyncio.Queue = asyncio.Queue()
+        stopped = self._stopped = threading.Event()  # this run's: a restarted monitor gets its own
+
+        def hand_over(item: Any) -> None:
+            try:
+                gui.call_soon_threadsafe(queue.put_nowait, item)
+            except RuntimeError:  # the GUI loop is gone (quitting)
+                stopped.set()
+
+        async def pump() -> None:
+            try:
+                async for update in self._monitor.updates():
+                    if stopped.is_set():
+                        return
+                    hand_over(update)
+            except asyncio.CancelledError:
+                return
+            except BaseException as exc:  # noqa: BLE001 - re-raised on the GUI loop
+                hand_over(_Failed(exc))
+                return
+            hand_over(_DONE)
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            try:
+                if not stopped.is_set():
+                    loop.run_until_complete(pump())
+            finally:
+                self._loop = None
+                pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+                for task in pending:
+                    task.cancel()
+                if pending:
+                    loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+                loop.close()
+
+        worker = threading.Thread(target=run, name="monitor", daemon=True)
+        worker.start()
+        try:
+            while True:
+                item = await queue.get()
+                if item is _DONE:
+                    return
+                if isinstance(item, _Failed):
+                    raise item.exc
+                yield item
+        finally:
+            stopped.set()
+            loop = self._loop
+            if loop is not None and not loop.is_closed():
+                try:
+                    loop.call_soon_threadsafe(lambda: [t.cancel() for t in asyncio.all_tasks()])
+                except RuntimeError:
+                    pass
 
 
 CHECK_TITLES = {
@@ -191,8 +289,8 @@ class ExecutionEngine:
         if poll_seconds is not None:  # a fixed interval (tests, benchmarks); else the monitor's adaptive one
             kwargs["poll_interval"] = kwargs["min_interval"] = kwargs["max_interval"] = poll_seconds
         account, _region = self._ident()
-        return ExecutionMonitor(self._conn(), loc, execution_id, account_id=account,
-                                execution_arn=self._arns.get(execution_id, ""), **kwargs)
+        return ThreadedMonitor(ExecutionMonitor(self._conn(), loc, execution_id, account_id=account,
+                                                execution_arn=self._arns.get(execution_id, ""), **kwargs))
 
     def reattach(self, monitor: Any) -> bool:
         """After a re-authentication: hand the new connection to the monitor's resume hook. False
