@@ -143,3 +143,45 @@ def test_version_against_python_doing_nothing(tmp_path):
     print(_summary("drs-console --help", helps))
     print(f"  median of per-pair ratios    {statistics.median(help_ratios):.2f}x")
     assert min(app) > 0 and min(bare) > 0
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _children(pid: int) -> list[int]:
+    """Every thread's children (the sandbox child is started from a worker thread)."""
+    out: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        path = task / "children"
+        if path.exists():
+            out.extend(int(p) for p in path.read_text().split())
+    return out
+
+
+@pytest.mark.perf
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+def test_memory_of_the_gui_with_the_sandbox_idle(tmp_path):
+    """`drs-console --sandbox` connected and idle: the GUI process's RSS (goal <= 160 MB) and the
+    sandbox child's, apart."""
+    env = _env(tmp_path, cached=True)
+    log = tmp_path / "home" / "logs" / "drs-console.log"
+    proc = subprocess.Popen([sys.executable, "-m", "drs_console", "--sandbox"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while "connected: account" not in (log.read_text() if log.exists() else ""):
+            assert proc.poll() is None and time.monotonic() < deadline, "the GUI did not connect"
+            time.sleep(0.2)
+        time.sleep(10)  # the pages load what they show, then idle
+        gui = _rss_mb(proc.pid)
+        child = sum(_rss_mb(c) for c in _children(proc.pid))
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    print(f"\nmemory, `drs-console --sandbox` connected and idle 10 s: GUI process {gui:.0f} MB RSS "
+          f"(goal <= 160 MB), sandbox child process {child:.0f} MB RSS")
+    assert gui > 0
