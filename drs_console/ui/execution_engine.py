@@ -83,6 +83,13 @@ def view_from_record(record: ExecutionRecord, *, account_id: str = "", region: s
     )
 
 
+async def off_gui_thread(make: Any) -> Any:
+    """Run the coroutine ``make()`` makes on its own event loop in a worker thread and await its
+    result: a preflight or a start reads and checks every server of the plan (1,000 of them), work
+    that must not stall the GUI. (Cancelling the caller does not stop it: both finish quickly.)"""
+    return await asyncio.to_thread(lambda: asyncio.run(make()))
+
+
 class _Failed:
     def __init__(self, exc: BaseException):
         self.exc = exc
@@ -313,7 +320,10 @@ class ExecutionEngine:
         from ..aws.preflight import preflight
 
         loc = await self.location()
-        report = await preflight(self._conn(), loc, plan, override_target=override_target, drill=drill)
+        conn = self._conn()
+        report = await off_gui_thread(
+            lambda: preflight(conn, loc, plan, override_target=override_target, drill=drill)
+        )
         return PreflightResult(tuple(check_row(ch, n) for n, ch in enumerate(report.checks)), report)
 
     async def start(
@@ -329,14 +339,15 @@ class ExecutionEngine:
         report = preflight.raw if preflight is not None else None
         if report is not None and (getattr(report, "drill", drill) != drill or getattr(report, "plan_id", "") != plan.id):
             report = None
-        started = await runs.start_run(
-            self._conn(), loc, plan,
+        conn = self._conn()
+        started = await off_gui_thread(lambda: runs.start_run(
+            conn, loc, plan,
             recovery=not drill,
             confirm=confirmation,
             override_target=override_target and drill,
             report=report,
             initiated_by=ident.arn if ident else "",
-        )
+        ))
         self._arns[started.execution_id] = started.execution_arn
         return started.execution_id
 

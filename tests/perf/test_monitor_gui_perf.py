@@ -145,6 +145,7 @@ def _one_run(qtbot, aloop, run: int) -> dict:
 
 
 @pytest.mark.perf
+@pytest.mark.timeout(RUNS * (BUDGET + 120))
 def test_thousand_server_drill_keeps_the_gui_responsive(qtbot, aloop):
     print(f"\n{SERVERS}-server {WAVES}-wave sandbox drill shown live, 1 s polls, sandbox in a child process; "
           f"stall = lateness of a 10 ms timer on the GUI thread, from before connecting to the drill's end:")
