@@ -4,8 +4,8 @@ sandbox, watched with 1 s polls.
 Run with: QT_QPA_PLATFORM=offscreen python3 -m pytest tests/perf/test_monitor_perf.py -m perf -s
 
 Prints the API calls over the drill (by operation) beside the batched minimum for this drill – a
-record read per poll cycle, the first full read of the servers, per wave its job, its job log and
-its recovery instances, each ceil(n / limit) calls with the service model's limits (DescribeJobs
+record read per poll cycle, the first full read of the servers, per wave its job and its job log
+twice (seen running, seen done) and its recovery instances once, each ceil(n / limit) calls with the service model's limits (DescribeJobs
 1,000 job IDs, DescribeSourceServers and DescribeRecoveryInstances 200 server IDs per call) – and
 the monitor's CPU use (process time /
 wall time). The monitor runs in a child process so that its CPU is not mixed with the sandbox's
@@ -128,14 +128,15 @@ def test_monitor_api_calls_and_cpu_for_1000_servers_in_10_waves():
     worst = max(cycles[1:], key=lambda c: c["calls"])
     print("busiest later cycle by operation:", worst["ops"])
     # The batched minimum for this drill: one record read per poll cycle (how any monitor learns
-    # that something moved), the first full read of the servers, and per wave its job, its job log
-    # and its recovery instances, each in as few calls as the service model's limits allow.
+    # that something moved), the first full read of the servers, and per wave its job and its job
+    # log read twice (to show it running, then done) and its recovery instances once, each in as
+    # few calls as the service model's limits allow.
     per_wave = SERVERS // WAVES
     drill_min = {
         "dynamodb.query": len(cycles),
         "drs.describe_source_servers": minimum_calls(SERVERS, SOURCE_SERVER_IDS_PER_CALL),
-        "drs.describe_jobs": WAVES * minimum_calls(1, JOB_IDS_PER_CALL),
-        "drs.describe_job_log_items": WAVES,
+        "drs.describe_jobs": WAVES * 2 * minimum_calls(1, JOB_IDS_PER_CALL),
+        "drs.describe_job_log_items": WAVES * 2,
         "drs.describe_recovery_instances": WAVES * minimum_calls(per_wave, RECOVERY_INSTANCE_FILTER_PER_CALL),
     }
     totals: dict[str, int] = {}

@@ -214,11 +214,12 @@ class HistoryModel(KeyedTableModel[HistoryRow]):
 def _keep_out_of_gc_scans() -> None:
     """100,000 rows are long-lived objects that Python's cyclic collector would otherwise walk on
     every full collection (about 200 ms on a 2-core machine, in the middle of a keystroke). They
-    hold no reference cycles (frozen dataclasses of strings, numbers and tuples): collect once,
-    then move everything alive to the permanent generation (reference counting still frees it)."""
+    hold no reference cycles (frozen dataclasses of strings, numbers and tuples): collect the young
+    generations (cheap; a full collection here would stall the load itself), then move everything
+    alive to the permanent generation (reference counting still frees it)."""
     import gc
 
-    gc.collect()
+    gc.collect(1)
     gc.freeze()
 
 
