@@ -16,7 +16,7 @@ ALL = "*"  # register every module (tests, and a command COMMANDS does not know)
 COMMANDS: dict[str, tuple[str, str]] = {
     "inventory": ("inventory", "list the DRS source servers"),
     "sandbox": ("sandbox", "run the simulated AWS (moto + DRS simulator)"),
-    "plan": ("plan", "validate, show and list wave plans"),
+    "plan": ("plan", "create, edit, validate, show and list wave plans"),
     "backend": ("backend", "deploy or inspect the Step Functions backend"),
     "doctor": ("doctor", "check identity, DRS, the backend (probe run) and permissions"),
     "run": ("run", "preflight a plan, then start it as a drill or a real recovery"),
