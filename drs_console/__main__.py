@@ -10,10 +10,11 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .cli.main import build_parser, run_command
+    from .cli.main import parse_command_line
 
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    # Only the parser of the command named is built; --help and --version exit here, before
+    # boto3 or Qt is imported.
+    parser, args = parse_command_line(argv)
     if args.command is not None:
         if args.screenshot or args.page or args.list_pages:
             parser.error(
@@ -22,6 +23,8 @@ def main(argv: list[str] | None = None) -> int:
         from .logsetup import configure_logging
 
         configure_logging(verbose=args.verbose, wire=args.debug_wire, to_file=False)
+        from .cli.main import run_command
+
         return run_command(args)
     if args.list_pages:
         from .ui.app import list_pages

@@ -88,10 +88,14 @@ def build_info() -> BuildInfo:
     bundled = _from_file(_package_dir() / BUILD_INFO_FILE)
     if bundled is not None:
         return bundled
-    commit = git_commit()
-    if commit:
-        # From source there is no build: the date is the commit's (what a build of it would carry).
-        return BuildInfo(__version__, commit, git_commit_date() or UNKNOWN, "git")
+    root = _package_dir().parent
+    if (root / ".git").exists():
+        # One git process for both (each costs --version as much as the rest of it).
+        out = _git(root, "log", "-1", "--abbrev=12", "--format=%h %cs")
+        commit, _sep, date = (out or "").partition(" ")
+        if commit:
+            # From source there is no build: the date is the commit's (what a build of it would carry).
+            return BuildInfo(__version__, commit, date or UNKNOWN, "git")
     return BuildInfo(__version__, UNKNOWN, UNKNOWN, UNKNOWN)
 
 

@@ -6,9 +6,20 @@ import asyncio
 import os
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["AWS_EC2_METADATA_DISABLED"] = "true"  # never probe the instance metadata service
+
+# Property tests are deterministic by default (and always in CI): the same examples every run, no
+# example database read or written. Counterexamples worth keeping become explicit @example()s.
+# HYPOTHESIS_PROFILE=explore searches with fresh random examples (and a local database), outside CI.
+hypothesis_settings.register_profile("deterministic", derandomize=True, database=None, print_blob=True)
+hypothesis_settings.register_profile("explore", derandomize=False)
+_profile = os.environ.get("HYPOTHESIS_PROFILE", "deterministic")
+if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+    _profile = "deterministic"
+hypothesis_settings.load_profile(_profile)
 
 
 @pytest.fixture(autouse=True)

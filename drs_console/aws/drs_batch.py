@@ -178,7 +178,8 @@ class Reader:
         return record, parse_plan(head.get("planJson")) if head else None
 
     async def active_execution_heads(self, table: str) -> list[dict[str, Any]]:
-        """Execution items whose status is active (ByStartTime index, every page, filtered)."""
+        """Execution items whose status is active (ByStartTime index, every page, filtered), each
+        with its planJson (which the index does not project: read by key, for the few active ones)."""
         names = {"#s": "status"}
         values: dict[str, Any] = {":pk": {"S": c.LIST_PK_VALUE}}
         keys = []
@@ -198,8 +199,17 @@ class Reader:
             resp = await self.call("dynamodb", "query", **kw)
             out.extend(deserialize_item(i) for i in resp.get("Items") or [])
             if not resp.get("LastEvaluatedKey"):
-                return out
+                break
             kw["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+        for head in out:
+            if "planJson" not in head:
+                got = await self.call(
+                    "dynamodb", "get_item", TableName=table, ConsistentRead=True,
+                    Key={c.PK: {"S": str(head.get(c.PK) or "")}, c.SK: {"S": c.EXECUTION_SK}},
+                    ProjectionExpression="planJson",
+                )
+                head.update(deserialize_item(got.get("Item") or {}))
+        return out
 
 
 def instances_by_job(items: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, dict[str, Any]]]:

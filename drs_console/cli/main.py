@@ -1,15 +1,22 @@
-"""Argument parsing and dispatch for the headless CLI."""
+"""Argument parsing and dispatch for the headless CLI.
+
+Start-up: the parser is built for the command being run only (``parse_command_line``), and this
+module imports neither boto3 (through ``context``) nor asyncio until a command runs, so
+``--version``, ``--help`` and the desktop console's own options cost no more than argparse.
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from ..domain.errors import ConsoleError
-from .commands import register_all
-from .context import CliContext
+from .commands import ALL, COMMANDS, register_commands
+
+if TYPE_CHECKING:
+    from .context import CliContext
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # the operation ran and its result is a failure (an execution that did not complete)
@@ -38,7 +45,8 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = ALL) -> argparse.ArgumentParser:
+    """The whole parser (``ALL``), or with only ``command``'s module registered (None: none)."""
     parser = argparse.ArgumentParser(
         prog="drs-console",
         description="Operator console for AWS Elastic Disaster Recovery (DRS).",
@@ -71,11 +79,45 @@ def build_parser() -> argparse.ArgumentParser:
         "it may print payloads",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    register_all(sub)
+    register_commands(sub, command)
     return parser
 
 
+def command_in(argv: list[str]) -> str | None:
+    """The COMMAND ``argv`` names (its first positional), ALL when it names an unknown one (the
+    whole parser then reports it), None without one."""
+    takes_value = _global_options_with_value()
+    args = iter(argv)
+    for arg in args:
+        if arg == "--":
+            arg = next(args, None)
+            return None if arg is None else arg if arg in COMMANDS else ALL
+        if arg.startswith("-") and arg != "-":
+            if "=" not in arg and arg in takes_value:
+                next(args, None)
+            continue
+        return arg if arg in COMMANDS else ALL
+    return None
+
+
+def _global_options_with_value() -> set[str]:
+    parser = build_parser(None)
+    return {o for a in parser._actions if a.nargs != 0 for o in a.option_strings}
+
+
+def parse_command_line(argv: list[str] | None = None) -> tuple[argparse.ArgumentParser, argparse.Namespace]:
+    """Parse ``argv`` with a parser holding only the command it names (``--help`` and ``--version``
+    print and exit here)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(command_in(argv))
+    return parser, parser.parse_args(argv)
+
+
 def run_command(args: argparse.Namespace, ctx: CliContext | None = None) -> int:
+    import asyncio
+
+    from .context import CliContext
+
     ctx = ctx or CliContext(
         profile=args.profile, region=args.region, endpoint_url=args.endpoint_url, sandbox=args.sandbox
     )
@@ -113,8 +155,7 @@ def _silence_stdout(ctx: CliContext) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    _parser, args = parse_command_line(argv)
     if args.verbose or args.debug_wire:
         from ..logsetup import configure_logging
 

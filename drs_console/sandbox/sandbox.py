@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import errno
+import json
 import logging
 import os
+import socket
 import threading
 from typing import Any
 
 from ..aws.session import ConnectionParams
+from ..domain.errors import BadInput
 from .clock import SimClock
 from .simulator import DrsSimulator
 
@@ -19,6 +23,17 @@ SANDBOX_SECRET_KEY = "sandbox-secret"
 _running_lock = threading.Lock()
 POLL_INTERVAL = 0.05  # how often the server loop checks for shutdown (moto's default is 0.5 s)
 _running: Sandbox | None = None
+HOST = "127.0.0.1"
+HEALTH_PATH = "/_sandbox/health"
+
+
+class PortInUse(BadInput):
+    def __init__(self, port: int):
+        super().__init__(
+            f"Port {port} on {HOST} is in use by another program.",
+            "Stop that program, or choose another --port (0 picks a free one).",
+        )
+        self.port = port
 
 
 class Sandbox:
@@ -56,7 +71,9 @@ class Sandbox:
         self.account_id: str = DEFAULT_ACCOUNT_ID
         self.clock = SimClock(speed=speed, manual=manual_clock)
         self.endpoint_url: str = ""
-        self._server: Any = None
+        self.ready = False  # True once every service answers, the backend is deployed and seeded
+        self._server: Any = None  # the server the sandbox itself uses (deploy, seeding)
+        self._public: Any = None  # with an explicit port: the server on it, listening once ready
         self._old_moto_port: str | None = None
         self._old_sfn_exec: bool | None = None
 
@@ -98,23 +115,38 @@ class Sandbox:
             sfn["execute_state_machine"] = True
 
             logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log on stderr
-            server = _make_server(self.port)
-            server.start()
+            # An explicit port is reserved now (so "in use" fails at once) and listens only when
+            # the sandbox is ready: whoever connects the moment it answers finds the stack deployed.
+            reserved = _reserve(self.port) if self.port else None
+            try:
+                server = _HttpServer(self._app(), 0)
+            except BaseException:
+                if reserved is not None:
+                    reserved.close()
+                raise
             self._server = server
-            host, port = server.get_host_and_port()
-            self.port = port
             self._old_moto_port = os.environ.get("MOTO_PORT")
-            os.environ["MOTO_PORT"] = str(port)
-            self.endpoint_url = f"http://{host}:{port}"
+            os.environ["MOTO_PORT"] = str(server.port)
+            self.endpoint_url = f"http://{HOST}:{server.port}"
             _ = self.drs  # create and seed the home simulator now, not on the first request
-            if self.backend:
-                self._deploy_backend()
+            try:
+                if self.backend:
+                    self._deploy_backend()
+            except BaseException:
+                if reserved is not None:
+                    reserved.close()
+                raise
+            if reserved is not None:
+                self._public = _HttpServer(self._app(), self.port, sock=reserved)
+                self.endpoint_url = f"http://{HOST}:{self.port}"
+            self.port = self._public.port if self._public else server.port
+            self.ready = True
             log.info(
                 "DRS sandbox running at %s (%d servers, seed %d)", self.endpoint_url, self.servers, self.seed
             )
             return self.endpoint_url
         except BaseException:
-            self._release()
+            self.stop()
             raise
 
     def _deploy_backend(self) -> None:
@@ -132,22 +164,22 @@ class Sandbox:
                          state_machine_arn=self.backend_outputs.get("StateMachineArn", ""), real_active=True)
 
     def stop(self) -> None:
-        """Stop the server. Idempotent; the moto state stays until the next start()."""
-        server, self._server = self._server, None
-        if server is not None:
+        """Stop the server(s). Idempotent; the moto state stays until the next start()."""
+        self.ready = False
+        if self._server is not None:
             from .history_seed import stop_seeded_executions
 
+            self.endpoint_url = f"http://{HOST}:{self._server.port}"  # the one they were seeded through
             try:
-                stop_seeded_executions(self)
+                stop_seeded_executions(self)  # while its servers still answer
             except Exception:  # noqa: BLE001 - stopping must not raise
                 log.exception("stopping the seeded executions failed")
-            try:
-                server.stop()
-                inner = getattr(server, "_server", None)
-                if inner is not None:
-                    inner.server_close()  # free the port (ThreadedMotoServer.stop does not)
-            except Exception:  # noqa: BLE001 - stopping must not raise
-                log.exception("stopping the sandbox server failed")
+        public, self._public = self._public, None
+        server, self._server = self._server, None
+        for each in (public, server):
+            if each is not None:
+                each.stop()
+        if server is not None:
             if self._old_moto_port is None:
                 os.environ.pop("MOTO_PORT", None)
             else:
@@ -158,6 +190,25 @@ class Sandbox:
                 self._old_sfn_exec
             )
         self._release()
+
+    def health(self) -> dict[str, Any]:
+        """What ``GET /_sandbox/health`` answers (HTTP 200 when ready, else 503)."""
+        return {
+            "ready": self.ready,
+            "endpoint": self.endpoint_url,
+            "region": self.region,
+            "accountId": self.account_id,
+            "servers": self.servers,
+            "backend": dict(self.backend_outputs) if self.backend else None,
+        }
+
+    def _app(self) -> Any:
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+        from .aws_errors import AwsErrorShield
+
+        # AWS errors for what moto does not implement (not HTML 500s); the health endpoint first
+        return _HealthMiddleware(AwsErrorShield(DomainDispatcherApplication(create_backend_app)), self)
 
     def _release(self) -> None:
         global _running
@@ -215,25 +266,64 @@ class Sandbox:
         return f"Sandbox({state}, servers={self.servers}, seed={self.seed}, clock={self.clock!r})"
 
 
-def _make_server(port: int) -> Any:
-    """moto's ThreadedMotoServer on 127.0.0.1, with a short shutdown poll so that stop() is quick."""
-    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
-    from moto.moto_server.werkzeug_app import (
-        DomainDispatcherApplication,
-        MotoRequestHandler,
-        create_backend_app,
-    )
-    from werkzeug.serving import make_server
+def _reserve(port: int) -> socket.socket:
+    """Bind (not listen on) ``port``; PortInUse when another program has it."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((HOST, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+            raise PortInUse(port) from None
+        raise
+    return sock
 
-    from .aws_errors import AwsErrorShield
 
-    class QuickStopMotoServer(ThreadedMotoServer):
-        def _server_entry(self) -> None:
-            app = AwsErrorShield(DomainDispatcherApplication(create_backend_app))  # AWS errors, not HTML 500s
-            self._server = make_server(
-                self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
-            )
-            self._server_ready_event.set()
-            self._server.serve_forever(poll_interval=POLL_INTERVAL)
+class _HttpServer:
+    """moto's WSGI app served on 127.0.0.1 by a threaded werkzeug server, made in the calling
+    thread (so a bind error raises here instead of killing a server thread while start() waits),
+    with a short shutdown poll so that stop() is quick."""
 
-    return QuickStopMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    def __init__(self, app: Any, port: int, *, sock: socket.socket | None = None):
+        from moto.moto_server.werkzeug_app import MotoRequestHandler
+        from werkzeug.serving import make_server
+
+        if sock is None:
+            sock = _reserve(port)
+        try:
+            self._server = make_server(HOST, port, app, True, request_handler=MotoRequestHandler, fd=sock.fileno())
+        finally:
+            sock.close()  # werkzeug serves a duplicate of it
+        self._server.server_activate()  # listen
+        self.port: int = self._server.server_address[1]
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": POLL_INTERVAL},
+            name=f"sandbox-http-{self.port}", daemon=True,
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        try:
+            self._server.shutdown()
+            self._server.server_close()  # free the port
+            self._thread.join(5)
+        except Exception:  # noqa: BLE001 - stopping must not raise
+            log.exception("stopping the sandbox server failed")
+
+
+class _HealthMiddleware:
+    """Answers ``GET /_sandbox/health`` with the sandbox's readiness; everything else is moto's."""
+
+    def __init__(self, app: Any, sandbox: Sandbox):
+        self.app = app
+        self.sandbox = sandbox
+
+    def __call__(self, environ: dict, start_response: Any):
+        if environ.get("PATH_INFO") == HEALTH_PATH:
+            health = self.sandbox.health()
+            body = json.dumps(health).encode()
+            status = "200 OK" if health["ready"] else "503 Service Unavailable"
+            start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
+        return self.app(environ, start_response)

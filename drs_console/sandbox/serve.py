@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from typing import TextIO
 
-from .sandbox import Sandbox
+from .sandbox import HEALTH_PATH, Sandbox
+
+# Set by a parent that runs the sandbox as its child (the desktop app): the sandbox stops when
+# that process is gone, even if it died without stopping it.
+PARENT_PID_ENV = "DRS_CONSOLE_SANDBOX_PARENT"
 
 
 def serve(port: int, servers: int, seed: int, speed: float, history: int, out: TextIO, region: str = "us-east-1") -> int:
-    """Start a Sandbox on ``port``, print how to reach it, block until interrupted; returns 0."""
+    """Start a Sandbox on ``port``, print how to reach it, block until interrupted; returns 0.
+
+    The port listens only once the sandbox is ready (every service answers, the backend stack is
+    deployed, the history seeded); ``GET /_sandbox/health`` then answers ``{"ready": true, ...}``.
+    A port in use raises PortInUse (the CLI exits 2) before anything else is done."""
     stop = threading.Event()
     old_handlers: dict[int, object] = {}
     if threading.current_thread() is threading.main_thread():
@@ -38,11 +47,15 @@ def serve(port: int, servers: int, seed: int, speed: float, history: int, out: T
             f"--endpoint-url {url} --region {region}",
             file=out,
         )
+        print(f"  readiness: GET {url}{HEALTH_PATH}", file=out)
         print("Press Ctrl+C to stop.", file=out)
         out.flush()
+        parent = _parent_pid()
         try:
             while not stop.wait(0.5):
-                pass
+                if parent is not None and os.getppid() != parent:
+                    print("The parent process is gone.", file=out)
+                    break
         except KeyboardInterrupt:
             pass
         print("Stopping the sandbox.", file=out)
@@ -54,3 +67,10 @@ def serve(port: int, servers: int, seed: int, speed: float, history: int, out: T
                 signal.signal(sig, handler)  # type: ignore[arg-type]
             except (ValueError, OSError, TypeError):  # pragma: no cover
                 pass
+
+
+def _parent_pid() -> int | None:
+    try:
+        return int(os.environ.get(PARENT_PID_ENV, ""))
+    except ValueError:
+        return None

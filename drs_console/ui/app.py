@@ -1,42 +1,42 @@
 """Builds the application: one qasync loop, one error handler, one main window.
 
 This is the only module that creates the event loop and installs exception hooks.
+
+Paint first: ``run_gui`` shows the main window's shell (main_window.MainWindow without a
+controller: Qt only) and waits for its first paint before it imports boto3, qasync, the pages,
+the plan store or the region list; then ``ConsoleApp`` fills that same window.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import os
 import sys
 import threading
+import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QTimer, QtMsgType, qInstallMessageHandler
+from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
-from qasync import QEventLoop
 
-from ..logsetup import configure_logging
-from ..store.plans import PlanLibrary, default_library
-from ..store.sandbox_plans import sandbox_library
-from ..store.settings import Settings, load_settings
-from .connection import ConnectionController
-from .errors import ErrorReporter
-from .inventory_state import InventoryState
-from .main_window import MainWindow
-from .notifications import Notifier
-from .pages.backend import BackendPage
-from .pages.executions import ExecutionsPage
-from .pages.history import HistoryPage
-from .pages.inventory import InventoryPage
-from .pages.plans import PlansPage
+from .main_window import PAGE_TITLES, MainWindow
 from .platform_check import refuse_if_platform_cannot_load
-from .tasks import TaskRunner
 from .theme import apply_color_scheme
+
+if TYPE_CHECKING:
+    import asyncio
+    from collections.abc import Callable
+
+    from ..store.plans import PlanLibrary
+    from ..store.settings import Settings
+    from .errors import ErrorReporter
 
 log = logging.getLogger(__name__)
 SCREENSHOT_TIMEOUT = 90
+PAINT_STAMP_ENV = "DRS_CONSOLE_PAINT_STAMP"  # a file the first paint writes its time.time() to (benchmarks)
+FIRST_PAINT_TIMEOUT = 3.0
 
 
 class ConsoleApp:
@@ -49,13 +49,32 @@ class ConsoleApp:
         persist_settings: bool = True,
         restore_geometry: bool = True,
         library: PlanLibrary | None = None,
+        window: MainWindow | None = None,
+        sandbox_factory: Callable[[], object] | None = None,
     ):
+        from ..store.plans import default_library
+        from .connection import ConnectionController
+        from .errors import ErrorReporter
+        from .inventory_state import InventoryState
+        from .notifications import Notifier
+        from .pages.backend import BackendPage
+        from .pages.executions import ExecutionsPage
+        from .pages.history import HistoryPage
+        from .pages.inventory import InventoryPage
+        from .pages.plans import PlansPage
+        from .tasks import TaskRunner
+
         self.reporter = ErrorReporter()
         self.runner = TaskRunner(self.reporter.report)
-        self.controller = ConnectionController(settings, persist=persist_settings)
+        extra: dict[str, Any] = {"sandbox_factory": sandbox_factory} if sandbox_factory else {}
+        self.controller = ConnectionController(settings, persist=persist_settings, **extra)
         self.inventory = InventoryState()
         self.library = library or default_library()
-        self.window = MainWindow(self.controller, self.runner, self.reporter, restore_geometry=restore_geometry)
+        if window is None:
+            self.window = MainWindow(self.controller, self.runner, self.reporter, restore_geometry=restore_geometry)
+        else:  # the shell shown before anything else was imported: fill it
+            self.window = window
+            window.attach(self.controller, self.runner, self.reporter)
         self.reporter.set_parent_widget(self.window)
         self.window.add_page(InventoryPage(self.controller, self.runner, state=self.inventory))
         plans = PlansPage(self.controller, self.runner, self.inventory, self.library)
@@ -89,19 +108,30 @@ class ConsoleApp:
 
 
 def list_pages() -> list[str]:
-    """The page names (what --page accepts), in navigation order, without starting the event loop.
+    """The page names (what --page accepts), in navigation order, without building anything
+    (tests/ui/test_app_wiring.py checks they are the pages ConsoleApp builds)."""
+    return [key for key, _title in PAGE_TITLES]
 
-    Builds the window offscreen with default settings (nothing is read, written or connected)."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    qt_app = QApplication.instance() or QApplication(sys.argv[:1])  # noqa: F841 - widgets need it
-    console = ConsoleApp(Settings(), persist_settings=False, restore_geometry=False)
-    try:
-        return console.page_names()
-    finally:
-        console.shutdown()
+
+def desktop_sandbox():
+    """The desktop app's sandbox: ``sandbox serve`` in a child process (moto never shares the GUI's
+    interpreter), its output in the app's log folder. DRS_CONSOLE_SANDBOX_SPEED sets its clock."""
+    from ..sandbox.process import SandboxProcess
+    from ..store.paths import app_paths
+
+    kwargs: dict[str, Any] = {}
+    speed = os.environ.get("DRS_CONSOLE_SANDBOX_SPEED")
+    if speed:
+        try:
+            kwargs["speed"] = float(speed)
+        except ValueError:
+            pass
+    return SandboxProcess(history=40, log_file=app_paths().log_dir / "sandbox.log", **kwargs)
 
 
 def install_exception_hooks(loop: asyncio.AbstractEventLoop, reporter: ErrorReporter) -> None:
+    import asyncio
+
     def excepthook(exc_type, exc, tb):
         if issubclass(exc_type, KeyboardInterrupt):
             QCoreApplication.quit()
@@ -144,19 +174,41 @@ def _qt_message(msg_type, context, message: str) -> None:
 def run_gui(args: argparse.Namespace) -> int:
     if code := refuse_if_platform_cannot_load():  # before Qt aborts on a missing xcb library
         return code
-    configure_logging(
-        verbose=getattr(args, "verbose", False), wire=getattr(args, "debug_wire", False), to_file=True
-    )
+    page = getattr(args, "page", None)
+    if page and page not in dict(PAGE_TITLES):
+        pages = ", ".join(key for key, _title in PAGE_TITLES)
+        print(f"drs-console: unknown page {page!r}; pages: {pages}", file=sys.stderr)
+        return 2
     qInstallMessageHandler(_qt_message)
     QApplication.setOrganizationName("drs-console")
     QApplication.setApplicationName("DRS Console")
     qt_app = QApplication.instance() or QApplication(sys.argv[:1])
     apply_color_scheme(qt_app)  # light or dark, as the system is
-    loop = QEventLoop(qt_app)
-    asyncio.set_event_loop(loop)
-
-    settings = load_settings()
     screenshot = getattr(args, "screenshot", None)
+
+    # 1. the window's shell, painted before anything heavy is imported
+    window = MainWindow(restore_geometry=not screenshot)
+    stamp = os.environ.get(PAINT_STAMP_ENV)
+    if stamp:
+        window.first_painted.connect(lambda: _write_stamp(stamp))
+    window.show()
+    _until_painted(qt_app, window)
+
+    # 2. everything else
+    import asyncio
+
+    from qasync import QEventLoop as AsyncLoop
+
+    from ..logsetup import configure_logging
+    from ..store.sandbox_plans import sandbox_library
+    from ..store.settings import load_settings
+
+    configure_logging(
+        verbose=getattr(args, "verbose", False), wire=getattr(args, "debug_wire", False), to_file=True
+    )
+    loop = AsyncLoop(qt_app)
+    asyncio.set_event_loop(loop)
+    settings = load_settings()
     if args.sandbox:
         settings.sandbox = True
     for name in ("profile", "region", "endpoint_url"):
@@ -169,12 +221,10 @@ def run_gui(args: argparse.Namespace) -> int:
         persist_settings=not screenshot,
         restore_geometry=not screenshot,
         library=sandbox_library() if args.sandbox else None,
+        window=window,
+        sandbox_factory=desktop_sandbox,
     )
     install_exception_hooks(loop, console.reporter)
-    page = getattr(args, "page", None)
-    if page and page not in console.window.pages:
-        print(f"drs-console: unknown page {page!r}; pages: {', '.join(console.page_names())}", file=sys.stderr)
-        return 2
 
     exit_code = 0
     if screenshot:
@@ -187,12 +237,13 @@ def run_gui(args: argparse.Namespace) -> int:
             loop.run_until_complete(_settle_cancelled())
         return _finish(exit_code)
 
-    console.window.show()
     if page:
         console.window.show_page(page)
     closing = asyncio.Event()
     qt_app.aboutToQuit.connect(closing.set)
     if args.sandbox or settings.sandbox or args.profile or os.environ.get("AWS_PROFILE"):
+        from PySide6.QtCore import QTimer
+
         QTimer.singleShot(0, lambda: console.runner.start(console.window.connection_bar.connect_now()))
     with loop:
         loop.run_until_complete(closing.wait())
@@ -201,8 +252,26 @@ def run_gui(args: argparse.Namespace) -> int:
     return _finish(exit_code)
 
 
+def _until_painted(qt_app: QApplication, window: MainWindow) -> None:
+    """Run Qt's own event loop (no asyncio loop exists yet) until the window has painted once."""
+    deadline = time.monotonic() + FIRST_PAINT_TIMEOUT
+    while not window.painted and time.monotonic() < deadline:
+        qt_app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 10)
+        if not window.painted:
+            qt_app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 10)
+
+
+def _write_stamp(path: str) -> None:
+    try:
+        Path(path).write_text(f"{time.time():.6f}\n")
+    except OSError as exc:
+        log.warning("could not write the paint stamp %s: %s", path, exc)
+
+
 async def _settle_cancelled(timeout: float = 2.0) -> None:
     """Let the tasks that shutdown() cancelled finish their cleanup (bounded: quitting never hangs)."""
+    import asyncio
+
     current = asyncio.current_task()
     pending = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
     for task in pending:
@@ -212,6 +281,8 @@ async def _settle_cancelled(timeout: float = 2.0) -> None:
 
 
 async def take_screenshot(console: ConsoleApp, path: Path, page: str | None, *, sandbox: bool) -> int:
+    import asyncio
+
     window = console.window
     window.show()
     if sandbox and page:
@@ -226,9 +297,11 @@ async def take_screenshot(console: ConsoleApp, path: Path, page: str | None, *, 
             return 1
     elif page:
         window.show_page(page)
-    # Let the event loop lay out and paint. (Never QApplication.processEvents() inside a task: it
-    # would run other tasks' steps re-entrantly, "Cannot enter into task".)
-    await asyncio.sleep(0.1)
+    # Lay out what changed (grab() renders the widgets itself: no need to wait for a paint). Only
+    # layout requests are delivered: never QApplication.processEvents() inside a task, it would
+    # run other tasks' steps re-entrantly ("Cannot enter into task").
+    await asyncio.sleep(0)
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
     path.parent.mkdir(parents=True, exist_ok=True)
     if not window.grab().save(str(path), "PNG"):
         print(f"drs-console: could not write {path}", file=sys.stderr)

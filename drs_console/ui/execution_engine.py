@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -82,6 +83,110 @@ def view_from_record(record: ExecutionRecord, *, account_id: str = "", region: s
         recorded_waves=WaveTally.of_counts(record.wave_counts, record.wave_count),  # as History counts them
         recorded_servers=ServerTally(0, record.servers_launched, record.servers_failed),
     )
+
+
+async def off_gui_thread(make: Any) -> Any:
+    """Run the coroutine ``make()`` makes on its own event loop in a worker thread and await its
+    result: a preflight or a start reads and checks every server of the plan (1,000 of them), work
+    that must not stall the GUI. (Cancelling the caller does not stop it: both finish quickly.)"""
+    return await asyncio.to_thread(lambda: asyncio.run(make()))
+
+
+class _Failed:
+    def __init__(self, exc: BaseException):
+        self.exc = exc
+
+
+_DONE = object()
+
+
+class ThreadedMonitor:
+    """A monitor run on its own event loop in a worker thread: the DRS and DynamoDB responses are
+    parsed, merged into views and compared there, never on the GUI thread; each MonitorUpdate is
+    handed to the GUI loop as it is made. ``poke()`` and ``resume_after_reauth()`` are passed to
+    the worker loop; other attributes read through to the monitor."""
+
+    def __init__(self, monitor: Any):
+        self._monitor = monitor
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopped = threading.Event()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._monitor, name)
+
+    def poke(self) -> None:
+        self._in_worker(getattr(self._monitor, "poke", None))
+
+    def resume_after_reauth(self, new_conn: Any = None) -> None:
+        hook = getattr(self._monitor, "resume_after_reauth", None)
+        if callable(hook):
+            self._in_worker(lambda: hook(new_conn))
+
+    def _in_worker(self, fn: Any) -> None:
+        loop = self._loop
+        if callable(fn) and loop is not None and not loop.is_closed():
+            try:
+                loop.call_soon_threadsafe(fn)
+            except RuntimeError:  # the worker loop just closed
+                pass
+
+    async def updates(self) -> AsyncIterator[MonitorUpdate]:
+        gui = asyncio.get_running_loop()
+        queue: asyncio.Queue = asyncio.Queue()
+        stopped = self._stopped = threading.Event()  # this run's: a restarted monitor gets its own
+
+        def hand_over(item: Any) -> None:
+            try:
+                gui.call_soon_threadsafe(queue.put_nowait, item)
+            except RuntimeError:  # the GUI loop is gone (quitting)
+                stopped.set()
+
+        async def pump() -> None:
+            try:
+                async for update in self._monitor.updates():
+                    if stopped.is_set():
+                        return
+                    hand_over(update)
+            except asyncio.CancelledError:
+                return
+            except BaseException as exc:  # noqa: BLE001 - re-raised on the GUI loop
+                hand_over(_Failed(exc))
+                return
+            hand_over(_DONE)
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            try:
+                if not stopped.is_set():
+                    loop.run_until_complete(pump())
+            finally:
+                self._loop = None
+                pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+                for task in pending:
+                    task.cancel()
+                if pending:
+                    loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+                loop.close()
+
+        worker = threading.Thread(target=run, name="monitor", daemon=True)
+        worker.start()
+        try:
+            while True:
+                item = await queue.get()
+                if item is _DONE:
+                    return
+                if isinstance(item, _Failed):
+                    raise item.exc
+                yield item
+        finally:
+            stopped.set()
+            loop = self._loop
+            if loop is not None and not loop.is_closed():
+                try:
+                    loop.call_soon_threadsafe(lambda: [t.cancel() for t in asyncio.all_tasks()])
+                except RuntimeError:
+                    pass
 
 
 CHECK_TITLES = {
@@ -193,8 +298,8 @@ class ExecutionEngine:
         if poll_seconds is not None:  # a fixed interval (tests, benchmarks); else the monitor's adaptive one
             kwargs["poll_interval"] = kwargs["min_interval"] = kwargs["max_interval"] = poll_seconds
         account, _region = self._ident()
-        return ExecutionMonitor(self._conn(), loc, execution_id, account_id=account,
-                                execution_arn=self._arns.get(execution_id, ""), **kwargs)
+        return ThreadedMonitor(ExecutionMonitor(self._conn(), loc, execution_id, account_id=account,
+                                                execution_arn=self._arns.get(execution_id, ""), **kwargs))
 
     def reattach(self, monitor: Any) -> bool:
         """After a re-authentication: hand the new connection to the monitor's resume hook. False
@@ -217,7 +322,10 @@ class ExecutionEngine:
         from ..aws.preflight import preflight
 
         loc = await self.location()
-        report = await preflight(self._conn(), loc, plan, override_target=override_target, drill=drill)
+        conn = self._conn()
+        report = await off_gui_thread(
+            lambda: preflight(conn, loc, plan, override_target=override_target, drill=drill)
+        )
         return PreflightResult(tuple(check_row(ch, n) for n, ch in enumerate(report.checks)), report)
 
     async def start(
@@ -233,14 +341,15 @@ class ExecutionEngine:
         report = preflight.raw if preflight is not None else None
         if report is not None and (getattr(report, "drill", drill) != drill or getattr(report, "plan_id", "") != plan.id):
             report = None
-        started = await runs.start_run(
-            self._conn(), loc, plan,
+        conn = self._conn()
+        started = await off_gui_thread(lambda: runs.start_run(
+            conn, loc, plan,
             recovery=not drill,
             confirm=confirmation,
             override_target=override_target and drill,
             report=report,
             initiated_by=ident.arn if ident else "",
-        )
+        ))
         self._arns[started.execution_id] = started.execution_arn
         return started.execution_id
 

@@ -66,38 +66,43 @@ def test_prune_10000_beside_one_delete_item_per_execution(capsys):
         async def baseline():
             ddb = conn.client("dynamodb")
             start = time.perf_counter()
-            deleted = 0
-            for i in range(EXECUTIONS):
+            deleted = calls = 0
+            for i in range(EXECUTIONS):  # the same items as ours: the execution item, then its waves
+                pk = {"S": c.execution_pk(f"b{i:06d}")}
                 await conn.call(
                     ddb.delete_item, TableName=table,
-                    Key={"PK": {"S": c.execution_pk(f"b{i:06d}")}, "SK": {"S": c.EXECUTION_SK}},
+                    Key={"PK": pk, "SK": {"S": c.EXECUTION_SK}},
                     ConditionExpression="#s IN (:a, :b, :c, :d, :e)",
                     ExpressionAttributeNames={"#s": "status"},
                     ExpressionAttributeValues={f":{k}": {"S": s} for k, s in zip("abcde", sorted(h.TERMINAL_STATUSES), strict=True)},
                 )
-                deleted += 1
-            return deleted, time.perf_counter() - start
+                calls += 1
+                for w in range(WAVES):
+                    await conn.call(ddb.delete_item, TableName=table, Key={"PK": pk, "SK": {"S": c.wave_sk(w)}})
+                    calls += 1
+                deleted += 1 + WAVES
+            return deleted, calls, time.perf_counter() - start
 
         preview, result, ours_s = asyncio.run(ours())
-        base_deleted, base_s = asyncio.run(baseline())
+        base_deleted, base_calls, base_s = asyncio.run(baseline())
         pages = sandbox.client("dynamodb").get_paginator("scan").paginate(TableName=table, Select="COUNT")
         left = sum(p["Count"] for p in pages)
         conn.close()
     finally:
         sandbox.stop()
 
-    assert result.count(h.Outcome.DELETED) == EXECUTIONS and base_deleted == EXECUTIONS
-    assert left == EXECUTIONS * WAVES  # only the baseline's wave records are left (orphans)
+    assert result.count(h.Outcome.DELETED) == EXECUTIONS
+    assert result.writes == base_deleted == EXECUTIONS * (1 + WAVES)  # the same items, both ways
+    assert left == 0
     with capsys.disabled():
         print(f"\n-- prune {EXECUTIONS} finished executions ({WAVES} waves each) in the sandbox "
               f"(loaded {2 * EXECUTIONS * (1 + WAVES)} items in {load:.1f} s)")
         print(f"   TransactWriteItems (ours):      {result.write_calls:6d} write calls, {ours_s:7.2f} s, "
               f"{result.writes} items deleted (executions and their waves)")
-        print(f"   DeleteItem per execution:       {EXECUTIONS:6d} write calls, {base_s:7.2f} s, "
-              f"{EXECUTIONS} items deleted, {EXECUTIONS * WAVES} wave records left behind as orphans")
-        print(f"   ratio baseline/ours: {EXECUTIONS / result.write_calls:.0f}x write calls, "
-              f"{base_s / ours_s:.1f}x time; deleting the waves too, the baseline would need "
-              f"{EXECUTIONS * (1 + WAVES)} calls ({EXECUTIONS * (1 + WAVES) / result.write_calls:.0f}x)")
+        print(f"   DeleteItem per item (baseline): {base_calls:6d} write calls, {base_s:7.2f} s, "
+              f"{base_deleted} items deleted (the same executions and waves)")
+        print(f"   ratio baseline/ours: {base_calls / result.write_calls:.0f}x write calls, "
+              f"{base_s / ours_s:.1f}x time")
 
 
 def test_100000_rows_in_the_history_model(qapp, capsys):
@@ -138,13 +143,19 @@ def test_100000_rows_in_the_history_model(qapp, capsys):
 
     keystrokes = []
     text = ""
-    for ch in "payments":
-        text += ch
+    # type "payments", delete it again, type "op3" (a keystroke that narrows 100,000 rows to
+    # ~27,000 scattered ones), each keystroke timed through the repaint of the view
+    typed = [*"payments", *["\b"] * len("payments"), *"op3"]
+    for ch in typed:
+        text = text[:-1] if ch == "\b" else text + ch
         t0 = time.perf_counter()
         proxy.set_filter(h.HistoryFilter(text=text))
+        view.viewport().repaint()
         qapp.processEvents()
         keystrokes.append(time.perf_counter() - t0)
-    assert proxy.rowCount() == ROWS // 5
+        if text == "payments":
+            assert proxy.rowCount() == ROWS // 5
+    assert proxy.rowCount() == sum(1 for r in rows if "op3" in r.search_text)
     t0 = time.perf_counter()
     proxy.set_filter(h.HistoryFilter(statuses=h.statuses_of("finished"), text="op3"))
     qapp.processEvents()
@@ -160,7 +171,10 @@ def test_100000_rows_in_the_history_model(qapp, capsys):
     with capsys.disabled():
         print(f"\n-- {ROWS} rows in the History model")
         print(f"   parse items -> rows: {parse_s:.2f} s; load into model+proxy+view in 1000-row pages: {load_s:.2f} s")
-        print("   filter per keystroke ('payments'): " + ", ".join(f"{k * 1000:.0f}" for k in keystrokes)
-              + f" ms (mean {sum(keystrokes) / len(keystrokes) * 1000:.0f} ms)")
+        ordered = sorted(keystrokes)
+        print(f"   filter per keystroke (type 'payments', delete it, type 'op3'; {len(keystrokes)} keystrokes): "
+              f"worst {ordered[-1] * 1000:.0f} ms, median {ordered[len(ordered) // 2] * 1000:.0f} ms "
+              f"(goal: worst <= 100 ms)")
+        print("   each: " + ", ".join(f"{k * 1000:.0f}" for k in keystrokes) + " ms")
         print(f"   status group + text filter: {combo_s * 1000:.0f} ms; sort by duration: {sort_s * 1000:.0f} ms; "
               f"in-place refresh of a 1000-row page: {refresh_s * 1000:.0f} ms")

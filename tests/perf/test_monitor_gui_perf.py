@@ -3,7 +3,10 @@ the GUI event loop ever stalls, and how much CPU the console uses.
 
 Run with: QT_QPA_PLATFORM=offscreen python3 -m pytest tests/perf/test_monitor_gui_perf.py -m perf -s
 A QTimer fires every 10 ms and records how late it ran; the largest lateness is the longest the
-GUI was unresponsive. It prints the figures; it asserts only that the drill was shown.
+GUI was unresponsive. The meter runs from before connecting (the sandbox starting, the executions
+list loading), through the drill's start, to its end; the sandbox is the GUI's own: `sandbox
+serve` in a child process. RUNS runs; each prints the worst stall, the p99 and how many ticks were
+later than 50 ms. It asserts only that the drill was shown.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QMainWindow
 
 from drs_console.domain.plan import Plan, ServerRef
-from drs_console.domain.status import ExecutionStatus as S
 from drs_console.store.settings import Settings
 from drs_console.ui.connection import ConnectionController
 from drs_console.ui.errors import ErrorReporter
@@ -27,7 +29,9 @@ from drs_console.ui.tasks import TaskRunner
 
 SERVERS = 1000
 WAVES = 10
-BUDGET = 240.0  # seconds of wall time at most
+RUNS = 3
+BUDGET = 240.0  # seconds of wall time at most, per run
+GOAL_MS = 50.0
 
 
 class StallMeter:
@@ -48,27 +52,33 @@ class StallMeter:
     def stop(self) -> None:
         self.timer.stop()
 
+    def resume(self) -> None:
+        self._last = time.perf_counter()
+        self.timer.start()
+
     def _tick(self) -> None:
         now = time.perf_counter()
         self.late.append(max(0.0, now - self._last - self.interval))
         self._last = now
 
 
-@pytest.mark.perf
-def test_thousand_server_drill_keeps_the_gui_responsive(qtbot, aloop):
-    from drs_console.sandbox import Sandbox
+def _healthy_servers(conn, count: int) -> list[str]:
+    drs = conn.client("drs")
+    ids: list[str] = []
+    for page in drs.get_paginator("describe_source_servers").paginate(filters={}):
+        ids.extend(s["sourceServerID"] for s in page["items"]
+                   if s.get("dataReplicationInfo", {}).get("dataReplicationState") == "CONTINUOUS")
+    return ids[:count]
 
-    boxes = {}
 
-    def factory():
-        boxes["s"] = Sandbox(backend=True, servers=SERVERS, seed=11, speed=600.0)
-        return boxes["s"]
+def _one_run(qtbot, aloop, run: int) -> dict:
+    from drs_console.sandbox.process import SandboxProcess
 
     reporter = ErrorReporter()
     reporter.interactive = False
-    errors = []
-    reporter.shown.connect(lambda t, x: errors.append((t, x)))
     runner = TaskRunner(reporter.report)
+    # servers beyond SERVERS: the seed makes ~15 % of them unhealthy; the drill takes healthy ones
+    factory = lambda: SandboxProcess(servers=SERVERS * 5 // 4, seed=11 + run, speed=600.0, history=0)  # noqa: E731
     controller = ConnectionController(Settings(), sandbox_factory=factory, persist=False)
     window = QMainWindow()
     page = ExecutionsPage(controller, runner, notifier=Notifier(window.statusBar, use_tray=False), poll_seconds=1.0)
@@ -87,12 +97,13 @@ def test_thousand_server_drill_keeps_the_gui_responsive(qtbot, aloop):
 
     page._on_update = timed  # sessions connect to page._on_update when they are created
     try:
+        meter.start()  # from before connecting: the sandbox starting and the list loading count too
         aloop.run_until_complete(controller.connect(sandbox=True))
         aloop.run_until_complete(asyncio.wait_for(page._loaded.wait(), 120))
-        sandbox = boxes["s"]
-        ids = sandbox.drs.server_ids()[:SERVERS]
-        for sid in ids:
-            sandbox.drs.set_replication_state(sid, "CONTINUOUS")
+        connected_ticks = len(meter.late)
+        meter.stop()
+        ids = _healthy_servers(controller.connection, SERVERS)  # before the drill: not measured as a stall
+        assert len(ids) == SERVERS
         per = SERVERS // WAVES
         plan = Plan.new("Perf drill", target_account_id=controller.identity.account_id, target_region="us-east-1",
                         wave_names=[f"Wave {i + 1}" for i in range(WAVES)])
@@ -100,10 +111,10 @@ def test_thousand_server_drill_keeps_the_gui_responsive(qtbot, aloop):
         for i, wave in enumerate(plan.waves):
             wave.servers.extend(ServerRef(s, f"srv-{i}-{n:03d}") for n, s in enumerate(ids[i * per:(i + 1) * per]))
 
-        async def run() -> tuple[str, int, float, float]:
+        async def drill() -> tuple[str, int, float, float]:
+            meter.resume()
             execution_id = await page.engine.start(plan, drill=True)
             page.open_execution(execution_id)
-            meter.start()
             cpu0, wall0 = time.process_time(), time.perf_counter()
             while time.perf_counter() - wall0 < BUDGET:
                 view = page.detail.view
@@ -115,26 +126,39 @@ def test_thousand_server_drill_keeps_the_gui_responsive(qtbot, aloop):
             return execution_id, session.updates_seen if session else 0, time.process_time() - cpu0, \
                 time.perf_counter() - wall0
 
-        execution_id, updates, cpu, wall = aloop.run_until_complete(run())
+        execution_id, updates, cpu, wall = aloop.run_until_complete(drill())
         view = page.detail.view
-        late_ms = sorted(x * 1000 for x in meter.late)
-        waves_done = sum(1 for w in view.waves if w.status is not None and w.status.is_terminal) if view else 0
-        print(f"\n{SERVERS}-server {WAVES}-wave sandbox drill shown live, 1 s polls:")
-        print(f"  final status:          {view.status.value if view and view.status else '?'} "
-              f"({waves_done}/{WAVES} waves done in {wall:.0f} s wall)")
-        print(f"  monitor updates:       {updates}")
-        print(f"  rows in the page:      {page.detail.server_model.rowCount()} servers, "
-              f"{page.detail.event_model.rowCount()} job log events")
-        print(f"  GUI stall (10 ms timer lateness): max {late_ms[-1]:.0f} ms, "
-              f"p99 {late_ms[int(len(late_ms) * 0.99) - 1]:.0f} ms, median {statistics.median(late_ms):.1f} ms "
-              f"over {len(late_ms)} ticks")
-        print(f"  page work per update (models, header, Gantt): max {max(apply_ms):.0f} ms, "
-              f"median {statistics.median(apply_ms):.0f} ms")
-        print(f"  CPU (whole process: GUI + sandbox + moto): {cpu:.1f} s in {wall:.0f} s = {100 * cpu / wall:.0f} %")
         assert view is not None and view.execution_id == execution_id and updates > 0
         assert page.detail.server_model.rowCount() == SERVERS
-        assert view.status in (S.COMPLETED, S.RUNNING, S.IN_PROGRESS, S.PARTIAL) or view.status is not None
+        late_ms = sorted(x * 1000 for x in meter.late)
+        connect_ms = sorted(x * 1000 for x in meter.late[:connected_ticks])
+        waves_done = sum(1 for w in view.waves if w.status is not None and w.status.is_terminal)
+        return {
+            "status": view.status.value if view.status else "?", "waves_done": waves_done, "wall": wall,
+            "updates": updates, "events": page.detail.event_model.rowCount(), "late": late_ms,
+            "connect_worst": connect_ms[-1] if connect_ms else 0.0, "apply": apply_ms, "cpu": cpu,
+        }
     finally:
         page.shutdown()
         runner.cancel_all()
         controller.close()
+
+
+@pytest.mark.perf
+@pytest.mark.timeout(RUNS * (BUDGET + 120))
+def test_thousand_server_drill_keeps_the_gui_responsive(qtbot, aloop):
+    print(f"\n{SERVERS}-server {WAVES}-wave sandbox drill shown live, 1 s polls, sandbox in a child process; "
+          f"stall = lateness of a 10 ms timer on the GUI thread, from before connecting to the drill's end:")
+    worst_of_all = 0.0
+    for run in range(RUNS):
+        r = _one_run(qtbot, aloop, run)
+        late = r["late"]
+        p99 = late[max(0, int(len(late) * 0.99) - 1)]
+        over = sum(1 for x in late if x > GOAL_MS)
+        worst_of_all = max(worst_of_all, late[-1])
+        print(f"  run {run + 1}: {r['status']} ({r['waves_done']}/{WAVES} waves in {r['wall']:.0f} s, "
+              f"{r['updates']} updates, {r['events']} job log events): worst {late[-1]:.0f} ms "
+              f"(connect {r['connect_worst']:.0f} ms), p99 {p99:.0f} ms, {over} of {len(late)} ticks over "
+              f"{GOAL_MS:.0f} ms; page work per update max {max(r['apply']):.0f} ms, median "
+              f"{statistics.median(r['apply']):.0f} ms; GUI process CPU {100 * r['cpu'] / r['wall']:.0f} %")
+    print(f"  worst stall over {RUNS} runs: {worst_of_all:.0f} ms (goal <= {GOAL_MS:.0f} ms in every run)")

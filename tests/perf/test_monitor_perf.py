@@ -3,9 +3,11 @@ sandbox, watched with 1 s polls.
 
 Run with: QT_QPA_PLATFORM=offscreen python3 -m pytest tests/perf/test_monitor_perf.py -m perf -s
 
-Prints the API calls per poll cycle (by operation) beside the batched minimum – ceil(n / limit)
-per API with the service model's limits (DescribeJobs 1,000 job IDs, DescribeSourceServers and
-DescribeRecoveryInstances 200 server IDs per call) – and the monitor's CPU use (process time /
+Prints the API calls over the drill (by operation) beside the batched minimum for this drill – a
+record read per poll cycle, the first full read of the servers, per wave its job and its job log
+twice (seen running, seen done) and its recovery instances once, each ceil(n / limit) calls with the service model's limits (DescribeJobs
+1,000 job IDs, DescribeSourceServers and DescribeRecoveryInstances 200 server IDs per call) – and
+the monitor's CPU use (process time /
 wall time). The monitor runs in a child process so that its CPU is not mixed with the sandbox's
 (moto and the state machine interpreter run in this process). It asserts correctness and the
 batching, never timings. (The GUI event-loop stall is measured by the GUI's own benchmark.)
@@ -117,14 +119,6 @@ def test_monitor_api_calls_and_cpu_for_1000_servers_in_10_waves():
     assert result["status"] == "COMPLETED" and result["launched"] == SERVERS
     assert all(j and j.startswith("drsjob-") for j in result["jobs"])
 
-    full = {
-        "dynamodb.query (record)": 1,
-        "drs.describe_jobs": minimum_calls(WAVES, JOB_IDS_PER_CALL),
-        "drs.describe_source_servers": minimum_calls(SERVERS, SOURCE_SERVER_IDS_PER_CALL),
-        "drs.describe_recovery_instances": minimum_calls(SERVERS, RECOVERY_INSTANCE_FILTER_PER_CALL),
-        "drs.describe_job_log_items": WAVES,
-    }
-    live_min = 1 + minimum_calls(1, JOB_IDS_PER_CALL) + 1  # record + the running job + its log
     calls = [c["calls"] for c in cycles]
     steady = [c["calls"] for c in cycles[1:] if c["state"] == "live"]
     print(f"monitor: {len(cycles)} poll cycles in {result['wall']:.1f} s, status {result['status']}")
@@ -133,16 +127,32 @@ def test_monitor_api_calls_and_cpu_for_1000_servers_in_10_waves():
     print("first cycle by operation:", cycles[0]["ops"])
     worst = max(cycles[1:], key=lambda c: c["calls"])
     print("busiest later cycle by operation:", worst["ops"])
-    print(f"batched minimum for a full refresh of {SERVERS} servers / {WAVES} jobs: {sum(full.values())} calls",
-          full)
-    print(f"batched minimum per cycle while one wave runs: {live_min} (record, DescribeJobs, its job log)"
-          f" + 1 DescribeRecoveryInstances when its instances appear")
+    # The batched minimum for this drill: one record read per poll cycle (how any monitor learns
+    # that something moved), the first full read of the servers, and per wave its job and its job
+    # log read twice (to show it running, then done) and its recovery instances once, each in as
+    # few calls as the service model's limits allow.
+    per_wave = SERVERS // WAVES
+    drill_min = {
+        "dynamodb.query": len(cycles),
+        "drs.describe_source_servers": minimum_calls(SERVERS, SOURCE_SERVER_IDS_PER_CALL),
+        "drs.describe_jobs": WAVES * 2 * minimum_calls(1, JOB_IDS_PER_CALL),
+        "drs.describe_job_log_items": WAVES * 2,
+        "drs.describe_recovery_instances": WAVES * minimum_calls(per_wave, RECOVERY_INSTANCE_FILTER_PER_CALL),
+    }
+    totals: dict[str, int] = {}
+    for c in cycles:
+        for op, n in c["ops"].items():
+            totals[op] = totals.get(op, 0) + n
+    print("calls over the drill by operation (ours / batched minimum): " + ", ".join(
+        f"{op} {totals.get(op, 0)}/{drill_min.get(op, 0)}" for op in sorted(set(totals) | set(drill_min))))
+    print(f"total: {sum(calls)} calls against a batched minimum of {sum(drill_min.values())} for this drill "
+          f"({sum(calls) / sum(drill_min.values()):.2f}x)")
     print(f"monitor CPU: {result['cpu']:.2f} s process time / {result['wall']:.1f} s wall = "
           f"{100 * result['cpu'] / result['wall']:.1f} %")
     print(f"whole test process (sandbox, moto, state machine): {whole_cpu:.1f} s CPU / {whole_wall:.1f} s wall")
-    # batching: no later cycle reads more than the full-refresh minimum, the first one at most that + STS
-    assert calls[0] <= sum(full.values()) + 3
-    assert max(steady) <= sum(full.values())
-    for c in cycles:
-        assert c["ops"].get("drs.describe_jobs", 0) <= minimum_calls(WAVES, JOB_IDS_PER_CALL) * 2
-    assert cycles[0]["ops"].get("drs.describe_source_servers", 0) == full["drs.describe_source_servers"]
+    # batching: the first full read is exactly the minimum; no operation is called more often over
+    # the drill than its minimum plus one call per wave (a job seen again as it ends), beyond what
+    # the connection check adds at the start
+    assert cycles[0]["ops"].get("drs.describe_source_servers", 0) == drill_min["drs.describe_source_servers"]
+    for op, n in drill_min.items():
+        assert totals.get(op, 0) <= n + WAVES, (op, totals.get(op, 0), n)

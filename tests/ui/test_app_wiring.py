@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from drs_console.store.settings import Settings
 from drs_console.ui.app import ConsoleApp
+from drs_console.ui.main_window import PAGE_TITLES, MainWindow
 
 
 def test_pages_and_history_to_monitor(qtbot, aloop, monkeypatch):
@@ -11,6 +12,8 @@ def test_pages_and_history_to_monitor(qtbot, aloop, monkeypatch):
     qtbot.addWidget(console.window)
     try:
         assert console.page_names() == ["inventory", "plans", "executions", "history", "backend"]
+        # the shell painted before the pages exist names the same pages, in the same order
+        assert [(p.key, p.title) for p in console.window.pages.values()] == list(PAGE_TITLES)
         opened = []
         monkeypatch.setattr(console.executions, "open_execution", lambda eid: opened.append(eid))
         console.window.pages["history"].open_execution.emit("exec-123")
@@ -63,3 +66,25 @@ def test_unhandled_errors_reach_one_handler_that_logs_and_tells_the_user(qtbot, 
         assert shown[-1] == ("Access denied", "AWS denied DescribeJobs\n\nAsk for drs:DescribeJobs.")
     finally:
         aloop.set_exception_handler(None)
+
+
+def test_the_shell_painted_first_is_filled_in_place(qtbot, aloop):
+    """The window shown before anything heavy is imported keeps its navigation and its current
+    page when the real connection bar and pages take their placeholders' places."""
+    window = MainWindow(restore_geometry=False)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.painted)
+    assert [window.nav.item(i).text() for i in range(window.nav.count())] == [t for _k, t in PAGE_TITLES]
+    window.nav.setCurrentRow(1)
+    console = ConsoleApp(Settings(), persist_settings=False, restore_geometry=False, window=window)
+    try:
+        assert console.window is window
+        assert window.nav.count() == len(PAGE_TITLES)  # no second set of rows
+        assert window.stack.count() == len(PAGE_TITLES)
+        assert window.stack.currentWidget() is window.pages["plans"]
+        assert [window.stack.widget(i) for i in range(window.stack.count())] == list(window.pages.values())
+        assert window.connection_bar.controller is console.controller
+        assert window.version_label.text().startswith("v")
+    finally:
+        console.shutdown()

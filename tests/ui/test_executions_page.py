@@ -117,9 +117,9 @@ def test_connect_lists_active_first_and_reattaches_to_running_executions(h):
 def test_monitor_updates_change_rows_and_badges_in_place(h):
     h.connect()
     page, detail = h.page, h.page.detail
-    resets = []
+    resets = []  # models that were reset while they held rows (a first load into an empty model is one reset)
     for model in (page.model, detail.wave_model, detail.server_model, detail.event_model):
-        model.modelReset.connect(lambda: resets.append(1))
+        model.modelAboutToBeReset.connect(lambda m=model: resets.append(m) if m.rowCount() else None)
     changed_rows = []
     detail.wave_model.dataChanged.connect(lambda a, b, roles=(): changed_rows.extend(range(a.row(), b.row() + 1)))
     h.push("exec-active", update(view("exec-active", S.RUNNING), events=[event(1, "JOB_START")]))

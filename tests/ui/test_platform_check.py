@@ -55,7 +55,7 @@ def test_the_desktop_exits_2_with_one_line_before_creating_qt(monkeypatch, capsy
         raise AssertionError("the QApplication must not be created")
 
     monkeypatch.setattr(app, "QApplication", no_qt)
-    monkeypatch.setattr(app, "configure_logging", no_qt)
+    monkeypatch.setattr("drs_console.logsetup.configure_logging", no_qt)  # run_gui imports it after the first paint
     from drs_console.cli.main import build_parser
 
     assert app.run_gui(build_parser().parse_args([])) == 2

@@ -20,7 +20,11 @@ def register(sub) -> None:
         "not implement is answered as AWS answers an unknown operation (an SDK error, logged as one line); "
         "a request signed for a region that does not exist is refused as AWS refuses it.",
     )
-    serve.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    serve.add_argument(
+        "--port", type=_port, default=0,
+        help="port on 127.0.0.1, 1-65535 or 0 for a free one (default: a free one); it listens once "
+        "the sandbox is ready, and GET /_sandbox/health then answers {\"ready\": true}",
+    )
     serve.add_argument("--region", default=argparse.SUPPRESS,
                        help=f"the region the sandbox's DRS is in (default: --region before the command, else "
                             f"{DEFAULT_REGION}); a DRS region")
@@ -31,6 +35,16 @@ def register(sub) -> None:
         "--history", type=_positive, default=0, help="past executions to seed in the history table (default 0)"
     )
     serve.set_defaults(func=serve_cmd)
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number: use 1-65535, or 0 for a free one") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port number: use 1-65535, or 0 for a free one")
+    return value
 
 
 def _positive(text: str) -> int:

@@ -418,6 +418,9 @@ class EventModel(KeyedTableModel[EventRow]):
         super().__init__(parent)
         self.names: dict[str, str] = {}  # source server ID -> name (from the waves)
         self.wave_of_server: dict[str, int] = {}
+        self._seen: Counter[str] = Counter()  # events per identical text, for unique keys
+        self._events_done = 0  # how many of the log's events the rows hold
+        self._last_event: JobLogEvent | None = None
 
     def key(self, item: EventRow) -> str:
         return item.key
@@ -428,13 +431,31 @@ class EventModel(KeyedTableModel[EventRow]):
                 if s.name:
                     self.names[s.source_server_id] = s.name
                 self.wave_of_server[s.source_server_id] = w.index
-        seen: Counter[str] = Counter()
+        events = tuple(events)
+        done = self._events_done
+        if done and self._items and len(events) >= done and events[done - 1] == self._last_event:
+            # the log only grows: append the new events, leave the others alone
+            rows = self._rows_of(events[done:])
+            if rows:
+                start = len(self._items)
+                self.beginInsertRows(QModelIndex(), start, start + len(rows) - 1)
+                self._items.extend(rows)
+                self._row_of.update((r.key, i) for i, r in enumerate(rows, start))
+                self.endInsertRows()
+        else:
+            self._seen = Counter()
+            self.set_items(self._rows_of(events))
+        self._events_done = len(events)
+        self._last_event = events[-1] if events else None
+
+    def _rows_of(self, events: Iterable[JobLogEvent]) -> list[EventRow]:
+        seen = self._seen
         rows = []
         for e in events:
             base = f"{e.time.isoformat()}|{e.event}|{e.source_server_id}|{e.detail}"
             seen[base] += 1
             rows.append(EventRow(f"{base}#{seen[base]}", self.wave_of_server.get(e.source_server_id), e))
-        self.set_items(rows)
+        return rows
 
     def cell(self, r: EventRow, column: EventColumn, role: int) -> Any:
         C = EventColumn

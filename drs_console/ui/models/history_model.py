@@ -1,27 +1,30 @@
 """The history table: one row per execution, updated in place page by page.
 
 Sorting happens in the source model (one Python sort with precomputed keys: 100,000 rows sort in
-a fraction of a second, where a proxy would call ``data()`` from C++ for every comparison); the
-proxy filters only, and forwards the view's ``sort()`` to the model.
+a fraction of a second, where a proxy would call ``data()`` from C++ for every comparison). The
+proxy is a flat filtered view of the model: it computes the matching rows in Python (only among
+the rows already shown when the new search text extends the old one) and applies a new filter
+with one model change, never thousands of per-row removals; it forwards ``sort()`` to the model.
 """
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import (
+    QAbstractProxyModel,
     QModelIndex,
     QPersistentModelIndex,
-    QSortFilterProxyModel,
     Qt,
 )
 
 from ...domain.execution import WaveTally
 from ...domain.history import HistoryFilter, HistoryRow, format_duration, format_time
-from .keyed_table import SORT_ROLE, KeyedTableModel
+from .keyed_table import ITEM_ROLE, SORT_ROLE, KeyedTableModel
 
 
 class HistoryColumn(IntEnum):
@@ -39,6 +42,9 @@ class HistoryColumn(IntEnum):
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_COLUMNS = tuple(HistoryColumn)
+MAX_REMOVE_RUNS = 64  # a prune of scattered rows: one reset instead of thousands of removals
+FREEZE_FROM = 20_000  # rows: from here on (and at each doubling) the rows leave the cyclic collector's scans
 
 
 def _sort_key(column: HistoryColumn) -> Callable[[HistoryRow], Any]:
@@ -79,6 +85,7 @@ class HistoryModel(KeyedTableModel[HistoryRow]):
         super().__init__(parent)
         self._sort_column = -1
         self._sort_order = Qt.SortOrder.AscendingOrder
+        self._freeze_at = FREEZE_FROM
 
     def key(self, item: HistoryRow) -> str:
         return item.execution_id
@@ -142,13 +149,25 @@ class HistoryModel(KeyedTableModel[HistoryRow]):
             self.endInsertRows()
             if not self._still_sorted(start):
                 self._apply_sort()
+            if len(self._items) >= self._freeze_at:
+                self._freeze_at = 2 * len(self._items)
+                _keep_out_of_gc_scans()
 
     def remove_keys(self, keys: Iterable[str]) -> int:
-        """Remove these executions' rows (runs of rows at a time); returns how many were removed."""
+        """Remove these executions' rows (runs of rows at a time; one reset when they are scattered
+        in more than MAX_REMOVE_RUNS runs); returns how many were removed."""
         from .keyed_table import _runs_descending
 
         rows = sorted((self._row_of[k] for k in set(keys) if k in self._row_of), reverse=True)
-        for first, last in _runs_descending(rows):
+        runs = list(_runs_descending(rows))
+        if len(runs) > MAX_REMOVE_RUNS:
+            gone = set(rows)
+            self.beginResetModel()
+            self._items = [item for i, item in enumerate(self._items) if i not in gone]
+            self._reindex()
+            self.endResetModel()
+            return len(rows)
+        for first, last in runs:
             self.beginRemoveRows(QModelIndex(), first, last)
             del self._items[first : last + 1]
             self.endRemoveRows()
@@ -192,28 +211,171 @@ class HistoryModel(KeyedTableModel[HistoryRow]):
         self.layoutChanged.emit()
 
 
-class HistoryFilterProxy(QSortFilterProxyModel):
-    """Filters rows with a ``HistoryFilter``; sorting is the source model's."""
+def _keep_out_of_gc_scans() -> None:
+    """100,000 rows are long-lived objects that Python's cyclic collector would otherwise walk on
+    every full collection (about 200 ms on a 2-core machine, in the middle of a keystroke). They
+    hold no reference cycles (frozen dataclasses of strings, numbers and tuples): collect the young
+    generations (cheap; a full collection here would stall the load itself), then move everything
+    alive to the permanent generation (reference counting still frees it)."""
+    import gc
+
+    gc.collect(1)
+    gc.freeze()
+
+
+def _predicate(flt: HistoryFilter) -> Callable[[HistoryRow], bool]:
+    """``flt.accepts``, or a cheaper test of the same when only the search text is set."""
+    if _text_only(flt):
+        if not flt.text:
+            return lambda _r: True
+        needle = flt.text.casefold()
+        return lambda r: needle in r.search_text
+    return flt.accepts
+
+
+def _text_only(flt: HistoryFilter) -> bool:
+    return flt.statuses is None and not flt.execution_type and flt.since is None and flt.until is None
+
+
+def _narrows(old: HistoryFilter, new: HistoryFilter) -> bool:
+    """True when every row ``new`` accepts, ``old`` accepts too (only the text grew)."""
+    return (
+        (old.statuses, old.execution_type, old.since, old.until)
+        == (new.statuses, new.execution_type, new.since, new.until)
+        and old.text.casefold() in new.text.casefold()
+    )
+
+
+class HistoryFilterProxy(QAbstractProxyModel):
+    """The rows of a ``HistoryModel`` that a ``HistoryFilter`` accepts, in the model's order.
+
+    Source changes map to the fewest proxy signals: appended rows that match are appended, removed
+    rows removed, a changed row forwarded (or removed / inserted when it stops / starts matching),
+    a re-sort one layout change. A new filter is one reset.
+    """
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self._filter = HistoryFilter()
-        self.setDynamicSortFilter(True)  # re-filter changed rows; the proxy itself never sorts
+        self._accepts: Callable[[HistoryRow], bool] = _predicate(self._filter)
+        self._rows: list[int] = []  # proxy row -> source row, ascending
+        self._proxy_of_cache: dict[int, int] | None = None  # source row -> proxy row, made on demand
+        self._texts: list[str] | None = None  # the rows' search texts, for a text-only filter
+        self._source: HistoryModel | None = None
+        self._removing: tuple[int, int] | None = None
+        self._layout_persistent: list[QModelIndex] = []
+        self._layout_keys: list[tuple[str, int]] = []
 
     @property
     def current_filter(self) -> HistoryFilter:
         return self._filter
 
+    # -- wiring ----------------------------------------------------------------------------------
+    def setSourceModel(self, model: HistoryModel) -> None:  # noqa: N802 - Qt override
+        old = self.sourceModel()
+        if old is not None:
+            for signal, slot in self._connections(old):
+                signal.disconnect(slot)
+        self.beginResetModel()
+        super().setSourceModel(model)
+        self._source = model
+        self._rebuild(range(model.rowCount()) if model is not None else ())
+        self.endResetModel()
+        if model is not None:
+            for signal, slot in self._connections(model):
+                signal.connect(slot)
+
+    def _connections(self, model: HistoryModel):
+        return (
+            (model.rowsInserted, self._source_inserted),
+            (model.rowsAboutToBeRemoved, self._source_about_to_remove),
+            (model.rowsRemoved, self._source_removed),
+            (model.dataChanged, self._source_changed),
+            (model.layoutAboutToBeChanged, self._source_layout_about),
+            (model.layoutChanged, self._source_layout_changed),
+            (model.modelAboutToBeReset, self.beginResetModel),
+            (model.modelReset, self._source_reset),
+        )
+
+    def _items(self) -> list[HistoryRow]:
+        return self._source._items if self._source is not None else []
+
+    @property
+    def _proxy_of(self) -> dict[int, int]:
+        if self._proxy_of_cache is None:
+            self._proxy_of_cache = {s: p for p, s in enumerate(self._rows)}
+        return self._proxy_of_cache
+
+    def _rebuild(self, candidates: Iterable[int]) -> None:
+        items = self._items()
+        if _text_only(self._filter) and self._filter.text:
+            if self._texts is None or len(self._texts) != len(items):
+                self._texts = [r.search_text for r in items]
+            texts, needle = self._texts, self._filter.text.casefold()
+            self._rows = [i for i in candidates if needle in texts[i]]
+        else:
+            accepts = self._accepts
+            self._rows = [i for i in candidates if accepts(items[i])]
+        self._proxy_of_cache = None
+
+    def _source_rows_changed(self) -> None:
+        self._texts = None
+
+    # -- filtering -------------------------------------------------------------------------------
     def set_filter(self, flt: HistoryFilter) -> None:
+        """Apply ``flt``: the matching rows computed in Python, then one model change."""
         if flt == self._filter:
             return
-        self.beginFilterChange()
-        self._filter = flt
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        narrowing = _narrows(self._filter, flt)
+        self._filter, self._accepts = flt, _predicate(flt)
+        model = self.sourceModel()
+        if model is None:
+            return
+        candidates = list(self._rows) if narrowing else range(model.rowCount())
+        self.beginResetModel()
+        self._rebuild(candidates)
+        self.endResetModel()
 
-    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
-        model: HistoryModel = self.sourceModel()  # type: ignore[assignment]
-        return self._filter.accepts(model._items[source_row])
+    # -- Qt proxy API ----------------------------------------------------------------------------
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() or self._source is None else len(_COLUMNS)
+
+    def index(self, row: int, column: int, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> QModelIndex:
+        if parent.isValid() or not (0 <= row < len(self._rows)) or not (0 <= column < len(_COLUMNS)):
+            return QModelIndex()
+        return self.createIndex(row, column)
+
+    def parent(self, index: QModelIndex | QPersistentModelIndex = QModelIndex()) -> QModelIndex:  # type: ignore[override]
+        return QModelIndex()
+
+    def mapToSource(self, index: QModelIndex | QPersistentModelIndex) -> QModelIndex:  # noqa: N802
+        if not index.isValid() or index.row() >= len(self._rows) or self._source is None:
+            return QModelIndex()
+        return self._source.index(self._rows[index.row()], index.column())
+
+    def mapFromSource(self, index: QModelIndex | QPersistentModelIndex) -> QModelIndex:  # noqa: N802
+        if not index.isValid():
+            return QModelIndex()
+        row = self._proxy_of.get(index.row())
+        return QModelIndex() if row is None else self.createIndex(row, index.column())
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        row = index.row()
+        if not index.isValid() or row >= len(self._rows) or self._source is None:
+            return None
+        item = self._source._items[self._rows[row]]
+        if role == ITEM_ROLE:
+            return item
+        return self._source.cell(item, _COLUMNS[index.column()], role)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        model = self.sourceModel()
+        if orientation == Qt.Orientation.Vertical or model is None:
+            return None
+        return model.headerData(section, orientation, role)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         model = self.sourceModel()
@@ -222,5 +384,94 @@ class HistoryFilterProxy(QSortFilterProxyModel):
 
     def rows(self) -> list[HistoryRow]:
         """The visible rows, in view order."""
+        items = self._items()
+        return [items[i] for i in self._rows]
+
+    # -- source changes ----------------------------------------------------------------------------
+    def _source_inserted(self, parent: QModelIndex, first: int, last: int) -> None:
+        self._source_rows_changed()
+        n = self.sourceModel().rowCount()
+        if last != n - 1:  # not an append: rows after it moved
+            self.beginResetModel()
+            self._rebuild(range(n))
+            self.endResetModel()
+            return
+        items, accepts = self._items(), self._accepts
+        fresh = [i for i in range(first, last + 1) if accepts(items[i])]
+        if fresh:
+            start = len(self._rows)
+            self.beginInsertRows(QModelIndex(), start, start + len(fresh) - 1)
+            self._rows.extend(fresh)
+            if self._proxy_of_cache is not None:
+                self._proxy_of_cache.update((s, p) for p, s in enumerate(fresh, start))
+            self.endInsertRows()
+
+    def _source_about_to_remove(self, parent: QModelIndex, first: int, last: int) -> None:
+        lo = bisect.bisect_left(self._rows, first)
+        hi = bisect.bisect_right(self._rows, last) - 1
+        self._removing = (lo, hi) if lo <= hi else None
+        if self._removing:
+            self.beginRemoveRows(QModelIndex(), lo, hi)
+
+    def _source_removed(self, parent: QModelIndex, first: int, last: int) -> None:
+        self._source_rows_changed()
+        count = last - first + 1
+        lo_hi, self._removing = self._removing, None
+        if lo_hi is not None:
+            del self._rows[lo_hi[0] : lo_hi[1] + 1]
+        start = lo_hi[0] if lo_hi is not None else bisect.bisect_left(self._rows, first)
+        for p in range(start, len(self._rows)):
+            self._rows[p] -= count
+        self._proxy_of_cache = None
+        if lo_hi is not None:
+            self.endRemoveRows()
+
+    def _source_changed(self, top_left: QModelIndex, bottom_right: QModelIndex, roles=()) -> None:
+        self._source_rows_changed()
+        items, accepts = self._items(), self._accepts
+        shown: list[int] = []
+        for s in range(top_left.row(), bottom_right.row() + 1):
+            p = self._proxy_of.get(s)
+            now = accepts(items[s])
+            if p is not None and now:
+                shown.append(p)
+            elif p is not None:  # stops matching
+                self.beginRemoveRows(QModelIndex(), p, p)
+                del self._rows[p]
+                self._proxy_of_cache = None
+                self.endRemoveRows()
+            elif now:  # starts matching
+                at = bisect.bisect_left(self._rows, s)
+                self.beginInsertRows(QModelIndex(), at, at)
+                self._rows.insert(at, s)
+                self._proxy_of_cache = None
+                self.endInsertRows()
+        if shown:
+            last_col = self.columnCount() - 1
+            self.dataChanged.emit(self.index(min(shown), 0), self.index(max(shown), last_col), roles)
+
+    def _source_layout_about(self, *args) -> None:
+        self.layoutAboutToBeChanged.emit()
         model: HistoryModel = self.sourceModel()  # type: ignore[assignment]
-        return [model._items[self.mapToSource(self.index(r, 0)).row()] for r in range(self.rowCount())]
+        self._layout_persistent = self.persistentIndexList()
+        self._layout_keys = [
+            (model.key(model._items[self._rows[i.row()]]), i.column()) for i in self._layout_persistent
+        ]
+
+    def _source_layout_changed(self, *args) -> None:
+        self._source_rows_changed()
+        model: HistoryModel = self.sourceModel()  # type: ignore[assignment]
+        self._rebuild(range(model.rowCount()))
+        new = []
+        for key, col in self._layout_keys:
+            src = model.row_of(key)
+            p = self._proxy_of.get(src) if src is not None else None
+            new.append(self.createIndex(p, col) if p is not None else QModelIndex())
+        self.changePersistentIndexList(self._layout_persistent, new)
+        self._layout_persistent, self._layout_keys = [], []
+        self.layoutChanged.emit()
+
+    def _source_reset(self) -> None:
+        self._source_rows_changed()
+        self._rebuild(range(self.sourceModel().rowCount()))
+        self.endResetModel()

@@ -66,9 +66,17 @@ class KeyedTableModel(QAbstractTableModel, Generic[T]):
     # -- in-place updates ----------------------------------------------------------------------
     def set_items(self, items: Iterable[T]) -> None:
         """Make the model hold ``items``: changed rows emit dataChanged, missing rows are removed,
-        new rows are inserted. Existing rows keep their position (and so views keep selection)."""
+        new rows are inserted. Existing rows keep their position (and so views keep selection).
+        Into an empty model, one reset."""
         new = list(items)
         new_keys = {self.key(i): i for i in new}
+        if not self._items and new_keys:
+            # a first full load: one reset (views lay out once), not an insert they react to row by row
+            self.beginResetModel()
+            self._items = list(new_keys.values())
+            self._reindex()
+            self.endResetModel()
+            return
         # 1. remove rows that are gone (contiguous runs, from the bottom)
         gone = sorted((r for k, r in self._row_of.items() if k not in new_keys), reverse=True)
         for first, last in _runs_descending(gone):

@@ -234,8 +234,27 @@ class HistoryPage(Page):
         )
 
     def apply_filter(self) -> None:
+        """One model change per keystroke (the proxy computes the matching rows in Python); the
+        selected executions that still match stay selected."""
+        selected = self.selected_ids()
         self.proxy.set_filter(self.current_filter())
+        if selected:
+            self._select_ids(selected)
         self._update_status()
+
+    def _select_ids(self, ids: list[str]) -> None:
+        from PySide6.QtCore import QItemSelection, QItemSelectionModel
+
+        selection = QItemSelection()
+        last = self.proxy.columnCount() - 1
+        for eid in ids:
+            src = self.model.row_of(eid)
+            idx = self.proxy.mapFromSource(self.model.index(src, 0)) if src is not None else None
+            if idx is not None and idx.isValid():
+                selection.select(idx, self.proxy.index(idx.row(), last))
+        if not selection.isEmpty():
+            flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+            self.table.selectionModel().select(selection, flags)
 
     def _date_range_changed(self) -> None:
         custom = self.date_filter.currentData() == CUSTOM
