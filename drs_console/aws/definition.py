@@ -14,6 +14,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..domain.wording import plural
+
 RELEASED_FILE = "released-definitions.json"
 SFN_PREFIX = "arn:aws:states:::"
 
@@ -153,7 +155,7 @@ class DefinitionDiff:
     def summary(self, limit: int = 4) -> str:
         parts = []
         if self.added:
-            parts.append(f"{len(self.added)} state(s) added ({', '.join(self.added[:limit])})")
+            parts.append(f"{plural(len(self.added), 'state')} added ({', '.join(self.added[:limit])})")
         if self.removed:
             parts.append(f"{len(self.removed)} removed ({', '.join(self.removed[:limit])})")
         if self.changes:

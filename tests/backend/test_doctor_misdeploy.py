@@ -183,7 +183,7 @@ def test_task_free_placeholder_that_answers_the_probe_is_repaired_by_fix(backend
     assert code == 0, out
     assert_healthy(backend)  # the runs of the placeholder failed before this deployment: not counted
     code, doc, f = doctor(backend)
-    assert "2 run(s) that failed before the last deployment" in f["executions"]["message"]
+    assert "2 runs that failed before the last deployment" in f["executions"]["message"]
 
 
 def test_out_of_band_is_drill_edit_and_removed_retries(backend):
@@ -463,8 +463,9 @@ def test_stack_in_another_region(backend):
 
 
 def test_an_endpoint_without_policy_simulation_gives_one_clear_line(backend, monkeypatch):
-    """Not flagged as the sandbox (a plain --endpoint-url): SimulatePrincipalPolicy answers moto's
-    HTML error page; doctor says so in one line and checks the role from its policy documents."""
+    """Not flagged as the sandbox (a plain --endpoint-url): the endpoint does not implement
+    SimulatePrincipalPolicy (an unknown action, or an HTML error page); doctor says so in one line
+    and checks the role from its policy documents."""
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", SANDBOX_ACCESS_KEY)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SANDBOX_SECRET_KEY)
     code, out, err = cli(backend, "--endpoint-url", backend.sandbox.endpoint_url, "--region", "us-east-1",

@@ -8,6 +8,7 @@ from typing import Any
 
 from ...domain import contract as c
 from ...domain.errors import ConsoleError
+from ...domain.wording import noun, plural
 from .. import definition as d
 from ..backend import load_definition, resources_dir
 from ..deployment import Deployment, newer_than_console
@@ -111,12 +112,13 @@ async def tasks_check(conn: AwsConnection, dep: Deployment) -> list[DoctorFindin
     if foreign:
         lines = [f"{t.state}: {why}" for t, why in foreign]
         out.append(finding("tasks", FAIL,
-                           f"{len(foreign)} Task state(s) are not this console's: " + "; ".join(lines[:3])
+                           f"{plural(len(foreign), 'Task state')} {noun(len(foreign), 'is', 'are')} not this console's: " + "; ".join(lines[:3])
                            + (f" and {len(lines) - 3} more" if len(lines) > 3 else "") + ".",
                            remedy, details=lines, fix=FIX_DEPLOY if dep.stack else ""))
     else:
         integrations = sorted({t.resource for t in found})
-        out.append(finding("tasks", PASS, f"{len(found)} Task states use {len(integrations)} service integrations, "
+        out.append(finding("tasks", PASS, f"{plural(len(found), 'Task state')} {noun(len(found), 'uses', 'use')} "
+                           f"{plural(len(integrations), 'service integration')}, "
                            "all in the contract's list."))
     lam = conn.client("lambda")
     for t, _why in foreign:

@@ -99,7 +99,8 @@ def _why_not_simulated(conn: AwsConnection, exc: BaseException | None) -> str:
     if isinstance(exc, ConsoleError) and exc.kind == ProblemKind.ACCESS_DENIED:
         return "iam:SimulatePrincipalPolicy is not allowed for you"
     unparsable = any(s in text for s in ("Unable to parse", "invalid XML", "<html", "<!doctype", "NotImplemented",
-                                         "not been implemented", "500", "InternalFailure"))
+                                         "not been implemented", "500", "InternalFailure", "InvalidAction",
+                                         "UnknownOperation", "not valid for this web service"))
     if unparsable or not isinstance(exc, ConsoleError):
         return "the IAM endpoint does not implement SimulatePrincipalPolicy"
     first = text.splitlines()[0] if text else type(exc).__name__

@@ -6,6 +6,7 @@ from collections import Counter
 from typing import Any
 
 from ...domain.errors import ConsoleError
+from ...domain.wording import noun, plural
 from ..backend import BackendService, ExecutionInfo
 from ..deployment import Deployment
 from .findings import FAIL, PASS, WARN, DoctorFinding, finding
@@ -55,8 +56,8 @@ async def executions_check(backend: BackendService, dep: Deployment, n: int) -> 
     else:
         before = []
     earlier = [r for r in before if r.status in FAILED_STATUSES]
-    note = (f" ({len(earlier)} run(s) that failed before the last deployment, "
-            f"{since.strftime('%Y-%m-%d %H:%M:%S')}, are not counted.)" if earlier and since else "")
+    note = (f" ({plural(len(earlier), 'run')} that failed before the last deployment, "
+            f"{since.strftime('%Y-%m-%d %H:%M:%S')}, {noun(len(earlier), 'is', 'are')} not counted.)" if earlier and since else "")
     failed = [r for r in ended if r.status in FAILED_STATUSES]
     if not failed:
         if not ended:

@@ -9,6 +9,7 @@ from typing import Any
 
 from ...domain import contract as c
 from ...domain.errors import ConsoleError, Finding, ProblemKind
+from ...domain.wording import noun
 from ..backend import BackendLocation, BackendService, probe_input, render_template
 from ..cfn_template import parse_template
 from ..deployment import Deployment, inspect_deployment, newer_than_console, read_resources
@@ -85,7 +86,7 @@ class DoctorService:
             raise
         n = len(resp.get("items") or [])
         more = "+" if resp.get("nextToken") else ""
-        return finding("drs", PASS, f"DRS is initialized in {self.conn.region} ({n}{more} source servers seen)."), None
+        return finding("drs", PASS, f"DRS is initialized in {self.conn.region} ({n}{more} {noun(n if not more else 2, 'source server')} seen)."), None
 
     # -- where the backend is -----------------------------------------------------------------------
     async def _deployment(self, stack_name: str, arn: str | None, table: str | None,

@@ -7,6 +7,7 @@ from typing import Any
 
 from ...domain import contract as c
 from ...domain.errors import ConsoleError, ProblemKind
+from ...domain.wording import plural
 from ..deployment import ROLE, STATE_MACHINE, TABLE, Deployment, template_changes
 from ..session import AwsConnection, drs_regions
 from .findings import FAIL, FIX_DEPLOY, PASS, WARN, DoctorFinding, deploy_command, finding
@@ -143,8 +144,8 @@ def template_check(dep: Deployment, *, newer: bool) -> DoctorFinding:
     if not changes:
         return finding("template", PASS, "The stack's template is the one this console deploys.")
     if newer:
-        return finding("template", WARN, f"The stack's template differs from this console's ({len(changes)} "
-                       "difference(s)); the backend is newer than this console.",
+        return finding("template", WARN, f"The stack's template differs from this console's ({plural(len(changes), 'difference')}); "
+                       "the backend is newer than this console.",
                        "Update DRS Console; do not deploy this console's older template over it.", details=changes)
     return finding(
         "template", FAIL,

@@ -9,6 +9,7 @@ import sys
 from ...aws.deploy import deploy_backend
 from ...aws.doctor import DoctorService, fixable, worst
 from ...domain.errors import Finding
+from ...domain.wording import plural
 from ..context import CliContext
 from ..options import finite_number
 from .backend import add_location_args
@@ -44,7 +45,7 @@ async def doctor(args: argparse.Namespace, ctx: CliContext) -> int:
     fixed: dict = {}
     if to_fix:
         if not args.json:
-            ctx.print(f"\n{len(to_fix)} finding(s) can be repaired by 'backend deploy --stack-name {args.stack_name}'.")
+            ctx.print(f"\n{plural(len(to_fix), 'finding')} can be repaired by 'backend deploy --stack-name {args.stack_name}'.")
         if not args.yes and not _confirm(ctx, "Deploy the backend now to repair them? [y/N] "):
             print("Nothing changed.", file=ctx.err)
         else:
