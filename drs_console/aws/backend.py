@@ -878,16 +878,23 @@ class BackendService:
             )
         return record
 
-    async def probe(self, location: BackendLocation, *, timeout: float = 60.0) -> tuple[ExecutionInfo, Any]:
-        """Run the contract's probe input and return (execution, its output)."""
+    async def probe(
+        self,
+        location: BackendLocation,
+        *,
+        timeout: float = 60.0,
+        document: Mapping[str, Any] | None = None,
+        poll: float = 0.5,
+    ) -> tuple[ExecutionInfo, Any]:
+        """Run the contract's probe input (or ``document``) and return (execution, its output)."""
         sfn = self.conn.client("stepfunctions")
         resp = await self.conn.call(
             sfn.start_execution,
             stateMachineArn=location.state_machine_arn,
             name=f"drs-console-probe-{new_execution_id()}",
-            input=json.dumps(probe_input()),
+            input=json.dumps(dict(document) if document is not None else probe_input()),
         )
-        info = await self.wait_execution(resp["executionArn"], timeout=timeout)
+        info = await self.wait_execution(resp["executionArn"], timeout=timeout, poll=poll)
         return info, info.output
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..aws.backend import BackendService, run_sync
+from ..aws.backend import run_sync
+from ..aws.deploy import deploy_backend
 from ..aws.session import AwsConnection
 from ..domain import contract as c
 from ..domain.errors import ConsoleError, ProblemKind
@@ -20,8 +21,8 @@ def deploy_reference_backend(sandbox: Any, stack_name: str = c.DEFAULT_STACK_NAM
     stepfunctions_compat.apply()
     conn = AwsConnection(sandbox.connection_params())
     try:
-        service = BackendService(conn, poll_seconds=0.05)
-        result = run_sync(lambda: service.deploy(stack_name, timeout=120.0))
+        # as `backend deploy` does it: the change set, then what moto's CloudFormation leaves out (TTL)
+        result = run_sync(lambda: deploy_backend(conn, stack_name, poll_seconds=0.05, timeout=120.0)).result
     finally:
         conn.close()
     if not result.ok:

@@ -54,4 +54,4 @@ def test_doctor_json(backend):
     doc = json.loads(out)
     assert code == 0, doc
     assert doc["result"] in ("PASS", "WARN")
-    assert {f["check"] for f in doc["findings"]} >= {"identity", "drs", "stack", "state-machine", "probe", "history-table"}
+    assert {f["check"] for f in doc["findings"]} >= {"identity", "drs", "stack", "contract", "definition", "probe", "history-table"}

@@ -44,28 +44,28 @@ def make_state_machine(backend, definition) -> str:
 
 def test_healthy_backend(backend):
     f = run_doctor(backend)
-    for check in ("identity", "drs", "stack", "state-machine", "tasks", "probe", "history-table"):
+    for check in ("identity", "drs", "stack", "contract", "definition", "tasks", "probe", "history-table"):
         assert f[check].level == "PASS", f[check]
     assert "contract 1.0" in f["probe"].message
     assert f["permissions"].level in ("PASS", "WARN")
 
 
-def test_probe_fails_on_placeholder_state_machine(backend):
+def test_placeholder_state_machine_is_not_probed(backend):
     arn = make_state_machine(backend, PLACEHOLDER)
     f = run_doctor(backend, state_machine_arn=arn, history_table=backend.location.history_table)
-    assert f["state-machine"].level == "PASS"  # it claims the contract...
-    assert f["probe"].level == "FAIL"  # ...but cannot answer the probe
-    assert "Unknown action: initialize" in f["probe"].message
-    assert "PlaceholderFunction" in f["probe"].message
-    assert f["probe"].remedy
+    assert f["contract"].level == "PASS"  # it claims the contract...
+    assert f["definition"].level == "FAIL"  # ...but is not the definition this console ships
+    assert "state removed: StartRecovery" in f["definition"].details
+    assert f["probe"].level == "FAIL" and f["probe"].remedy
 
 
 def test_definition_without_contract_version(backend):
     arn = make_state_machine(backend, NO_VERSION)
     f = run_doctor(backend, state_machine_arn=arn, history_table=backend.location.history_table)
-    assert f["state-machine"].level == "FAIL"
-    assert "contract version" in f["state-machine"].message
-    assert "backend deploy" in f["state-machine"].remedy
+    assert f["contract"].level == "FAIL"
+    assert "contract version" in f["contract"].message
+    assert "backend deploy" in f["contract"].remedy
+    assert "not run" in f["probe"].message
 
 
 def test_missing_table(backend):
@@ -90,9 +90,9 @@ def test_recent_executions_failing_with_the_same_error(backend):
         what="the runs to fail",
     )
     f = run_doctor(backend, state_machine_arn=arn, history_table=backend.location.history_table)
-    fe = f["failed-executions"]
-    assert fe.level == "WARN"
-    assert "3 of the last 3" in fe.message
+    fe = f["executions"]
+    assert fe.level == "FAIL"
+    assert "All 3 of the newest 3" in fe.message
     assert "Unknown action: initialize" in fe.message and "PlaceholderFunction" in fe.message
 
 
@@ -145,7 +145,7 @@ def test_lambda_tasks_show_the_function_behind_them(backend):
     arn = make_state_machine(backend, definition)
     f = run_doctor(backend, state_machine_arn=arn, history_table=backend.location.history_table)
     used = f["lambda:Orchestrate"]
-    assert "drs-orchestrator-placeholder" in used.message
+    assert used.level == "FAIL" and "drs-orchestrator-placeholder" in used.message
     assert "handler.placeholder" in used.message and "python3.12" in used.message
     assert fn["CodeSha256"] in used.message and str(fn["CodeSize"]) in used.message
     missing = f["lambda:Notify"]

@@ -67,7 +67,7 @@ def test_doctor_lists_every_check_with_what_to_do(backend_page, aloop):
     aloop.run_until_complete(backend_page.controller.connect(sandbox=True))
     findings = aloop.run_until_complete(backend_page.doctor())
     checks = [f.check for f in findings]
-    for expected in ("identity", "drs", "stack", "state-machine", "probe", "history-table", "permissions"):
+    for expected in ("identity", "drs", "stack", "contract", "definition", "probe", "history-table", "permissions"):
         assert expected in checks
     rows = backend_page.findings_model.rowCount()
     assert rows == len(findings)

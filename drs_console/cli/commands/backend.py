@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ...aws.backend import BackendService, StackEvent
+from ...aws.deploy import deploy_backend
 from ...domain import contract as c
 from ..context import CliContext
 from ..options import add_backend_location
@@ -17,10 +18,17 @@ def register(sub) -> None:
     bsub = p.add_subparsers(dest="backend_command", metavar="ACTION", required=True)
     d = bsub.add_parser(
         "deploy",
-        help="create or update the backend stack (change set), showing progress",
-        description="Deploy resources/backend/template.yaml with the state machine definition inlined.",
+        help="create or update the backend stack (change set), repairing out-of-band changes",
+        description="Deploy resources/backend/template.yaml with the state machine definition inlined, through "
+        "a change set. When the deployed state machine, its role or the history table differ from the template "
+        "although the template did not change (edited outside CloudFormation), it forces the state machine "
+        "update inside the change set and puts the role's policies, a deleted role, the table's index and TTL "
+        "back, saying what it changed. It refuses to replace a backend newer than this console unless "
+        "--allow-downgrade is given.",
     )
     d.add_argument("--stack-name", default=c.DEFAULT_STACK_NAME, help="stack name (default: %(default)s)")
+    d.add_argument("--allow-downgrade", action="store_true",
+                   help="replace a backend that implements a newer contract than this console")
     d.add_argument("--json", action="store_true", help="print the result as JSON")
     d.set_defaults(func=deploy)
     s = bsub.add_parser(
@@ -36,7 +44,7 @@ def register(sub) -> None:
 
 def _prepare(ctx: CliContext):
     conn = ctx.connection()
-    if ctx.sandbox:
+    if ctx.sandbox or conn.params.is_sandbox:
         from ...sandbox import stepfunctions_compat
 
         stepfunctions_compat.apply()
@@ -44,39 +52,49 @@ def _prepare(ctx: CliContext):
 
 
 async def deploy(args: argparse.Namespace, ctx: CliContext) -> int:
-    service = BackendService(_prepare(ctx), poll_seconds=0.2 if ctx.sandbox else 5.0)
+    conn = _prepare(ctx)
 
     def progress(ev: StackEvent) -> None:
         if not args.json:
             ctx.print(ev.one_line())
 
-    result = await service.deploy(args.stack_name, progress=progress)
+    outcome = await deploy_backend(
+        conn, args.stack_name, allow_downgrade=args.allow_downgrade, progress=progress,
+        poll_seconds=0.2 if conn.params.is_sandbox else 5.0,
+    )
+    result = outcome.result
     if args.json:
         ctx.print_json(
             {
                 "stackName": result.stack_name,
                 "status": result.status,
                 "changed": result.changed,
-                "ok": result.ok,
+                "ok": outcome.ok,
                 "outputs": dict(result.outputs),
+                "repairs": outcome.repairs,
+                "manual": outcome.manual,
                 "failures": [
                     {"resource": f.logical_id, "type": f.resource_type, "status": f.status, "reason": f.reason}
                     for f in result.failures
                 ],
             }
         )
-        return 0 if result.ok else 1
+        return 0 if outcome.ok else 1
     if not result.changed:
         ctx.print(f"Stack {result.stack_name} is up to date ({result.status}).")
+    for line in outcome.repairs:
+        ctx.print(f"Repaired: {line}")
     if result.ok:
         ctx.print(f"Stack {result.stack_name}: {result.status}")
         for key, value in result.outputs.items():
             ctx.print(f"  {key}: {value}")
-        return 0
-    ctx.print(f"Deployment of {result.stack_name} failed: {result.status}")
-    for f in result.failures:
-        ctx.print(f"  {f.logical_id} ({f.resource_type}): {f.status} - {f.reason}")
-    return 1
+    else:
+        ctx.print(f"Deployment of {result.stack_name} failed: {result.status}")
+        for f in result.failures:
+            ctx.print(f"  {f.logical_id} ({f.resource_type}): {f.status} - {f.reason}")
+    for line in outcome.manual:
+        ctx.print(f"Not repaired, do this by hand: {line}")
+    return 0 if outcome.ok else 1
 
 
 async def status(args: argparse.Namespace, ctx: CliContext) -> int:

@@ -59,7 +59,10 @@ class FindingsModel(KeyedTableModel[Finding]):
                 FindingColumn.REMEDY: f.remedy,
             }[column]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{f.message}\n{f.remedy}".strip()
+            details = getattr(f, "details", ()) or ()  # doctor's lines behind a finding: each difference
+            lines = "\n".join(f"• {d}" for d in details[:30])
+            more = f"\n… and {len(details) - 30} more (drs-console doctor --json)" if len(details) > 30 else ""
+            return "\n".join(x for x in (f.message, lines + more, f.remedy) if x).strip()
         return None
 
 

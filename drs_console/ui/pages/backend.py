@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from qasync import asyncSlot
 
 from ...aws.backend import BackendService, DeployResult, StackEvent, StackInfo
+from ...aws.deploy import deploy_backend
 from ...aws.doctor import DoctorService, worst
 from ...domain.contract import CONTRACT_VERSION, DEFAULT_STACK_NAME
 from ...domain.errors import Finding
@@ -215,9 +216,13 @@ class BackendPage(Page):
             self.events.update_item(event)
             self.events_view.scrollToBottom()
 
-        result = await BackendService(conn).deploy(self._name, progress=progress)
+        outcome = await deploy_backend(conn, self._name, progress=progress)  # repairs out-of-band changes too
+        result = outcome.result
         if result.ok:
             await self.refresh()
+            notes = [f"Repaired: {r}" for r in outcome.repairs] + [f"To do by hand: {m}" for m in outcome.manual]
+            if notes:
+                self.stack_status.setText(self.stack_status.text() + "<br>" + "<br>".join(notes))
         else:
             reasons = "; ".join(e.one_line() for e in result.failures) or result.status
             self.stack_status.setText(f"Deployment of {self._name} failed: {reasons}")
