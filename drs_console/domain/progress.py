@@ -429,8 +429,18 @@ def diff_views(prev: ExecutionView | None, cur: ExecutionView, now: datetime | N
         p = old.get(w.index)
         if not (p is not None and p.status == w.status and p.job_id == w.job_id) and not (p is None and w.status is None):
             ended = w.status is not None and w.status.is_terminal
+            previous = p.status if p else None
+            if w.job_id and not (p is not None and p.job_id) and w.status is not ExecutionStatus.STARTED:
+                # the wave's job started between two reads: say so, when the record says it did,
+                # before what followed (a short job can start and end within one poll)
+                started = replace(w, status=ExecutionStatus.STARTED)
+                out.append((0, Transition(
+                    "wave", ExecutionStatus.STARTED, previous, wave_index=w.index, wave_name=w.name,
+                    job_id=w.job_id, text=wave_line(started), at=w.started_at or now, server_count=len(w.servers),
+                )))
+                previous = ExecutionStatus.STARTED
             out.append((2 if ended else 0, Transition(
-                "wave", w.status, p.status if p else None, wave_index=w.index, wave_name=w.name, job_id=w.job_id,
+                "wave", w.status, previous, wave_index=w.index, wave_name=w.name, job_id=w.job_id,
                 launched=w.launched, failed=w.failed, text=wave_line(w), at=_wave_time(w) or now,
                 server_count=len(w.servers),
             )))

@@ -18,7 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sandbox": ("sandbox", "run the simulated AWS (moto + DRS simulator)"),
     "plan": ("plan", "create, edit, validate, show and list wave plans"),
     "backend": ("backend", "deploy or inspect the Step Functions backend"),
-    "doctor": ("doctor", "check identity, DRS, the backend (probe run) and permissions"),
+    "doctor": ("doctor", "check identity, DRS, the deployed backend against this console's, and permissions"),
     "run": ("run", "preflight a plan, then start it as a drill or a real recovery"),
     "preflight": ("run", "check a plan against the connected account without running it"),
     "status": ("run", "show an execution (waves, jobs, servers); --follow watches it"),
