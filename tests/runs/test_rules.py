@@ -114,9 +114,11 @@ def test_build_view_and_transitions():
     assert texts == ['wave 1 "W1" server s-a: LAUNCHED, recovery instance i-1',
                      'wave 1 "W1" server s-b: FAILED - VcpuLimitExceeded: no',
                      'wave 1 "W1": PARTIAL job drsjob-1 (1 launched, 1 failed of 2)',
+                     'wave 2 "W2": STARTED job drsjob-2',  # its start, unseen, at the record's time
                      'wave 2 "W2": COMPLETED job drsjob-2 (0 launched, 0 failed of 1)',
                      "execution e1: PARTIAL"]
     stamps = [t.at for t in diff_views(first, later)]
+    assert stamps[3] == datetime(2025, 1, 1, 12, 6, 0, tzinfo=UTC)
     assert stamps == sorted(stamps) and stamps[-1] == datetime(2025, 1, 1, 12, 10, 1, tzinfo=UTC)
     assert diff_views(later, later) == []
     b = later.waves[0].servers[1]
