@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QStatusBar, QSystemTrayIcon
 from ..domain.execution import ExecutionView
 from ..domain.progress import wave_outcome
 from ..domain.status import ExecutionStatus
+from ..domain.text import printable
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ class Notification:
 
 
 def _label(view: ExecutionView) -> str:
-    return f"{view.execution_type.value} {view.plan_name or view.execution_id}"
+    return f"{view.execution_type.value} {printable(view.plan_name or view.execution_id)}"
 
 
 def transitions(previous: ExecutionView | None, current: ExecutionView) -> list[Notification]:

@@ -99,3 +99,13 @@ def test_a_scattered_prune_removes_its_rows_in_one_change(qapp):
     assert model.remove_keys([f"e{i:05d}" for i in range(0, 1000, 2)]) == 500
     assert signals == ["reset"]
     assert visible(proxy) == expected(model, h.HistoryFilter()) and proxy.rowCount() == 500
+
+
+def test_a_plan_name_with_terminal_escapes_reads_escaped_in_the_table(qapp):
+    """A record's plan name comes from a plan file: control characters show as visible escapes,
+    never reach the label raw (the CLI escapes the same way)."""
+    model = HistoryModel()
+    model.set_items([row(0, plan="Pay\x1b[2Jments\u202e")])
+    shown = model.index(0, HistoryColumn.PLAN).data()
+    assert "\x1b" not in shown and "\u202e" not in shown
+    assert shown.startswith("Pay") and "ments" in shown and shown != "Payments"

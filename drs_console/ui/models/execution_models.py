@@ -18,6 +18,7 @@ from PySide6.QtGui import QBrush, QFont
 
 from ...domain import fields as f
 from ...domain.execution import ExecutionView, JobLogEvent, ServerView, WaveTally, WaveView
+from ...domain.text import printable
 from ..theme import AMBER, GREY, RED, color_for
 from .keyed_table import ITEM_ROLE, SORT_ROLE, KeyedTableModel
 
@@ -132,7 +133,7 @@ class ExecutionListModel(KeyedTableModel[ExecutionView]):
             if column is C.TYPE:
                 return e.execution_type.value
             if column is C.PLAN:
-                return e.plan_name or e.plan_id
+                return printable(e.plan_name or e.plan_id)
             if column is C.STARTED:
                 return (
                     e.started_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if e.started_at else ""

@@ -24,6 +24,7 @@ from PySide6.QtCore import (
 
 from ...domain.execution import WaveTally
 from ...domain.history import HistoryFilter, HistoryRow, format_duration, format_time
+from ...domain.text import printable
 from .keyed_table import ITEM_ROLE, SORT_ROLE, KeyedTableModel
 
 
@@ -94,7 +95,7 @@ class HistoryModel(KeyedTableModel[HistoryRow]):
         C = HistoryColumn
         if role == Qt.ItemDataRole.DisplayRole:
             if column is C.PLAN:
-                return r.plan_name or r.plan_id
+                return printable(r.plan_name or r.plan_id)
             if column is C.TYPE:
                 return r.execution_type
             if column is C.STATUS:
@@ -119,7 +120,7 @@ class HistoryModel(KeyedTableModel[HistoryRow]):
             if column is C.WAVES:
                 return WaveTally.of_counts(r.wave_counts, r.wave_count).detail()
             if column is C.PLAN:
-                return f"{r.plan_name} ({r.plan_id})"
+                return printable(f"{r.plan_name} ({r.plan_id})")
             return self.cell(r, column, Qt.ItemDataRole.DisplayRole)
         elif role == Qt.ItemDataRole.TextAlignmentRole:
             if column in (C.WAVES, C.LAUNCHED, C.FAILED, C.DURATION):

@@ -42,6 +42,7 @@ from ...domain.execution import ExecutionView, JobLogEvent, MonitorUpdate, Strea
 from ...domain.fields import stamp
 from ...domain.plan import Plan
 from ...domain.status import ExecutionStatus
+from ...domain.text import printable
 from ...domain.wording import noun, plural
 from ...store.atomic import atomic_write_text
 from ..connection import ConnectionController
@@ -486,7 +487,7 @@ class ExecutionDetail(QWidget):
     def _header(self) -> None:
         v = self.view
         assert v is not None
-        self.plan_label.setText(v.plan_name or v.plan_id or v.execution_id)
+        self.plan_label.setText(printable(v.plan_name or v.plan_id or v.execution_id))
         kind = v.execution_type.value
         self.type_badge.setText(kind)
         self.type_badge.setStyleSheet(badge_css(DRILL_COLOR if v.is_drill else RECOVERY_COLOR))
@@ -1019,7 +1020,7 @@ class ExecutionsPage(Page):
         box, yes = destructive_box(
             self,
             title="Cancel execution",
-            text=f"Cancel the {kind} of {view.plan_name!r}?",
+            text=f"Cancel the {kind} of {printable(view.plan_name)!r}?",
             informative="The execution stops after its current step: no further wave starts. Instances "
             "already launched keep running (terminate a drill's instances afterwards).",
             destructive="Cancel execution",
@@ -1057,7 +1058,7 @@ class ExecutionsPage(Page):
         box, yes = destructive_box(
             self,
             title="Terminate drill instances",
-            text=f"Terminate the {len(instances)} recovery instances of this drill of {view.plan_name!r}?",
+            text=f"Terminate the {len(instances)} recovery instances of this drill of {printable(view.plan_name)!r}?",
             informative="DRS runs a TERMINATE job; their EC2 instances are deleted. Source servers "
             "and replication are not affected.",
             destructive="Terminate",
