@@ -13,7 +13,7 @@ HEADER = '''"""The regions where Elastic Disaster Recovery is offered (pure Pyth
 
 Generated from botocore's endpoint data (every partition) by ``drs_console.aws.regions``;
 regenerate it with ``python -m drs_console.aws.regions > drs_console/domain/regions.py`` after a
-botocore update. tests/domain/test_regions.py fails when it drifts from the installed botocore.
+botocore update. At run time the aws layer adds the installed botocore's regions (domain.validation.known_regions).
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ import boto3
 from botocore.config import Config
 
 from ..domain.errors import ConsoleError, ProblemKind
+from ..domain.validation import set_region_source
 from .errors import NotAwsResponse, first_line_of, translate
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,9 @@ def drs_regions() -> list[str]:
     for partition in session.get_available_partitions():
         regions.update(session.get_available_regions("drs", partition_name=partition))
     return sorted(regions)
+
+
+set_region_source(drs_regions)  # validation knows the regions of the installed botocore too
 
 
 def default_region_for(profile: str | None) -> str | None:

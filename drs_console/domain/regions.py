@@ -2,7 +2,7 @@
 
 Generated from botocore's endpoint data (every partition) by ``drs_console.aws.regions``;
 regenerate it with ``python -m drs_console.aws.regions > drs_console/domain/regions.py`` after a
-botocore update. tests/domain/test_regions.py fails when it drifts from the installed botocore.
+botocore update. At run time the aws layer adds the installed botocore's regions (domain.validation.known_regions).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ DRS_REGIONS: frozenset[str] = frozenset(
     {
         "af-south-1",
         "ap-east-1",
+        "ap-east-2",
         "ap-northeast-1",
         "ap-northeast-2",
         "ap-northeast-3",
@@ -20,7 +21,11 @@ DRS_REGIONS: frozenset[str] = frozenset(
         "ap-southeast-2",
         "ap-southeast-3",
         "ap-southeast-4",
+        "ap-southeast-5",
+        "ap-southeast-6",
+        "ap-southeast-7",
         "ca-central-1",
+        "ca-west-1",
         "eu-central-1",
         "eu-central-2",
         "eu-north-1",
@@ -33,6 +38,7 @@ DRS_REGIONS: frozenset[str] = frozenset(
         "il-central-1",
         "me-central-1",
         "me-south-1",
+        "mx-central-1",
         "sa-east-1",
         "us-east-1",
         "us-east-2",

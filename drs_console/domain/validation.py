@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -249,6 +249,34 @@ def resolve_plan(plan: Plan, servers: Sequence[SourceServer] | None) -> list[Res
 # --- rules --------------------------------------------------------------------------------
 
 
+
+# Where DRS is offered: the list generated into ``domain.regions`` at build time, plus whatever
+# the installed botocore knows (the aws layer registers its reader; a newer botocore may know
+# regions launched since the build, and such a region must never read as invalid).
+_region_source: Callable[[], Iterable[str]] | None = None
+_source_regions: frozenset[str] | None = None
+
+
+def set_region_source(source: Callable[[], Iterable[str]] | None) -> None:
+    """Register where to read further DRS regions from (read once, only when needed)."""
+    global _region_source, _source_regions
+    _region_source, _source_regions = source, None
+
+
+def known_regions(region: str | None = None) -> frozenset[str]:
+    """The DRS regions: the generated list, extended by the registered source when ``region`` is
+    not in it (or when no region is given)."""
+    global _source_regions
+    if region is not None and region in DRS_REGIONS:
+        return DRS_REGIONS
+    if _source_regions is None and _region_source is not None:
+        try:
+            _source_regions = frozenset(_region_source())
+        except Exception:  # noqa: BLE001 - the generated list still holds
+            _source_regions = frozenset()
+    return DRS_REGIONS | (_source_regions or frozenset())
+
+
 def validate(
     plan: Plan,
     inventory: InventorySnapshot | None = None,
@@ -257,11 +285,11 @@ def validate(
     connected_account: str | None = None,
     connected_region: str | None = None,
     job_quota: int | None = None,
-    regions: Collection[str] = DRS_REGIONS,
+    regions: Collection[str] | None = None,
 ) -> list[Problem]:
     """Check a plan. ``inventory`` None means no inventory is known: the server rules are skipped
     (one warning says so). ``inventory_fresh`` False makes "not in the inventory" a warning.
-    ``regions``: where DRS is offered (default: botocore's list, ``domain.regions``)."""
+    ``regions``: where DRS is offered (default: ``known_regions()``)."""
     problems: list[Problem] = []
     add = problems.append
     plan_at = Location
@@ -297,7 +325,7 @@ def validate(
                 Severity.ERROR, Code.TARGET_REGION_MISSING, "no target region", plan_at(field="target_region")
             )
         )
-    elif region not in regions:
+    elif region not in (known_regions(region) if regions is None else regions):
         add(
             Problem(
                 Severity.ERROR,
