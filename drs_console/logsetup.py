@@ -45,6 +45,9 @@ class DemoteCredentialWarnings(logging.Filter):
 FORMAT = "%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"
 
 
+MOTO_ASL_LOGGER = "moto.stepfunctions.parser.asl.component.eval_component"
+
+
 def configure_logging(
     *, verbose: bool = False, wire: bool = False, to_file: bool = True
 ) -> logging.Handler | None:
@@ -83,6 +86,10 @@ def configure_logging(
         logging.getLogger(name).setLevel(aws_level)
     for name in ("werkzeug", "moto"):
         logging.getLogger(name).setLevel(logging.DEBUG if wire else logging.WARNING)
+    # moto's Step Functions interpreter logs every error a state raises at ERROR with a repr of the
+    # whole state tree (kilobytes a line), caught ones included (a Catch, a Fail state, a refused
+    # lease): what happened is in the execution's history, as on AWS. Only with --debug-wire.
+    logging.getLogger(MOTO_ASL_LOGGER).setLevel(logging.DEBUG if wire else logging.CRITICAL)
     for name in DemoteCredentialWarnings.LOGGERS:
         logger = logging.getLogger(name)
         if not any(isinstance(f, DemoteCredentialWarnings) for f in logger.filters):

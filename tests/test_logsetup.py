@@ -3,7 +3,7 @@ import logging
 
 import pytest
 
-from drs_console.logsetup import configure_logging, redact
+from drs_console.logsetup import MOTO_ASL_LOGGER, configure_logging, redact
 from drs_console.store.paths import app_paths
 
 
@@ -63,6 +63,7 @@ def restore_logging():
     root.setLevel(before[1])
     for name in ("botocore", "boto3", "urllib3", "werkzeug", "moto"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    logging.getLogger(MOTO_ASL_LOGGER).setLevel(logging.NOTSET)
 
 
 def test_botocore_sso_refresh_traceback_stays_out_of_normal_output(capsys, restore_logging):
@@ -92,3 +93,17 @@ def test_the_log_file_redacts_wire_dumps(restore_logging):
         handler.flush()
     log = app_paths().log_file.read_text()
     assert "Sending http request" in log and "MrkLogToken" not in log
+
+
+def test_the_sandbox_state_machine_interpreter_prints_no_state_dumps(capsys, restore_logging):
+    """moto logs each error a state raises (caught ones too) with the whole state tree: the user
+    of `sandbox serve` and the GUI's sandbox log see none of it, --debug-wire shows it."""
+    configure_logging(verbose=False, to_file=True)
+    logging.getLogger(MOTO_ASL_LOGGER).error("Exception=FailureEventException, Error=DrsConsole.ServerInUse (StateFail| {...})")
+    logging.getLogger("moto.core").warning("a moto warning")
+    err = capsys.readouterr().err
+    assert "FailureEventException" not in err and "a moto warning" in err
+    configure_logging(verbose=True, wire=True, to_file=False)
+    capsys.readouterr()
+    logging.getLogger(MOTO_ASL_LOGGER).error("Exception=FailureEventException")
+    assert "FailureEventException" in capsys.readouterr().err
