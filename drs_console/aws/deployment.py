@@ -49,6 +49,7 @@ class Deployment:
     table: dict[str, Any] | None = None  # DescribeTable's Table
     table_name: str = ""
     ttl: dict[str, Any] = field(default_factory=dict)
+    cli_options: str = ""  # the connection's CLI options, so a printed remedy runs where doctor looked
 
     def physical(self, logical: str) -> str:
         return self.resources.get(logical, {}).get("physical", "")
@@ -128,7 +129,8 @@ async def inspect_deployment(conn: AwsConnection, stack_name: str, *, account: s
     backend = BackendService(conn)
     if not account:
         account = (await conn.identity()).account_id
-    dep = Deployment(stack_name, conn.region, account, expected_template=parse_template(render_template()))
+    dep = Deployment(stack_name, conn.region, account, expected_template=parse_template(render_template()),
+                     cli_options=cli_options(conn))
     cfn = conn.client("cloudformation")
     dep.stack = await backend.stack(stack_name)
     if dep.stack is None:
@@ -354,4 +356,17 @@ def template_changes(dep: Deployment) -> list[str]:
     for section in ("Parameters", "Outputs", "Conditions"):
         if (old.get(section) or {}) != (new.get(section) or {}):
             out.append(f"{section}: would change")
+    return out
+
+
+def cli_options(conn: AwsConnection) -> str:
+    """``--profile P --endpoint-url URL`` for a remedy command, as the connection was made."""
+    params = conn.params
+    out = ""
+    if params.is_sandbox:
+        return " --sandbox"
+    if params.profile:
+        out += f" --profile {params.profile}"
+    if params.endpoint_url:
+        out += f" --endpoint-url {params.endpoint_url}"
     return out

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import io
 import json
+import re
+import shlex
 import subprocess
 import uuid
 from pathlib import Path
@@ -497,3 +499,23 @@ def test_stack_deployed_from_another_template(backend):
     code, result, err = deploy(backend, "--stack-name", name)
     assert code == 0, err
     assert_healthy(backend, "--stack-name", name)
+
+
+def test_a_printed_remedy_runs_as_typed_against_the_same_endpoint(backend, monkeypatch):
+    """Doctor, connected with --endpoint-url, prints a deploy line that carries --endpoint-url: typed
+    as printed it deploys where doctor looked (not to the default AWS endpoints), and doctor passes."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", SANDBOX_ACCESS_KEY)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SANDBOX_SECRET_KEY)
+    url, name = backend.sandbox.endpoint_url, "drs-remedy"
+    base = ("--endpoint-url", url, "--region", "us-east-1")
+    code, out, err = cli(backend, *base, "doctor", "--json", "--stack-name", name, "--probe-timeout", "20", plain=True)
+    stack = {x["check"]: x for x in json.loads(out)["findings"]}["stack"]
+    assert code == 1 and stack["level"] == "FAIL"
+    line = re.search(r"'(drs-console [^']*backend deploy[^']*)'", stack["remedy"]).group(1)
+    assert f"--endpoint-url {url}" in line and f"--stack-name {name}" in line
+    code, out, err = cli(backend, *shlex.split(line)[1:], plain=True)
+    assert code == 0, err
+    code, out, err = cli(backend, *base, "doctor", "--json", "--stack-name", name, "--probe-timeout", "20", plain=True)
+    bad = {x["check"]: x["message"] for x in json.loads(out)["findings"]
+           if x["level"] != "PASS" and x["check"] != "permissions"}
+    assert not bad, bad

@@ -43,7 +43,7 @@ def contract_check(dep: Deployment) -> DoctorFinding:
             "contract", FAIL,
             f"State machine {name} does not declare a DRS Console contract version ('{c.CONTRACT_MARKER}' in its "
             "Comment): it is not this console's backend.",
-            f"Deploy the reference backend ('{deploy_command(dep.stack_name or c.DEFAULT_STACK_NAME, dep.region)}') "
+            f"Deploy the reference backend ('{deploy_command(dep.stack_name or c.DEFAULT_STACK_NAME, dep.region, options=dep.cli_options)}') "
             "or point to the right state machine.",
         )
     version = marker or version
@@ -60,7 +60,7 @@ def contract_check(dep: Deployment) -> DoctorFinding:
         return finding(
             "contract", FAIL,
             f"The backend implements contract {version}, older than this console's {c.CONTRACT_VERSION}.",
-            f"Update the backend: '{deploy_command(dep.stack_name or c.DEFAULT_STACK_NAME, dep.region)}' "
+            f"Update the backend: '{deploy_command(dep.stack_name or c.DEFAULT_STACK_NAME, dep.region, options=dep.cli_options)}' "
             "(the 'definition' check lists what changes).", fix=FIX_DEPLOY if dep.stack else "",
         )
     return finding("contract", PASS, f"State machine {name} is {dep.state_machine.get('status', 'ACTIVE')} and "
@@ -83,7 +83,7 @@ def definition_check(dep: Deployment) -> DoctorFinding:
     if not dep.stack:
         remedy = "Deploy the reference backend with 'backend deploy', or point to a state machine it deployed."
     else:
-        remedy = f"'{deploy_command(where, dep.region)}' puts the bundled definition back (it forces the update)."
+        remedy = f"'{deploy_command(where, dep.region, options=dep.cli_options)}' puts the bundled definition back (it forces the update)."
     version = c.contract_version_of(deployed) or ""
     if newer_than_console(version):
         return finding("definition", WARN,
@@ -107,7 +107,7 @@ async def tasks_check(conn: AwsConnection, dep: Deployment) -> list[DoctorFindin
     foreign = d.foreign_tasks(deployed, allowed_integrations())
     found = [f for f in d.tasks(deployed)]
     out: list[DoctorFinding] = []
-    remedy = (f"'{deploy_command(dep.stack_name, dep.region)}' puts the bundled, Lambda-free definition back."
+    remedy = (f"'{deploy_command(dep.stack_name, dep.region, options=dep.cli_options)}' puts the bundled, Lambda-free definition back."
               if dep.stack else "Deploy the reference backend with 'drs-console backend deploy'.")
     if foreign:
         lines = [f"{t.state}: {why}" for t, why in foreign]

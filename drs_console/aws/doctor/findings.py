@@ -33,6 +33,7 @@ def worst(findings: list[Finding]) -> str:
     return FAIL if FAIL in levels else WARN if WARN in levels else PASS
 
 
-def deploy_command(stack_name: str, region: str, *, allow_downgrade: bool = False) -> str:
+def deploy_command(stack_name: str, region: str, *, allow_downgrade: bool = False, options: str = "") -> str:
+    """The `backend deploy` line to type; ``options``: the connection's (``--profile``, ``--endpoint-url``)."""
     extra = " --allow-downgrade" if allow_downgrade else ""
-    return f"drs-console --region {region} backend deploy --stack-name {stack_name}{extra}"
+    return f"drs-console{options} --region {region} backend deploy --stack-name {stack_name}{extra}"

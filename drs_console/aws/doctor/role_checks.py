@@ -108,7 +108,7 @@ def _why_not_simulated(conn: AwsConnection, exc: BaseException | None) -> str:
 
 
 async def role_check(conn: AwsConnection, dep: Deployment) -> list[DoctorFinding]:
-    where = deploy_command(dep.stack_name, dep.region)
+    where = deploy_command(dep.stack_name, dep.region, options=dep.cli_options)
     if not dep.role_name:
         return [finding("role", FAIL, "The state machine has no role to check.", "See the 'resources' check.")]
     if dep.role is None:
@@ -189,7 +189,7 @@ async def role_permissions(conn: AwsConnection, dep: Deployment) -> DoctorFindin
     if missing:
         return finding("role-permissions", FAIL,
                        f"The role {dep.role_name} is not allowed: {'; '.join(missing)}. Checked by {how}.",
-                       f"'{deploy_command(dep.stack_name, dep.region)}' puts the template's policies back."
+                       f"'{deploy_command(dep.stack_name, dep.region, options=dep.cli_options)}' puts the template's policies back."
                        if dep.stack else "Grant these actions to the state machine's role.",
                        details=missing, fix=FIX_DEPLOY if dep.stack else "")
     return finding("role-permissions", PASS,

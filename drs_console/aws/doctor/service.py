@@ -12,7 +12,7 @@ from ...domain.errors import ConsoleError, Finding, ProblemKind
 from ...domain.wording import noun
 from ..backend import BackendLocation, BackendService, probe_input, render_template
 from ..cfn_template import parse_template
-from ..deployment import Deployment, inspect_deployment, newer_than_console, read_resources
+from ..deployment import Deployment, cli_options, inspect_deployment, newer_than_console, read_resources
 from ..session import AwsConnection
 from . import definition_checks as dc
 from . import role_checks as rc
@@ -101,7 +101,8 @@ class DoctorService:
         if arn or table:
             dep = Deployment(stack_name="", region=region, account=account,
                              expected_template=parse_template(render_template()),
-                             state_machine_arn=arn or "", table_name=table or "")
+                             state_machine_arn=arn or "", table_name=table or "",
+                             cli_options=cli_options(self.conn))
             info = await self.backend.stack(stack_name) if not (arn and table) else None
             if info is not None:
                 dep.state_machine_arn = arn or info.outputs.get(c.OUTPUT_STATE_MACHINE_ARN, "")
@@ -136,7 +137,7 @@ class DoctorService:
             status = dep.state_machine.get("status", "ACTIVE")
             if status != "ACTIVE":
                 add(finding("state-machine", FAIL, f"State machine {dep.state_machine.get('name')} is {status}.",
-                            f"'{deploy_command(dep.stack_name or c.DEFAULT_STACK_NAME, dep.region)}'."))
+                            f"'{deploy_command(dep.stack_name or c.DEFAULT_STACK_NAME, dep.region, options=dep.cli_options)}'."))
             add(dc.contract_check(dep))
             add(dc.definition_check(dep))
             add(await dc.tasks_check(self.conn, dep))
@@ -187,7 +188,7 @@ class DoctorService:
         doc["historyTable"] = dep.table_name
         poll = 0.05 if self.conn.params.is_sandbox else 1.0
         info, output = await self.backend.probe(loc, timeout=self.probe_timeout, document=doc, poll=poll)
-        remedy = (f"'{deploy_command(dep.stack_name, dep.region)}' puts the bundled definition back."
+        remedy = (f"'{deploy_command(dep.stack_name, dep.region, options=dep.cli_options)}' puts the bundled definition back."
                   if dep.stack else "The state machine is not a working DRS Console backend.")
         if info.running:
             return finding("probe", FAIL, f"The probe execution did not finish within {int(self.probe_timeout)} s.",
@@ -229,7 +230,8 @@ class DoctorService:
         account = (await self.conn.identity()).account_id
         dep = Deployment(stack_name=loc.stack_name, region=self.conn.region, account=account,
                          expected_template=parse_template(render_template()),
-                         state_machine_arn=loc.state_machine_arn, table_name=loc.history_table)
+                         state_machine_arn=loc.state_machine_arn, table_name=loc.history_table,
+                         cli_options=cli_options(self.conn))
         await read_resources(self.conn, dep)
         return dep
 

@@ -8,7 +8,7 @@ from typing import Any
 from ...domain import contract as c
 from ...domain.errors import ConsoleError, ProblemKind
 from ...domain.wording import plural
-from ..deployment import ROLE, STATE_MACHINE, TABLE, Deployment, template_changes
+from ..deployment import ROLE, STATE_MACHINE, TABLE, Deployment, cli_options, template_changes
 from ..session import AwsConnection, drs_regions
 from .findings import FAIL, FIX_DEPLOY, PASS, WARN, DoctorFinding, deploy_command, finding
 
@@ -76,7 +76,7 @@ async def missing_stack(conn: AwsConnection, stack_name: str) -> DoctorFinding:
             "stack", FAIL,
             f"The backend stack {stack_name!r} does not exist in {region}, and no DRS Console backend stack was "
             "found in this account in any DRS region.",
-            f"Deploy it: '{deploy_command(stack_name, region)}'.", fix=FIX_DEPLOY,
+            f"Deploy it: '{deploy_command(stack_name, region, options=cli_options(conn))}'.", fix=FIX_DEPLOY,
         )
     pairs = [(r, n) for r, names in sorted(found.items()) for n in names]
     pairs.sort(key=lambda p: (p[1] != stack_name, p[0] != region))  # the same name first, then this region
@@ -88,7 +88,7 @@ async def missing_stack(conn: AwsConnection, stack_name: str) -> DoctorFinding:
         f"The backend stack {stack_name!r} does not exist in {region}; {where}: "
         + "; ".join(f"{n} in {r}" for r, n in pairs) + ".",
         f"Use '--region {best_region} --stack-name {best_name}' ('drs-console --region {best_region} doctor "
-        f"--stack-name {best_name}'), or deploy a new one with '{deploy_command(stack_name, region)}'.",
+        f"--stack-name {best_name}'), or deploy a new one with '{deploy_command(stack_name, region, options=cli_options(conn))}'.",
         details=[f"drs-console --region {r} doctor --stack-name {n}" for r, n in pairs],
     )
 
@@ -103,7 +103,7 @@ def stack_status(dep: Deployment) -> DoctorFinding:
             "stack", WARN,
             f"Stack {name!r} is UPDATE_ROLLBACK_COMPLETE{reason}: its last update failed and was rolled back, so the "
             "previous backend is still live, not the one the update meant to deploy.",
-            f"Deploy again with '{deploy_command(name, region)}'; if it fails again, read the failed events it prints.",
+            f"Deploy again with '{deploy_command(name, region, options=dep.cli_options)}'; if it fails again, read the failed events it prints.",
             fix=FIX_DEPLOY,
         )
     if status == "UPDATE_ROLLBACK_FAILED":
@@ -118,7 +118,7 @@ def stack_status(dep: Deployment) -> DoctorFinding:
         return finding(
             "stack", FAIL,
             f"Stack {name!r} is ROLLBACK_COMPLETE{reason}: its creation failed and nothing of it is deployed.",
-            f"'{deploy_command(name, region)}' deletes it and creates it again.", fix=FIX_DEPLOY,
+            f"'{deploy_command(name, region, options=dep.cli_options)}' deletes it and creates it again.", fix=FIX_DEPLOY,
         )
     if status.endswith("_IN_PROGRESS"):
         what = ("an update is running; until it ends the previous backend is live"
@@ -128,11 +128,11 @@ def stack_status(dep: Deployment) -> DoctorFinding:
                        "then run doctor again.")
     if not info.is_usable:
         return finding("stack", FAIL, f"Stack {name!r} is {status}{reason}.",
-                       f"Deploy it again: '{deploy_command(name, region)}'.", fix=FIX_DEPLOY)
+                       f"Deploy it again: '{deploy_command(name, region, options=dep.cli_options)}'.", fix=FIX_DEPLOY)
     missing = [k for k in (c.OUTPUT_STATE_MACHINE_ARN, c.OUTPUT_HISTORY_TABLE) if not info.outputs.get(k)]
     if missing:
         return finding("stack", FAIL, f"Stack {name!r} ({status}) lacks the outputs {', '.join(missing)}: it is not a "
-                       "DRS Console backend.", f"Deploy one: '{deploy_command(name, region)}'.")
+                       "DRS Console backend.", f"Deploy one: '{deploy_command(name, region, options=dep.cli_options)}'.")
     return finding("stack", PASS, f"Stack {name!r} is {status} with its outputs.")
 
 
@@ -151,7 +151,7 @@ def template_check(dep: Deployment, *, newer: bool) -> DoctorFinding:
         "template", FAIL,
         f"The stack's template differs from the one this console deploys: {'; '.join(changes[:4])}"
         + (f" and {len(changes) - 4} more" if len(changes) > 4 else "") + ".",
-        f"Deploy this console's template: '{deploy_command(dep.stack_name, dep.region)}'.",
+        f"Deploy this console's template: '{deploy_command(dep.stack_name, dep.region, options=dep.cli_options)}'.",
         details=changes, fix=FIX_DEPLOY,
     )
 
@@ -169,7 +169,7 @@ def resources_check(dep: Deployment, drift: DoctorFinding | None) -> DoctorFindi
     if missing:
         return finding("resources", FAIL,
                        f"Stack {dep.stack_name!r} says {status} but these resources do not exist: {', '.join(missing)}.",
-                       f"'{deploy_command(dep.stack_name, dep.region)}' creates them again under the names the stack "
+                       f"'{deploy_command(dep.stack_name, dep.region, options=dep.cli_options)}' creates them again under the names the stack "
                        "records (a table comes back empty).", details=missing, fix=FIX_DEPLOY)
     if drift is not None and drift.level != PASS:
         return drift
@@ -210,4 +210,4 @@ async def drift_check(conn: AwsConnection, dep: Deployment, *, timeout: float = 
     if not lines:
         return finding("resources", PASS, f"CloudFormation drift detection: {status.get('StackDriftStatus', '?')}.")
     return finding("resources", FAIL, "CloudFormation drift detection: " + ", ".join(lines) + ".",
-                   f"'{deploy_command(dep.stack_name, dep.region)}' puts them back.", details=lines, fix=FIX_DEPLOY)
+                   f"'{deploy_command(dep.stack_name, dep.region, options=dep.cli_options)}' puts them back.", details=lines, fix=FIX_DEPLOY)

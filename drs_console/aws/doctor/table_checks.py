@@ -13,7 +13,7 @@ async def table_check(conn: AwsConnection, dep: Deployment) -> DoctorFinding:
     name = dep.table_name
     if not name:
         return finding("history-table", FAIL, "No history table to check.", "Deploy the backend first.")
-    where = deploy_command(dep.stack_name or c.DEFAULT_STACK_NAME, dep.region)
+    where = deploy_command(dep.stack_name or c.DEFAULT_STACK_NAME, dep.region, options=dep.cli_options)
     if dep.table is None:
         return finding("history-table", FAIL, f"The history table {name} does not exist.",
                        f"'{where}' creates it again." if dep.stack else "Pass the right --history-table.",
