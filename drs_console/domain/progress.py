@@ -400,10 +400,15 @@ def _server_key(s: ServerView) -> tuple:
     return (s.launch_status, s.recovery_instance_id, s.ec2_instance_state, s.failure_reason)
 
 
+_STARTING = frozenset({ExecutionStatus.LAUNCHING, ExecutionStatus.STARTED})
+
+
 def _wave_time(w: WaveView) -> datetime | None:
+    """When the record says the wave reached its status: its end, or its start while starting;
+    None for a later status the record gives no time of (IN_PROGRESS, PAUSED): stamped when seen."""
     if w.status is not None and w.status.is_terminal:
         return w.ended_at or w.started_at
-    return w.started_at
+    return w.started_at if w.status in _STARTING else None
 
 
 def diff_views(prev: ExecutionView | None, cur: ExecutionView, now: datetime | None = None) -> list[Transition]:

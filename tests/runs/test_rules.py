@@ -179,3 +179,17 @@ def test_replication_state_unknown_server_view():
     view = build_view(execution_id="e", record=None, plan=PLAN)
     assert view.status is S.PENDING and all(s.replication_state is ReplicationState.UNKNOWN
                                             for w in view.waves for s in w.servers)
+
+
+def test_a_later_wave_status_is_stamped_when_seen_not_with_the_waves_start():
+    """IN_PROGRESS comes after STARTED: stamped with the wave's start it would print before lines
+    already printed (a --follow reader saw 09:49:05 then 09:49:03)."""
+    first = build_view(execution_id="e1", record=_record([("STARTED", "drsjob-1", "2025-01-01T12:00:05Z", "")]),
+                       plan=PLAN)
+    later = build_view(execution_id="e1", record=_record([("IN_PROGRESS", "drsjob-1", "2025-01-01T12:00:05Z", "")]),
+                       plan=PLAN)
+    seen = datetime(2025, 1, 1, 12, 3, 0, tzinfo=UTC)
+    (t,) = diff_views(first, later, now=seen)
+    assert t.status is S.IN_PROGRESS and t.at == seen
+    (start,) = [t for t in diff_views(None, first, now=seen) if t.kind == "wave"]
+    assert start.at == datetime(2025, 1, 1, 12, 0, 5, tzinfo=UTC)  # the record's time of the start
