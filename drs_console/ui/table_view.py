@@ -174,12 +174,15 @@ class ConsoleTableView(QTableView):
             self._memory.remember_hidden(self._layout_key, hidden)
         self.columns_changed.emit()
 
-    def _column_menu(self, pos: QPoint) -> None:
+    def _column_menu(self, pos: QPoint) -> QMenu:
         menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # one menu per right-click, not kept
         menu.setTitle("Columns")
         for action in self.column_actions():
+            action.setParent(menu)
             menu.addAction(action)
         menu.popup(self.horizontalHeader().mapToGlobal(pos))
+        return menu
 
     # -- tooltips ------------------------------------------------------------------------------
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt override
@@ -210,12 +213,14 @@ class ConsoleTableView(QTableView):
     # -- copying -------------------------------------------------------------------------------
     def _menu(self, pos: QPoint) -> None:
         menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         index = self.indexAt(pos)
         if index.isValid():
             menu.addAction("Copy cell", lambda: self.copy_cell(index))
         menu.addAction("Copy rows", self.copy_rows)
         columns = menu.addMenu("Columns")
         for action in self.column_actions():
+            action.setParent(columns)
             columns.addAction(action)
         menu.popup(self.viewport().mapToGlobal(pos))
 

@@ -4,7 +4,8 @@ without scrolling, the panes are sized by content, and the user's splitter posit
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QRect, Qt
+from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtWidgets import QApplication, QMenu
 
 from drs_console.aws.backend import StackEvent
 from drs_console.domain.plan import Plan
@@ -169,3 +170,48 @@ def test_the_problems_table_shows_where_whole(laptop, qtbot):
     qtbot.waitUntil(lambda: not shown_whole(table, ProblemColumn.LOCATION, 1))
     assert shown_whole(table, ProblemColumn.SEVERITY, 1) == []
     assert table.horizontalScrollBar().maximum() == 0
+
+
+def test_the_header_menu_hides_and_shows_a_column_and_the_choice_is_remembered(qtbot, aloop):
+    def open_monitor(settings):
+        console = ConsoleApp(settings, persist_settings=True, restore_geometry=False)
+        qtbot.addWidget(console.window)
+        console.window.resize(1280, 760)
+        console.window.show()
+        page = console.window.show_page("executions")
+        page.detail_stack.setCurrentWidget(page.detail)
+        page.detail.show_view(drill())
+        qtbot.waitExposed(console.window)
+        return console, page.detail.server_table
+
+    def click_in_header_menu(table, title) -> bool:
+        """Right-click the header, click the column's entry; True if it was ticked before."""
+        header = table.horizontalHeader()
+        header.customContextMenuRequested.emit(QPoint(header.sectionViewportPosition(ServerColumn.NAME) + 5, 5))
+        qtbot.waitUntil(lambda: isinstance(QApplication.activePopupWidget(), QMenu))
+        menu = QApplication.activePopupWidget()
+        action = next(a for a in menu.actions() if a.text() == title)
+        ticked = action.isChecked()
+        qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(action).center())
+        qtbot.waitUntil(lambda: QApplication.activePopupWidget() is None)
+        return ticked
+
+    column = ServerColumn.EC2_STATE
+    console, table = open_monitor(Settings())
+    title = table.model().headerData(column, Qt.Orientation.Horizontal)
+    try:
+        assert click_in_header_menu(table, title) is True and table.isColumnHidden(column)
+        console.controller.ui_layout.save()
+    finally:
+        console.shutdown()
+    saved = load_settings()
+    assert column in saved.hidden_columns["executions.servers"]
+    again, table = open_monitor(saved)  # the next session keeps it hidden, and unticked in the menu
+    try:
+        assert table.isColumnHidden(column)
+        assert click_in_header_menu(table, title) is False and not table.isColumnHidden(column)
+        assert inside(table, column)
+        again.controller.ui_layout.save()
+    finally:
+        again.shutdown()
+    assert column not in load_settings().hidden_columns["executions.servers"]
