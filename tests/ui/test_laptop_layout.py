@@ -1,5 +1,7 @@
 """The desktop on a laptop screen: at 1280x760 the servers table's mission columns are on screen
-without scrolling, the panes are sized by content, and the user's splitter positions are kept."""
+without scrolling, the Backend page's deployment statuses and the plan editor's problem locations
+are whole, the panes are sized by content, and the user's splitter positions and the columns
+chosen in the header's menu are kept."""
 
 from __future__ import annotations
 
