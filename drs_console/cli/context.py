@@ -8,8 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from ..aws.session import AwsConnection, ConnectionParams
+from ..aws.session import AwsConnection, ConnectionParams, list_profiles
 from ..domain.endpoint import validate_endpoint_url
+from ..domain.errors import ConsoleError, ProblemKind
 from ..domain.text import printable
 
 SANDBOX_HISTORY = 40  # past executions the in-process sandbox starts with
@@ -58,7 +59,10 @@ class CliContext:
                     region=self.region,
                     endpoint_url=validate_endpoint_url(self.endpoint_url) if self.endpoint_url else None,
                 )
-            self._connection = AwsConnection(params)
+            try:
+                self._connection = AwsConnection(params)
+            except ConsoleError as exc:
+                raise self._with_known_profiles(exc, params.profile) from exc
             self._closers.insert(0, self._connection.close)
         return self._connection
 
@@ -68,6 +72,30 @@ class CliContext:
         import os
 
         return self.profile or os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE") or None
+
+    def _with_known_profiles(self, exc: ConsoleError, profile: str | None) -> ConsoleError:
+        """A profile that is not in the AWS files: say so on one line, with the profiles that are
+        there (as the desktop's connection bar does), or how to make one."""
+        if exc.kind is not ProblemKind.NO_CREDENTIALS or not profile:
+            return exc
+        profiles = list_profiles()
+        if profile in profiles:
+            return exc  # it exists: the error is about something else (a source_profile, say)
+        import os
+
+        source = " (from AWS_PROFILE)" if not self.profile and os.environ.get("AWS_PROFILE") == profile else ""
+        if profiles:
+            remedy = (f"Profiles there: {', '.join(profiles)}. Pick one with --profile NAME, or add "
+                      f"{profile!r} with 'aws configure --profile {profile}'.")
+        else:
+            remedy = ("There are no profiles there yet: create one with 'aws configure' (or "
+                      "'aws configure sso'), or try the console with --sandbox.")
+        return ConsoleError(
+            exc.kind,
+            f"The AWS profile {profile!r}{source} is not in your AWS config or credentials file.",
+            remedy,
+            profile=profile,
+        )
 
     @property
     def sandbox_instance(self):

@@ -204,8 +204,10 @@ class PlanEditor(QWidget):
         self.problem_view = ConsoleTableView()
         self.problem_view.setObjectName("problems")
         self.problem_view.setModel(self.problem_proxy)
-        self.problem_view.setColumnWidth(ProblemColumn.SEVERITY, 80)
-        self.problem_view.setColumnWidth(ProblemColumn.LOCATION, 330)
+        # the severity whole, where the problem is as wide as its text allows (cut in the middle,
+        # whole in its tooltip), the problem itself the rest
+        self.problem_view.fit_to_viewport((ProblemColumn.SEVERITY,), ProblemColumn.LOCATION,
+                                          elastic_min=160, rest_min=320)
         self.problem_view.sortByColumn(ProblemColumn.SEVERITY, Qt.SortOrder.AscendingOrder)
         self.problem_view.clicked.connect(self.go_to_problem)
         self.problem_view.activated.connect(self.go_to_problem)

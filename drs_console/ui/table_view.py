@@ -6,11 +6,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from PySide6.QtCore import QEvent, QPoint, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QToolTip
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QMenu,
+    QStyledItemDelegate,
+    QTableView,
+    QToolTip,
+)
 
 from .layout_memory import LayoutMemory
+
+
+class MiddleElideDelegate(QStyledItemDelegate):
+    """Cuts a cell's text in the middle (a resource or a location keeps its start and its end)."""
+
+    def initStyleOption(self, option, index) -> None:  # noqa: N802 - Qt override
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideMiddle
 
 
 class ConsoleTableView(QTableView):
@@ -43,12 +58,79 @@ class ConsoleTableView(QTableView):
         self.addAction(copy)
         self._layout_key = ""
         self._memory: LayoutMemory | None = None
+        self._fit: tuple[tuple[int, ...], int, int, int] | None = None  # see fit_to_viewport
+        self._fitting = False
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self._refit)
+        header.sectionResized.connect(self._section_resized)
+        self.columns_changed.connect(self._fit_timer.start)
 
     def elide_ids(self) -> None:
         """Cut text in the middle: an ID keeps its start and end (for tables mostly of IDs)."""
         self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
 
+    def elide_middle(self, *columns: int) -> None:
+        """Cut these columns' text in the middle (the view's other columns keep its mode)."""
+        delegate = MiddleElideDelegate(self)
+        for col in columns:
+            self.setItemDelegateForColumn(col, delegate)
+
     # -- columns -------------------------------------------------------------------------------
+    def content_width(self, col: int) -> int:
+        """What column ``col`` needs to show its header and the rows in view whole."""
+        header = self.horizontalHeader()
+        title = str(self.model().headerData(col, Qt.Orientation.Horizontal) or "")
+        indicator = 18 if self.isSortingEnabled() else 0
+        # a little more than the rows' size hint, so that is_elided (the tooltips) agrees it fits
+        return max(header.fontMetrics().horizontalAdvance(title) + 16 + indicator, self.sizeHintForColumn(col) + 4)
+
+    def fit_to_viewport(self, fitted: Iterable[int], elastic: int, *, elastic_min: int = 80,
+                        rest_min: int = 60) -> None:
+        """Size the table to its viewport, by content, now and whenever it resizes or its rows change:
+        the ``fitted`` columns (those that must never be cut, e.g. a status) get their whole content,
+        ``elastic`` its content but only what the viewport leaves once the last column has
+        ``rest_min`` pixels (cut in the middle, the whole value in a tooltip, never under
+        ``elastic_min``), the last column the rest. A column the user drags stops the fitting."""
+        self._fit = (tuple(fitted), elastic, elastic_min, rest_min)
+        self.elide_middle(elastic)
+        model = self.model()
+        for sig in (model.modelReset, model.rowsInserted, model.rowsRemoved, model.dataChanged, model.layoutChanged):
+            sig.connect(self._fit_timer.start)
+        self._refit()
+
+    def _refit(self) -> None:
+        if self._fit is None or self.model() is None:
+            return
+        fitted, elastic, elastic_min, rest_min = self._fit
+        count = self.model().columnCount()
+        last = max((c for c in range(count) if not self.isColumnHidden(c)), default=-1)
+        self._fitting = True
+        try:
+            widths = {c: self.content_width(c) for c in fitted if not self.isColumnHidden(c) and c != last}
+            for col, width in widths.items():
+                self.setColumnWidth(col, width)
+            others = sum(self.columnWidth(c) for c in range(count)
+                         if c not in (elastic, last) and not self.isColumnHidden(c))
+            # a stretched last section that does not get its default size keeps that size (and
+            # the table scrolls): leave it at least that much
+            room = self.viewport().width() - others - max(rest_min, self.horizontalHeader().defaultSectionSize())
+            if not self.isColumnHidden(elastic) and elastic != last:
+                self.setColumnWidth(elastic, max(elastic_min, min(self.content_width(elastic), room)))
+        finally:
+            self._fitting = False
+
+    def _section_resized(self, col: int, _old: int, _new: int) -> None:
+        if self._fit is not None and not self._fitting and self.horizontalHeader().underMouse() and \
+                QGuiApplication.mouseButtons() & Qt.MouseButton.LeftButton:
+            self._fit = None  # the user sizes the columns from now on
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        if self._fit is not None:
+            self._fit_timer.start()
+
     def fit_columns(self, limits: Mapping[int, tuple[int, int]]) -> None:
         """Size each listed column to its header and the rows' content, within (min, max) pixels.
 
@@ -92,12 +174,15 @@ class ConsoleTableView(QTableView):
             self._memory.remember_hidden(self._layout_key, hidden)
         self.columns_changed.emit()
 
-    def _column_menu(self, pos: QPoint) -> None:
+    def _column_menu(self, pos: QPoint) -> QMenu:
         menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # one menu per right-click, not kept
         menu.setTitle("Columns")
         for action in self.column_actions():
+            action.setParent(menu)
             menu.addAction(action)
         menu.popup(self.horizontalHeader().mapToGlobal(pos))
+        return menu
 
     # -- tooltips ------------------------------------------------------------------------------
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt override
@@ -128,12 +213,14 @@ class ConsoleTableView(QTableView):
     # -- copying -------------------------------------------------------------------------------
     def _menu(self, pos: QPoint) -> None:
         menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         index = self.indexAt(pos)
         if index.isValid():
             menu.addAction("Copy cell", lambda: self.copy_cell(index))
         menu.addAction("Copy rows", self.copy_rows)
         columns = menu.addMenu("Columns")
         for action in self.column_actions():
+            action.setParent(columns)
             columns.addAction(action)
         menu.popup(self.viewport().mapToGlobal(pos))
 

@@ -51,7 +51,22 @@ def test_a_missing_aws_profile_from_the_environment_is_named(capsys, monkeypatch
     monkeypatch.setenv("AWS_PROFILE", "ghost")
     assert main(["--region", "us-east-1", "inventory"]) == 3
     err = capsys.readouterr().err
-    assert "The AWS profile 'ghost' is not in your AWS config" in err and "None" not in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert "The AWS profile 'ghost' (from AWS_PROFILE) is not in your AWS config" in err and "None" not in err
+    assert "There are no profiles there yet: create one with 'aws configure'" in err
+
+
+def test_a_missing_aws_profile_lists_the_profiles_there_are(capsys, monkeypatch, tmp_path):
+    config = tmp_path / "aws" / "config"
+    config.write_text("[default]\nregion = us-east-1\n[profile dr-prod]\nregion = eu-west-1\n")
+    (tmp_path / "aws" / "credentials").write_text("[dr-test]\naws_access_key_id = AKIAEXAMPLE\n"
+                                                  "aws_secret_access_key = example\n")
+    assert main(["--profile", "dr-prd", "--region", "us-east-1", "inventory"]) == 3
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert err.startswith("drs-console: The AWS profile 'dr-prd' is not in your AWS config or credentials file.")
+    assert "Profiles there: default, dr-prod, dr-test. Pick one with --profile NAME" in err
+    assert "AKIA" not in err and "example" not in err
 
 
 def test_counted_nouns_agree():

@@ -25,7 +25,7 @@ from ...aws.doctor import DoctorService, worst
 from ...domain.contract import CONTRACT_VERSION, DEFAULT_STACK_NAME
 from ...domain.errors import Finding
 from ..connection import ConnectionController
-from ..models.backend_models import FindingColumn, FindingsModel, OutputsModel, StackEventsModel
+from ..models.backend_models import EventColumn, FindingColumn, FindingsModel, OutputsModel, StackEventsModel
 from ..table_view import ConsoleTableView
 from ..tasks import TaskRunner
 from ..widgets.badge import BadgeDelegate
@@ -99,8 +99,10 @@ class BackendPage(Page):
         self.events_view = ConsoleTableView()
         self.events_view.setSortingEnabled(False)
         self.events_view.setModel(self.events)
-        self.events_view.setColumnWidth(1, 320)
-        self.events_view.setColumnWidth(2, 170)
+        # the time and the status whole ("CREATE_IN_PROGRESS"), the resource what is left (cut in
+        # the middle, whole in its tooltip), the reason the rest
+        self.events_view.fit_to_viewport((EventColumn.TIME, EventColumn.STATUS), EventColumn.RESOURCE,
+                                         elastic_min=100, rest_min=60)
         events_box = QGroupBox("Deployment events")
         el = QVBoxLayout(events_box)
         el.addWidget(self.events_view)
