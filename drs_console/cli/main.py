@@ -116,8 +116,11 @@ def parse_command_line(argv: list[str] | None = None) -> tuple[argparse.Argument
 def run_command(args: argparse.Namespace, ctx: CliContext | None = None) -> int:
     import asyncio
 
+    from ..store.cleanup import CLI_MAX_ENTRIES, remove_stale_app_temporaries
     from .context import CliContext
 
+    # what a crashed save left under the app's home (a bounded scan: a few milliseconds)
+    remove_stale_app_temporaries(max_entries=CLI_MAX_ENTRIES)
     ctx = ctx or CliContext(
         profile=args.profile, region=args.region, endpoint_url=args.endpoint_url, sandbox=args.sandbox
     )

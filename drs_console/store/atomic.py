@@ -4,13 +4,18 @@ A reader sees either the old file or the new one, never a partial one. The origi
 never opened for writing. Replacing a file keeps its permission bits (a new file is private,
 0600), and a symbolic link is written through: its target is replaced, the link stays a link.
 
-The temporary is named ``.<name>.<8 random characters>.tmp``; a crash can leave one behind,
-and ``remove_stale_temporaries`` (run at the next start) deletes those of that naming.
+Every atomic write of ours (plans, autosaves, settings, the inventory cache, exported reports)
+goes through ``_replace``, so there is one naming scheme for temporaries: ``.<name>.<8 random
+characters of [a-z0-9_]>.tmp`` beside the file ``<name>`` being written. A crash can leave one
+behind; ``remove_stale_temporaries`` deletes those of exactly that naming, once they are older
+than ``STALE_AFTER_SECONDS`` (a younger one may be another running instance's write in
+progress). store/cleanup.py runs it at every start over the folders of the app's home.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import os
 import re
 import stat
@@ -19,9 +24,21 @@ import time
 from pathlib import Path
 
 TEMP_SUFFIX = ".tmp"
-# tempfile.mkstemp's names: prefix + 8 characters of [a-z0-9_] + suffix
-_OUR_TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX) + r"$")
-STALE_AFTER_SECONDS = 60.0  # no write of ours takes that long; a younger one may be in progress
+# tempfile.mkstemp's names: prefix "." + <name> + "." then 8 characters of [a-z0-9_], then the suffix
+_OUR_TEMPORARY = re.compile(r"^\.(?P<target>.+)\.[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX) + r"$", re.DOTALL)
+# A write in progress touches its temporary at creation and with every write; even a large plan on
+# a slow or stalled network folder is done well within this. A leftover younger than this waits for
+# a later start.
+STALE_AFTER_SECONDS = 600.0
+
+
+def is_our_temporary(name: str, targets: tuple[str, ...] | None = None) -> bool:
+    """Whether ``name`` is of our temporaries' naming; with ``targets`` (name patterns such as
+    ``"*.json"``), only a temporary of a file matching one of them."""
+    match = _OUR_TEMPORARY.match(name)
+    if match is None:
+        return False
+    return targets is None or any(fnmatch.fnmatchcase(match["target"], t) for t in targets)
 
 
 def write_target(path: Path) -> Path:
@@ -71,27 +88,35 @@ def _replace(path: Path, data: bytes) -> None:
     _fsync_dir(path.parent)
 
 
-def remove_stale_temporaries(folder: Path, *, older_than: float = STALE_AFTER_SECONDS) -> list[Path]:
-    """Delete the temporaries a crashed write of ours left in ``folder`` (regular files named
-    like ours, untouched for ``older_than`` seconds); returns what was deleted. Never follows a
-    link, never raises."""
+def remove_stale_temporaries(
+    folder: Path,
+    *,
+    older_than: float = STALE_AFTER_SECONDS,
+    targets: tuple[str, ...] | None = None,
+    max_entries: int | None = None,
+) -> list[Path]:
+    """Delete the temporaries a crashed write of ours left in ``folder``: regular files of our
+    naming (see ``is_our_temporary``; ``targets`` narrows it to temporaries of those files),
+    untouched for ``older_than`` seconds. Reads at most ``max_entries`` names of the folder
+    (None: all). Returns what was deleted. Not recursive, never follows a link, never raises."""
     removed: list[Path] = []
     now = time.time()
     try:
-        names = os.listdir(folder)
+        with os.scandir(folder) as entries:
+            for count, entry in enumerate(entries, 1):
+                if max_entries is not None and count > max_entries:
+                    break
+                if not is_our_temporary(entry.name, targets):
+                    continue
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                    if stat.S_ISREG(st.st_mode) and now - st.st_mtime >= older_than:
+                        os.unlink(entry.path)
+                        removed.append(Path(entry.path))
+                except OSError:
+                    continue
     except OSError:
-        return removed
-    for name in names:
-        if not _OUR_TEMPORARY.match(name):
-            continue
-        path = Path(folder) / name
-        try:
-            st = os.lstat(path)
-            if stat.S_ISREG(st.st_mode) and now - st.st_mtime >= older_than:
-                os.unlink(path)
-                removed.append(path)
-        except OSError:
-            continue
+        pass
     return removed
 
 

@@ -1,6 +1,14 @@
 """Where DRS Console keeps its files (platformdirs), overridable for tests and portable use.
 
 ``DRS_CONSOLE_HOME`` set to a folder puts config, data, cache and logs below it.
+
+Layout (every folder an atomic write of ours goes to is in ``AppPaths.written_folders``)::
+
+    <config>/settings.json
+    <data>/plans/                   the plan library (``<data>/plans/.recovery/``: autosaves)
+    <data>/sandbox-plans/           the sandbox's own library (same layout)
+    <cache>/inventory/              the last inventory per endpoint, account and region
+    <logs>/drs-console.log          appended, not written atomically
 """
 
 from __future__ import annotations
@@ -13,6 +21,8 @@ import platformdirs
 
 APP_NAME = "drs-console"
 APP_AUTHOR = "drs-console"
+RECOVERY_DIR = ".recovery"  # a library's autosaves of unsaved edits
+SANDBOX_LIBRARY_DIR = "sandbox-plans"
 
 
 @dataclass(frozen=True)
@@ -31,12 +41,30 @@ class AppPaths:
         return self.data_dir / "plans"
 
     @property
+    def sandbox_plan_library(self) -> Path:
+        return self.data_dir / SANDBOX_LIBRARY_DIR
+
+    @property
     def inventory_cache_dir(self) -> Path:
         return self.cache_dir / "inventory"
 
     @property
     def log_file(self) -> Path:
         return self.log_dir / "drs-console.log"
+
+    @property
+    def written_folders(self) -> tuple[Path, ...]:
+        """Every folder under the app's home that store/atomic.py writes to (where a crashed
+        write can leave a temporary): settings, both plan libraries with their autosaves, and the
+        inventory cache. Not recursive: nothing of ours is written deeper."""
+        return (
+            self.config_dir,
+            self.plan_library,
+            self.plan_library / RECOVERY_DIR,
+            self.sandbox_plan_library,
+            self.sandbox_plan_library / RECOVERY_DIR,
+            self.inventory_cache_dir,
+        )
 
 
 def app_paths() -> AppPaths:

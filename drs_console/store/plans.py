@@ -26,8 +26,8 @@ from typing import Any
 
 from ..domain.plan import SCHEMA_VERSION, Plan, PlanFormatError, format_timestamp, parse_timestamp, utc_now
 from ..domain.validation import Problem, ValidationSummary, summarize, validate
-from .atomic import atomic_write_bytes, remove_stale_temporaries
-from .paths import app_paths
+from .atomic import atomic_write_bytes
+from .paths import RECOVERY_DIR, app_paths
 from .plan_io import (
     BACKUP_SUFFIX,
     LoadedPlan,
@@ -41,7 +41,6 @@ from .plan_io import (
     write_plan_file,
 )
 
-RECOVERY_DIR = ".recovery"
 TRASH_DIR = ".trash"
 AUTOSAVE_KIND = "drs-console-autosave"
 AUTOSAVE_VERSION = 1
@@ -121,6 +120,12 @@ class PlanLibrary:
     def trash_dir(self) -> Path:
         return self.folder / TRASH_DIR
 
+    @property
+    def written_folders(self) -> tuple[Path, ...]:
+        """The folders saves and autosaves write to (where store/cleanup.py looks for the
+        temporaries a crashed one left)."""
+        return (self.folder, self.recovery_dir)
+
     # --- listing ----------------------------------------------------------------------
 
     def plan_files(self) -> list[Path]:
@@ -160,13 +165,6 @@ class PlanLibrary:
         if isinstance(result, PlanFileError):
             raise result
         return copy.deepcopy(result)  # callers may edit the plan
-
-    def remove_stale_temporaries(self) -> list[Path]:
-        """Temporaries a crashed save or autosave left in the library (see store/atomic.py)."""
-        removed = []
-        for folder in (self.folder, self.recovery_dir):
-            removed += remove_stale_temporaries(folder)
-        return removed
 
     def list_entries(self, validator: Callable[[Plan], list[Problem]] | None = None) -> list[LibraryEntry]:
         """Every plan file: readable plans sorted by name, then unreadable files with the reason.

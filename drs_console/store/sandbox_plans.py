@@ -6,18 +6,18 @@ from __future__ import annotations
 import logging
 
 from ..resources import sample_plan_files
-from .paths import app_paths
+from .paths import SANDBOX_LIBRARY_DIR, app_paths
 from .plans import PlanLibrary
 
 log = logging.getLogger(__name__)
 
-SANDBOX_LIBRARY_DIR = "sandbox-plans"
+__all__ = ["SANDBOX_LIBRARY_DIR", "sandbox_library"]
 
 
 def sandbox_library() -> PlanLibrary:
     """The library of --sandbox, beside the real one; on first use it starts with the sample plans
     shipped in resources/plans."""
-    folder = app_paths().data_dir / SANDBOX_LIBRARY_DIR
+    folder = app_paths().sandbox_plan_library
     first_use = not folder.exists()
     library = PlanLibrary(folder)
     if first_use:

@@ -89,6 +89,7 @@ class ConsoleApp:
         self.executions.execution_changed.connect(history.execution_changed)
         self.window.add_page(history)
         self.window.add_page(BackendPage(self.controller, self.runner))
+        self.cleanup = start_cleanup(self.library)
 
     def open_in_monitor(self, execution_id: str) -> None:
         """From the History page: show the execution in the live monitor."""
@@ -105,6 +106,20 @@ class ConsoleApp:
         self.runner.cancel_all()
         self.reporter.close_all()
         self.controller.close()
+
+
+def start_cleanup(library: PlanLibrary) -> threading.Thread:
+    """Remove the temporaries crashed saves left (store/cleanup.py) on a daemon thread: a slow
+    or stalled folder costs that thread, never the window."""
+    from ..store.cleanup import remove_stale_app_temporaries
+    from ..store.paths import app_paths
+
+    paths, folders = app_paths(), library.written_folders
+    thread = threading.Thread(
+        target=lambda: remove_stale_app_temporaries(paths, also=folders), name="stale-temporaries", daemon=True
+    )
+    thread.start()
+    return thread
 
 
 def list_pages() -> list[str]:

@@ -85,7 +85,8 @@ def test_version_help_and_the_gui_options_import_neither_boto3_nor_qt(argv):
         f"    parse_command_line({argv!r})\n"
         "except SystemExit:\n"
         "    pass\n"
-        "print(sorted(m for m in ('boto3', 'botocore', 'PySide6', 'qasync', 'asyncio') if m in sys.modules))\n"
+        "print(sorted(m for m in ('boto3', 'botocore', 'PySide6', 'qasync', 'asyncio',"
+        " 'drs_console.store.cleanup') if m in sys.modules))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=60, check=True)

@@ -1,4 +1,5 @@
-"""Files that are not plans, never end, or flood the parser; crash leftovers; mode and links."""
+"""Files that are not plans, never end, or flood the parser; mode and links (crash leftovers:
+test_stale_temporaries.py)."""
 
 from __future__ import annotations
 
@@ -114,23 +115,6 @@ def test_a_large_legitimate_plan_still_reads(library):
     library.save(plan)
     [entry] = library.list_entries()
     assert entry.ok and entry.server_count == 4001
-
-
-def test_stale_temporaries_of_ours_are_removed_at_the_next_start(library):
-    folder, recovery = library.folder, library.recovery_dir
-    recovery.mkdir()
-    old = time.time() - 3600
-    stale = [folder / ".payments.json.a1b2c3d4.tmp", recovery / ".5b0c7f3e.json.zz_09xyq.tmp"]
-    fresh = folder / ".payments.json.q9w8e7r6.tmp"  # a save in progress in another window
-    theirs = [folder / "notes.tmp", folder / ".hidden.tmp", folder / "plan.json.a1b2c3d4.tmp"]
-    for path in (*stale, fresh, *theirs):
-        path.write_bytes(b"x" * 100)
-    for path in (*stale, *theirs):
-        os.utime(path, (old, old))
-    removed = library.remove_stale_temporaries()
-    assert sorted(removed) == sorted(stale)
-    assert not any(p.exists() for p in stale)
-    assert fresh.exists() and all(p.exists() for p in theirs)
 
 
 def test_saving_keeps_the_file_mode_and_writes_through_a_symlink(library, tmp_path):

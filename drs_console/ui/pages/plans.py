@@ -155,15 +155,13 @@ class PlansPage(Page):
     def read_library_in_background(self, *, first: bool = False) -> threading.Thread:
         """List the library on a daemon thread: a file that never ends or stalls costs that
         thread its read time limit (store/plan_io.py), never the window. ``first``: the start of
-        the app, which also removes stale temporaries and looks for autosaves to offer."""
+        the app, which also looks for autosaves to offer."""
         self._generation += 1
         generation, validator, library = self._generation, self._validator(), self.library
 
         def work() -> None:
             autosaves = None
             try:
-                if first:
-                    library.remove_stale_temporaries()
                 entries = library.list_entries(validator)
                 if first:
                     autosaves = [a for a in library.recoverable() if a.error is None]
