@@ -44,6 +44,53 @@ def account_ids(seed: int) -> list[str]:
     return [str(rng.randint(2 * 10**11, 9 * 10**11 - 1)) for _ in range(count)]
 
 
+# The shipped sample plan (resources/plans/sample-payments.json) recovers the Payments servers:
+# they replicate continuously, so the first drill a new user runs completes for real. The sandbox's
+# unhealthy servers are drawn among the other applications (not those the seeded active executions
+# use either: sandbox/history_seed.py ACTIVE_APPLICATIONS).
+HEALTHY_APPLICATIONS = frozenset({"Payments"})
+_NOT_MOVED_TO = HEALTHY_APPLICATIONS | {"Test Harness", "Reporting"}
+
+
+def _application(i: int) -> str:
+    return APPLICATIONS[i % len(APPLICATIONS)][1]
+
+
+def _keep_healthy(states: list[str], seed: int) -> None:
+    """Move each unhealthy state drawn for a HEALTHY_APPLICATIONS server to a healthy server of
+    another application (deterministic from the seed)."""
+    rng = random.Random(f"drs-sandbox-healthy/{seed}")
+    for i, state in enumerate(states):
+        if state == "CONTINUOUS" or _application(i) not in HEALTHY_APPLICATIONS:
+            continue
+        free = [k for k, st in enumerate(states) if st == "CONTINUOUS" and _application(k) not in _NOT_MOVED_TO]
+        if not free:
+            free = [k for k, st in enumerate(states) if st == "CONTINUOUS" and _application(k) not in HEALTHY_APPLICATIONS]
+        if free:
+            states[rng.choice(free)] = state
+        states[i] = "CONTINUOUS"
+
+
+def _replication(state: str, rng: random.Random) -> tuple[int, float, str, str]:
+    """(lag seconds, sync progress, error, raw error) of a server in ``state``."""
+    error = raw = ""
+    progress = 1.0
+    if state == "CONTINUOUS":
+        lag = rng.randint(0, 4)
+    elif state == "INITIAL_SYNC":
+        lag = rng.randint(1800, 6 * 3600)
+        progress = round(rng.uniform(0.1, 0.9), 3)
+    elif state == "BACKLOG":
+        lag = rng.randint(300, 2400)
+    elif state == "STALLED":
+        lag = rng.randint(3600, 6 * 3600)
+        error, raw = "UNSTABLE_NETWORK", "Replication stalled: no data received from the agent for 1h"
+    else:  # DISCONNECTED
+        lag = rng.randint(26 * 3600, 4 * 86400)
+        error, raw = "AGENT_NOT_SEEN", "The AWS Replication Agent has not been seen by the service"
+    return lag, progress, error, raw
+
+
 def seed_servers(
     *, seed: int, count: int, region: str, account_id: str, start: datetime
 ) -> list[ServerRecord]:
@@ -68,6 +115,8 @@ def seed_servers(
             for _ in range(n):
                 states[slots[i]] = state
                 i += 1
+    drawn = list(states)  # what the per-server draws below follow (so every ID stays the same)
+    _keep_healthy(states, seed)
 
     servers: list[ServerRecord] = []
     used_ids: set[str] = set()
@@ -92,21 +141,9 @@ def seed_servers(
         elif tier == "app":
             disks.append(("D:", rng.choice((100, 150)) * GiB))
         state = states[i]
-        error = raw = ""
-        progress = 1.0
-        if state == "CONTINUOUS":
-            lag = rng.randint(0, 4)
-        elif state == "INITIAL_SYNC":
-            lag = rng.randint(1800, 6 * 3600)
-            progress = round(rng.uniform(0.1, 0.9), 3)
-        elif state == "BACKLOG":
-            lag = rng.randint(300, 2400)
-        elif state == "STALLED":
-            lag = rng.randint(3600, 6 * 3600)
-            error, raw = "UNSTABLE_NETWORK", "Replication stalled: no data received from the agent for 1h"
-        else:  # DISCONNECTED
-            lag = rng.randint(26 * 3600, 4 * 86400)
-            error, raw = "AGENT_NOT_SEEN", "The AWS Replication Agent has not been seen by the service"
+        lag, progress, error, raw = _replication(drawn[i], rng)
+        if state != drawn[i]:  # moved off a kept-healthy server: its own draws, the rest unchanged
+            lag, progress, error, raw = _replication(state, random.Random(f"drs-sandbox-moved/{seed}/{sid}"))
         extended = origin_account != accounts[0]
         servers.append(
             ServerRecord(

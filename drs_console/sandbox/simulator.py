@@ -42,7 +42,13 @@ from .records import (
     parse_drs_time,
 )
 from .seed import seed_servers
-from .snapshots import FROZEN_STATES, newest_snapshot, recovery_snapshots, replicated_until
+from .snapshots import (
+    FROZEN_STATES,
+    newest_snapshot,
+    no_snapshot_reason,
+    recovery_snapshots,
+    replicated_until,
+)
 
 MAX_SERVERS_PER_REQUEST = 200
 DEFAULT_JOB_QUOTA = 100
@@ -57,6 +63,7 @@ CONVERSION = (95.0, 145.0)
 LAUNCH_GAP = (1.0, 3.0)
 LAUNCH = (45.0, 80.0)
 LAUNCH_FAIL = (20.0, 60.0)
+NO_SNAPSHOT_FAIL = (1.0, 4.0)  # JOB_START -> LAUNCH_FAILED of a server with no recovery snapshot
 END_GAP = (2.0, 5.0)
 TERMINATE = (30.0, 75.0)
 
@@ -609,6 +616,16 @@ class DrsSimulator:
             fails = sid in self._fail_ids or rng.random() < self._launch_failure_rate
             if job.fail_ids is not None:
                 fails = sid in job.fail_ids
+            else:
+                # DRS cannot launch a server it holds no recovery snapshot of (drill or recovery):
+                # the server fails in the job at once, and the job log says why
+                reason = no_snapshot_reason(server, min(job.created_at, self.clock.now()))
+                if reason:
+                    t_fail = started + self._dur(job, rng, NO_SNAPSHOT_FAIL)
+                    self._at(t_fail, self._step(job, p, t_fail, "LAUNCH_FAILED", {"rawError": reason},
+                                                status="FAILED"))
+                    last = max(last, t_fail)
+                    continue
             conversion_server = "i-" + hex_id(rng)
             target = "i-" + hex_id(rng)
             t_snap = started + self._dur(job, rng, SNAPSHOT_OFFSET)

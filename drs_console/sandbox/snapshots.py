@@ -113,6 +113,23 @@ def recovery_snapshots(server: ServerRecord, now: datetime) -> list[RecoverySnap
     return out
 
 
+def no_snapshot_reason(server: ServerRecord, now: datetime) -> str:
+    """Why ``server`` cannot be launched at ``now`` (it has no recovery snapshot), or "" if it can.
+
+    A launch takes a new snapshot of the replicated data, or (STALLED, DISCONNECTED) uses the
+    newest recovery snapshot: a server still in initial sync, or frozen before its first snapshot,
+    has nothing to launch from."""
+    if server.replication_state in NO_SNAPSHOT_STATES:
+        detail = (f" ({server.sync_progress:.0%} done)" if server.replication_state == "INITIAL_SYNC" else "")
+        return (f"Source server {server.source_server_id} has no recovery snapshot: its replication is "
+                f"{server.replication_state}{detail}. It can be launched once its initial sync has completed.")
+    if server.replication_state in FROZEN_STATES and server.frozen_at is not None and not recovery_snapshots(
+            server, now):
+        return (f"Source server {server.source_server_id} has no recovery snapshot: its replication is "
+                f"{server.replication_state} and no point in time was taken before it stopped.")
+    return ""
+
+
 def newest_snapshot(server: ServerRecord, now: datetime) -> RecoverySnapshot | None:
     snaps = recovery_snapshots(server, now)
     return snaps[-1] if snaps else None

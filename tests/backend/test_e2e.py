@@ -167,3 +167,25 @@ def test_stop_execution_while_paused_leaves_record_cancelled(backend, sim):
     assert rec.status is S.CANCELLED and all(w.status is S.CANCELLED for w in rec.waves)
     info = backend.wait_done(arn, timeout=10)
     assert info.status == "ABORTED"
+
+
+def test_the_shipped_sample_plan_passes_a_drill_preflight_in_the_default_sandbox(backend):
+    """The first thing a new user runs: the sample plan's servers replicate continuously in the
+    default sandbox (seed 7, 60 servers), so a drill of it has nothing to warn about."""
+    from drs_console.aws.preflight import preflight
+    from drs_console.domain.preflight import Level
+    from drs_console.resources import resource_path
+    from drs_console.store.plan_io import read_plan_file
+
+    plan = read_plan_file(resource_path("plans", "sample-payments.json")).plan
+    sim = backend.sandbox.drs
+    refs = [ref for w in plan.waves for ref in w.servers]
+    assert len(refs) == 3
+    for ref in refs:
+        live = sim.server(ref.source_server_id)
+        assert live["dataReplicationInfo"]["dataReplicationState"] == "CONTINUOUS" == ref.replication_state.value
+        assert sim.describe_recovery_snapshots(ref.source_server_id)["items"], ref.source_server_id
+    report = backend.run(preflight(backend.conn, backend.location, plan))
+    assert not [c for c in report.check("servers") if c.level is not Level.PASS], report.lines()
+    assert report.level is Level.PASS, report.lines()
+    assert [len(w.server_ids) for w in report.waves] == [1, 2, 2]  # the web tier's selector finds pay-web-01/02

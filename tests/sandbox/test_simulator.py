@@ -38,9 +38,16 @@ def _events(drs, job_id):
     return drs.describe_job_log_items(jobID=job_id)["items"]
 
 
+def _healthy(sandbox: Sandbox) -> list[str]:
+    """Servers DRS can launch (continuous replication: the seed also has servers in initial sync,
+    which have no recovery snapshot yet)."""
+    sim = sandbox.drs
+    return [s for s in sim.server_ids() if sim.server(s)["dataReplicationInfo"]["dataReplicationState"] == "CONTINUOUS"]
+
+
 # --- jobs ---------------------------------------------------------------------------------------
 def test_job_progresses_through_statuses_and_log_items(sandbox: Sandbox, drs):
-    ids = sandbox.drs.server_ids()[:3]
+    ids = _healthy(sandbox)[:3]
     job = _start(drs, ids, tags={"Plan": "wave-1"})
     assert job["status"] == "PENDING"
     assert job["type"] == "LAUNCH" and job["initiatedBy"] == "START_DRILL"
@@ -87,7 +94,7 @@ def test_job_progresses_through_statuses_and_log_items(sandbox: Sandbox, drs):
 
 
 def test_job_takes_a_few_simulated_minutes(sandbox: Sandbox, drs):
-    job = _start(drs, sandbox.drs.server_ids()[:5])
+    job = _start(drs, _healthy(sandbox)[:5])
     sandbox.clock.advance(120)
     assert _job(drs, job["jobID"])["status"] == "STARTED"
     sandbox.clock.advance(480)
@@ -95,7 +102,7 @@ def test_job_takes_a_few_simulated_minutes(sandbox: Sandbox, drs):
 
 
 def test_failure_injection(sandbox: Sandbox, drs):
-    ids = sandbox.drs.server_ids()[:4]
+    ids = _healthy(sandbox)[:4]
     sandbox.drs.fail_servers([ids[0]])
     job = _start(drs, ids, drill=False)
     assert job["initiatedBy"] == "START_RECOVERY"
@@ -121,6 +128,78 @@ def test_failure_injection(sandbox: Sandbox, drs):
     job = _start(drs, ids[1:3])
     sandbox.clock.advance(600)
     assert {p["launchStatus"] for p in _job(drs, job["jobID"])["participatingServers"]} == {"FAILED"}
+
+
+def _conforms(value, shape, path="") -> list[str]:
+    """Where ``value`` (a parsed answer) strays from botocore's ``shape``: unknown members, enum
+    values the model does not list, wrong types."""
+    problems: list[str] = []
+    if shape.type_name == "structure":
+        if not isinstance(value, dict):
+            return [f"{path}: not a structure"]
+        for key, item in value.items():
+            if key not in shape.members:
+                problems.append(f"{path}.{key}: not a member of {shape.name}")
+            else:
+                problems += _conforms(item, shape.members[key], f"{path}.{key}")
+    elif shape.type_name == "list":
+        if not isinstance(value, list):
+            return [f"{path}: not a list"]
+        for i, item in enumerate(value):
+            problems += _conforms(item, shape.member, f"{path}[{i}]")
+    elif shape.type_name == "map":
+        for key, item in value.items():
+            problems += _conforms(item, shape.value, f"{path}[{key}]")
+    elif shape.type_name == "string":
+        if not isinstance(value, str):
+            problems.append(f"{path}: not a string")
+        elif shape.enum and value not in shape.enum:
+            problems.append(f"{path}: {value!r} is not in {shape.name}")
+    return problems
+
+
+def _answer_conforms(operation: str, answer: dict) -> list[str]:
+    import botocore.session
+
+    shape = botocore.session.get_session().get_service_model("drs").operation_model(operation).output_shape
+    return _conforms({k: v for k, v in answer.items() if k != "ResponseMetadata"}, shape, operation)
+
+
+@pytest.mark.parametrize("drill", [True, False], ids=["drill", "recovery"])
+def test_a_server_without_a_recovery_snapshot_fails_in_the_job_with_the_reason(sandbox: Sandbox, drs, drill):
+    """DRS cannot launch what it holds no recovery snapshot of: a server in initial sync, or one
+    whose replication stopped before its first snapshot, fails in the job (the others launch), and
+    the job log's LAUNCH_FAILED says why."""
+    sim = sandbox.drs
+    ok, dead = _healthy(sandbox)[:2]
+    syncing = next(s for s in sim.server_ids()
+                   if sim.server(s)["dataReplicationInfo"]["dataReplicationState"] == "INITIAL_SYNC")
+    sim.set_replication_state(dead, "DISCONNECTED", lag_seconds=900 * 86400)  # silent since before it was added
+    for sid in (syncing, dead):
+        assert drs.describe_recovery_snapshots(sourceServerID=sid)["items"] == []
+    job = _start(drs, [ok, syncing, dead], drill=drill)
+    sandbox.clock.advance(600)
+    answer = drs.describe_jobs(filters={"jobIDs": [job["jobID"]]})
+    assert _answer_conforms("DescribeJobs", answer) == []
+    job = answer["items"][0]
+    assert job["status"] == "COMPLETED"
+    assert {p["sourceServerID"]: p["launchStatus"] for p in job["participatingServers"]} == {
+        ok: "LAUNCHED", syncing: "FAILED", dead: "FAILED"}
+    log = drs.describe_job_log_items(jobID=job["jobID"])
+    assert _answer_conforms("DescribeJobLogItems", log) == []
+    for sid, words in ((syncing, "INITIAL_SYNC"), (dead, "DISCONNECTED")):
+        mine = [e for e in log["items"] if e.get("eventData", {}).get("sourceServerID") == sid]
+        assert [e["event"] for e in mine] == ["LAUNCH_FAILED"]  # no snapshot, conversion or launch was tried
+        assert set(mine[0]["eventData"]) == {"sourceServerID", "rawError"}
+        reason = mine[0]["eventData"]["rawError"]
+        assert "no recovery snapshot" in reason and words in reason and sid in reason
+        assert log["items"][0]["logDateTime"] <= mine[0]["logDateTime"] <= log["items"][-1]["logDateTime"]
+        server = _server(drs, sid)
+        assert server["lastLaunchResult"] == "FAILED" and server["lifeCycle"]["lastLaunch"]["status"] == "FAILED"
+        assert server["lifeCycle"]["lastLaunch"]["initiated"]["type"] == ("DRILL" if drill else "RECOVERY")
+    instances = drs.describe_recovery_instances()["items"]
+    assert [i["sourceServerID"] for i in instances] == [ok]
+    sim.set_replication_state(dead, "CONTINUOUS")
 
 
 def test_conflict_for_servers_in_an_active_job(sandbox: Sandbox, drs):
@@ -236,7 +315,7 @@ def test_describe_jobs_order_dates_and_pagination(sandbox: Sandbox, drs):
 
 
 def test_recovery_instances_and_is_drill(sandbox: Sandbox, drs):
-    ids = sandbox.drs.server_ids()
+    ids = _healthy(sandbox)
     drill = _start(drs, ids[:2], drill=True)
     recovery = _start(drs, ids[2:3], drill=False)
     sandbox.clock.advance(600)
@@ -274,7 +353,7 @@ def test_recovery_instances_and_is_drill(sandbox: Sandbox, drs):
 
 
 def test_terminate_recovery_instances(sandbox: Sandbox, drs):
-    ids = sandbox.drs.server_ids()[:2]
+    ids = _healthy(sandbox)[:2]
     _start(drs, ids)
     sandbox.clock.advance(600)
     rids = [i["recoveryInstanceID"] for i in drs.describe_recovery_instances()["items"]]
@@ -304,7 +383,7 @@ def test_terminate_recovery_instances(sandbox: Sandbox, drs):
 
 
 def test_delete_job(sandbox: Sandbox, drs):
-    job = _start(drs, sandbox.drs.server_ids()[:1])
+    job = _start(drs, _healthy(sandbox)[:1])
     with pytest.raises(ClientError) as exc:
         drs.delete_job(jobID=job["jobID"])
     assert _error(exc) == ("ConflictException", 409)
