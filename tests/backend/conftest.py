@@ -34,7 +34,12 @@ class BackendHarness:
         self.location = BackendLocation(outputs["StateMachineArn"], outputs["HistoryTableName"], "drs-console", "1.0")
         self.conn = AwsConnection(sandbox.connection_params())
         self.service = BackendService(self.conn, poll_seconds=0.05)
-        self._ids = iter(sandbox.drs.server_ids())
+        drs = sandbox.drs
+        # servers DRS can launch (continuous replication), never the Payments ones: the shipped
+        # sample plan's, which a test preflights as a new user finds them (no leftover instances)
+        self._ids = iter([s for s in drs.server_ids()
+                          if drs.server(s)["dataReplicationInfo"]["dataReplicationState"] == "CONTINUOUS"
+                          and drs.server(s)["tags"].get("Application") != "Payments"])
         self._n = itertools.count(1)
 
     def run(self, coro):
