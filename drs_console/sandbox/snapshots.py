@@ -11,6 +11,9 @@ same moment:
 * a STALLED or DISCONNECTED server has none newer than the moment its data stopped arriving (its
   last contact); the newest one it had is kept whatever its age.
 
+A server with no recovery snapshot cannot be launched (``no_snapshot_reason``): StartRecovery
+accepts it, and it fails in the job with a LAUNCH_FAILED that says why.
+
 Expected times sit on the schedule's grid (``expectedTimestamp``); the snapshot itself is taken a
 few seconds later (``timestamp``), never after now.
 """
