@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, datetime, timedelta
 
 from drs_console.aws.history import HistoryService
 from drs_console.domain import fields as f
@@ -20,7 +21,7 @@ from drs_console.domain.plan import FailurePolicy
 from drs_console.domain.progress import parse_time
 from drs_console.domain.status import ExecutionStatus as S
 from drs_console.store.plan_io import write_plan_file
-from tests.runs.conftest import run
+from tests.runs.conftest import run, wait_until
 
 
 def _json_lines(out: str) -> list[dict]:
@@ -149,7 +150,11 @@ def drill_reads_the_same_in_every_view(harness, sim, cli, tmp_path, qtbot):
     code, out, err = cli("run", str(path), "--json", "--poll-interval", "1")
     assert code == 0, err
     execution_id = next(d for d in _json_lines(out) if d["type"] == "started")["executionId"]
-    run(harness.wait_record(execution_id, lambda r: r.status is S.PAUSED, what="PAUSED"))
+    paused = run(harness.wait_record(execution_id, lambda r: r.status is S.PAUSED, what="PAUSED"))
+    # the operator takes a moment before resuming: times are whole seconds, so a pause shorter than
+    # one could read as none at all
+    started = parse_time(paused.started_at)
+    run(wait_until(lambda: _later_than(started, 2), timeout=10, what="two seconds of pause"))
     code, out, err = cli("resume", execution_id)
     assert code == 0 and "now PAUSED" not in out, err
     code, out, err = cli("status", execution_id, "--follow", "--json", "--refresh", "1")
@@ -198,3 +203,7 @@ def recovery_reads_the_same_in_every_view(harness, cli, tmp_path, qtbot, executi
     doc, view = _assert_views_agree(harness, cli, execution_id, tmp_path, qtbot)
     assert doc["executionType"] == "RECOVERY" and doc["wavesText"] == "1/1 completed"
     assert doc["serversLaunched"] == 2 and doc["serversFailed"] == 0 and doc["pausedSeconds"] == 0
+
+
+async def _later_than(moment, seconds: float) -> bool:
+    return datetime.now(UTC) >= moment + timedelta(seconds=seconds)
