@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from enum import IntEnum
 from typing import Any, ClassVar, Generic, TypeVar
 
-from PySide6.QtCore import QAbstractItemModel, QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 T = TypeVar("T")
 
@@ -210,8 +210,7 @@ class KeyedTableModel(QAbstractTableModel, Generic[T]):
         order = sorted(range(n), key=ranks.__getitem__, reverse=self._sort_desc)
         if order == list(range(n)):
             return
-        hint = QAbstractItemModel.LayoutChangeHint.VerticalSortHint
-        self.layoutAboutToBeChanged.emit([], hint)
+        self.layoutAboutToBeChanged.emit()
         persistent = self.persistentIndexList()
         new_row = [0] * n
         for new, old in enumerate(order):
@@ -219,7 +218,7 @@ class KeyedTableModel(QAbstractTableModel, Generic[T]):
         self._items = [self._items[old] for old in order]
         self._reindex()
         self.changePersistentIndexList(persistent, [self.index(new_row[p.row()], p.column()) for p in persistent])
-        self.layoutChanged.emit([], hint)
+        self.layoutChanged.emit()
 
     def _reindex(self) -> None:
         self._row_of = {self.key(item): row for row, item in enumerate(self._items)}
