@@ -15,6 +15,7 @@ T = TypeVar("T")
 
 ITEM_ROLE = Qt.ItemDataRole.UserRole + 1  # the domain object of the row
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2  # the value to sort by
+_MAX_INSERT_RUNS = 4  # more runs of new rows among a sorted model's rows: appended, then one re-sort
 
 
 class KeyedTableModel(QAbstractTableModel, Generic[T]):
@@ -30,7 +31,6 @@ class KeyedTableModel(QAbstractTableModel, Generic[T]):
         self._sort_desc = False
         self._seq: dict[str, int] = {}  # key -> arrival number: ties keep the order rows came in
         self._next_seq = 0
-        self._rank_cache: dict[str, tuple[T, tuple]] = {}
 
     # -- subclass hooks ------------------------------------------------------------------------
     def key(self, item: T) -> str:
@@ -80,12 +80,16 @@ class KeyedTableModel(QAbstractTableModel, Generic[T]):
             # a first full load: one reset (views lay out once), not an insert they react to row by row;
             # sorted here once (plain keys in Python), not by a proxy calling back per comparison
             self.beginResetModel()
-            self._seq, self._next_seq, self._rank_cache = {}, 0, {}
-            self._items = list(new_keys.values())
-            self._number(self._items)
+            keys, rows = list(new_keys), list(new_keys.values())
+            self._seq, self._next_seq = dict(zip(keys, range(len(keys)), strict=True)), len(keys)
             if self._sort_column >= 0:
-                self._items.sort(key=self._rank, reverse=self._sort_desc)
-            self._reindex()
+                column, cell = self.Column(self._sort_column), self.cell
+                values = [cell(r, column, SORT_ROLE) for r in rows]
+                # stable, also reversed: rows with equal values keep the order they came in
+                order = sorted(range(len(rows)), key=values.__getitem__, reverse=self._sort_desc)
+                keys, rows = [keys[i] for i in order], [rows[i] for i in order]
+            self._items = rows
+            self._row_of = dict(zip(keys, range(len(keys)), strict=True))
             self.endResetModel()
             return
         # 1. remove rows that are gone (contiguous runs, from the bottom)
@@ -138,29 +142,41 @@ class KeyedTableModel(QAbstractTableModel, Generic[T]):
             self.endInsertRows()
             return
         rows.sort(key=self._rank, reverse=self._sort_desc)
-        at = [self._position(self._rank(r)) for r in rows]  # positions among the existing rows
-        groups: list[tuple[int, list[T]]] = []
-        for pos, row in zip(at, rows, strict=True):
+        groups: list[tuple[int, list[T]]] = []  # (position among the existing rows, the rows there)
+        spread = False
+        for row in rows:
+            pos = self._position(self._rank(row))
             if groups and groups[-1][0] == pos:
                 groups[-1][1].append(row)
+            elif len(groups) == _MAX_INSERT_RUNS:
+                spread = True
+                break
             else:
                 groups.append((pos, [row]))
+        if spread:
+            # rows spread among the others: one insert at the end and one re-sort, not a signal per run
+            start = len(self._items)
+            self.beginInsertRows(QModelIndex(), start, start + len(rows) - 1)
+            self._items.extend(rows)
+            self.endInsertRows()
+            self._reindex()
+            self._resort()
+            return
         shift = 0
         for pos, group in groups:
             first = pos + shift
             self.beginInsertRows(QModelIndex(), first, first + len(group) - 1)
             self._items[first:first] = group
-            self._reindex()
             self.endInsertRows()
             shift += len(group)
+        self._reindex()
 
     # -- sorting by the model ------------------------------------------------------------------
     def sort_rows(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Keep the rows sorted by ``column``'s SORT_ROLE value (ties: in the order they came).
-        The keys are computed once per row version and compared in Python, so a sort of 5,000
-        rows takes milliseconds where a sorting proxy would call ``data`` per comparison."""
+        Each row's key is computed once per sort and compared in Python, so a sort of 5,000 rows
+        takes milliseconds where a sorting proxy calls ``data`` twice per comparison."""
         self._sort_column, self._sort_desc = column, order == Qt.SortOrder.DescendingOrder
-        self._rank_cache = {}
         if column >= 0:
             self._resort()
 
@@ -172,15 +188,9 @@ class KeyedTableModel(QAbstractTableModel, Generic[T]):
                 self._next_seq += 1
 
     def _rank(self, item: T) -> tuple:
-        key = self.key(item)
-        hit = self._rank_cache.get(key)
-        if hit is not None and hit[0] is item:
-            return hit[1]
         value = self.cell(item, self.Column(self._sort_column), SORT_ROLE)
-        seq = self._seq.get(key, 0)
-        rank = (value, -seq) if self._sort_desc else (value, seq)
-        self._rank_cache[key] = (item, rank)
-        return rank
+        seq = self._seq.get(self.key(item), 0)
+        return (value, -seq) if self._sort_desc else (value, seq)
 
     def _before(self, a: tuple, b: tuple) -> bool:
         return a > b if self._sort_desc else a < b
@@ -206,7 +216,9 @@ class KeyedTableModel(QAbstractTableModel, Generic[T]):
     def _resort(self) -> None:
         """Put the rows in sort order with one layout change (selections follow their rows)."""
         n = len(self._items)
-        ranks = [self._rank(i) for i in self._items]
+        column, cell, seq, key = self.Column(self._sort_column), self.cell, self._seq, self.key
+        sign = -1 if self._sort_desc else 1
+        ranks = [(cell(r, column, SORT_ROLE), sign * seq.get(key(r), 0)) for r in self._items]
         order = sorted(range(n), key=ranks.__getitem__, reverse=self._sort_desc)
         if order == list(range(n)):
             return
