@@ -62,6 +62,15 @@ class Identity:
 
 DEFAULT_ATTEMPTS = 5
 QUICK_ATTEMPTS = 2  # the connection check: an unreachable endpoint must fail in seconds, not a minute
+READER_ATTEMPTS = 3  # drs_batch.Reader's (the monitor, runs, preflight)
+
+#: The clients an interactive app uses, made off its event loop's thread when it connects
+#: (``AwsConnection.open``): making a client takes tens of milliseconds of Python.
+APP_CLIENTS: tuple[tuple[str, int], ...] = (
+    *((service, attempts) for service in ("drs", "stepfunctions", "dynamodb")
+      for attempts in (DEFAULT_ATTEMPTS, READER_ATTEMPTS)),
+    ("cloudformation", DEFAULT_ATTEMPTS),
+)
 
 
 def botocore_config(*, max_attempts: int = DEFAULT_ATTEMPTS, read_timeout: int = READ_TIMEOUT) -> Config:
@@ -151,6 +160,18 @@ class AwsConnection:
                 "Choose a DRS region, for example us-east-1 or eu-west-1.",
             )
 
+    @classmethod
+    async def open(cls, params: ConnectionParams, *, max_workers: int = MAX_WORKERS) -> AwsConnection:
+        """Make the connection (its Session, the region check) on a worker thread, never on the
+        calling (GUI) thread; ``make_clients`` through ``call`` then makes its clients there too."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, functools.partial(cls, params, max_workers=max_workers))
+
+    def make_clients(self, clients: tuple[tuple[str, int], ...]) -> None:
+        """Make each (service, max_attempts) client now (blocking: run it through ``call``)."""
+        for service, attempts in clients:
+            self.client(service, max_attempts=attempts)
+
     @property
     def profile(self) -> str | None:
         """The profile in use: the chosen one, else $AWS_PROFILE's (None for the default chain)."""
@@ -203,7 +224,8 @@ class AwsConnection:
         )
 
     async def identity(self) -> Identity:
-        sts = self.client("sts", read_timeout=15, max_attempts=QUICK_ATTEMPTS)
+        # the client is made on the executor too: its credential chain and endpoint data take time
+        sts = await self.call(self.client, "sts", read_timeout=15, max_attempts=QUICK_ATTEMPTS)
         ident = await self.call(sts.get_caller_identity)
         if not ident.get("Account") or not ident.get("Arn"):
             endpoint = sts.meta.endpoint_url

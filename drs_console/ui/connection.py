@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
-from ..aws.session import AwsConnection, ConnectionParams, Identity
+from ..aws.session import APP_CLIENTS, AwsConnection, ConnectionParams, Identity
 from ..store.settings import Settings, save_settings
 from .layout_memory import LayoutMemory
 
@@ -80,9 +80,11 @@ class ConnectionController(QObject):
                     params = ConnectionParams(
                         profile=profile or None, region=region or None, endpoint_url=endpoint_url or None
                     )
-                conn = AwsConnection(params)
+                # the Session and every client are made on worker threads, never on the GUI thread
+                conn = await AwsConnection.open(params)
                 try:
                     identity = await conn.identity()
+                    await conn.call(conn.make_clients, APP_CLIENTS)
                 except BaseException:
                     conn.close()
                     raise

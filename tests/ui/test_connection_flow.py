@@ -176,3 +176,49 @@ def test_shutdown_never_waits_for_a_blocked_aws_call(qtbot, aloop, monkeypatch):
         if thread.name.startswith("aws"):
             thread.join(timeout=30)
             assert not thread.is_alive()
+
+
+
+IDENTITY_XML = b"""<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <GetCallerIdentityResult><Arn>arn:aws:iam::111122223333:user/ops</Arn><UserId>AIDAEXAMPLE</UserId>
+  <Account>111122223333</Account></GetCallerIdentityResult>
+  <ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></GetCallerIdentityResponse>"""
+
+
+def test_connecting_makes_the_session_and_every_client_off_the_gui_thread(qtbot, aloop, monkeypatch):
+    """Making a boto3 Session or client takes tens of milliseconds of Python: on the GUI thread
+    the window would freeze while connecting. Once connected, the pages find their clients made."""
+    import boto3
+
+    made: list[tuple[str, str]] = []  # (what, thread)
+    real_init, real_client = boto3.Session.__init__, boto3.Session.client
+
+    def init(self, *args, **kwargs):
+        made.append(("Session", threading.current_thread().name))
+        real_init(self, *args, **kwargs)
+
+    def client(self, service, *args, **kwargs):
+        made.append((service, threading.current_thread().name))
+        return real_client(self, service, *args, **kwargs)
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLEEXAMPLE00")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    b = Bar(qtbot)
+    try:
+        with aws_error_endpoint(200, IDENTITY_XML) as url:
+            b.bar.endpoint.setText(url)
+            monkeypatch.setattr(boto3.Session, "__init__", init)
+            monkeypatch.setattr(boto3.Session, "client", client)
+            ident = b.connect(aloop)
+        assert ident is not None and ident.account_id == "111122223333"
+        assert {"Session", "sts", "drs", "stepfunctions", "dynamodb", "cloudformation"} <= {w for w, _ in made}
+        assert [m for m in made if m[1] == threading.main_thread().name] == []
+        monkeypatch.setattr(boto3.Session, "client", lambda *a, **k: pytest.fail("a client made after connecting"))
+        conn = b.controller.connection
+        for service in ("drs", "stepfunctions", "dynamodb", "cloudformation"):
+            assert conn.client(service) is conn.client(service, max_attempts=5)
+        for service in ("drs", "stepfunctions", "dynamodb"):
+            conn.client(service, max_attempts=3)  # the monitor's and the run dialog's reader
+    finally:
+        b.runner.cancel_all()
+        b.controller.close()

@@ -348,7 +348,20 @@ class ServerModel(KeyedTableModel[ServerRow]):
         return None
 
 
-class ServerFilterProxy(QSortFilterProxyModel):
+class SourceSortedProxy(QSortFilterProxyModel):
+    """A proxy whose sorting is its source model's (``KeyedTableModel.sort_rows``: each row's key
+    computed once, sorted in Python): Qt never calls back into Python per comparison, which made
+    the first update of a 1,000-server, 5,000-event execution freeze the window for 100s of ms."""
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        source = self.sourceModel()
+        if isinstance(source, KeyedTableModel):
+            source.sort_rows(column, order)
+        else:
+            super().sort(column, order)
+
+
+class ServerFilterProxy(SourceSortedProxy):
     """The servers of one wave (or of all waves) and a free-text filter."""
 
     def __init__(self, parent=None):
@@ -369,6 +382,8 @@ class ServerFilterProxy(QSortFilterProxyModel):
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
+        if self.wave_index is None and not self.text:
+            return True
         row: ServerRow = self.sourceModel().index(source_row, 0, source_parent).data(ITEM_ROLE)
         if row is None:
             return False
@@ -436,13 +451,7 @@ class EventModel(KeyedTableModel[EventRow]):
         done = self._events_done
         if done and self._items and len(events) >= done and events[done - 1] == self._last_event:
             # the log only grows: append the new events, leave the others alone
-            rows = self._rows_of(events[done:])
-            if rows:
-                start = len(self._items)
-                self.beginInsertRows(QModelIndex(), start, start + len(rows) - 1)
-                self._items.extend(rows)
-                self._row_of.update((r.key, i) for i, r in enumerate(rows, start))
-                self.endInsertRows()
+            self.insert_new(self._rows_of(events[done:]))
         else:
             self._seen = Counter()
             self.set_items(self._rows_of(events))

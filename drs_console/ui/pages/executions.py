@@ -57,6 +57,7 @@ from ..models.execution_models import (
     ServerColumn,
     ServerFilterProxy,
     ServerModel,
+    SourceSortedProxy,
     WaveColumn,
     WaveModel,
     full_time_text,
@@ -312,7 +313,7 @@ class ExecutionDetail(QWidget):
 
         # the job log ------------------------------------------------------------------------------
         self.event_model = EventModel(self)
-        self.event_proxy = QSortFilterProxyModel(self)
+        self.event_proxy = SourceSortedProxy(self)  # newest first: sorted by the model, not per comparison
         self.event_proxy.setSourceModel(self.event_model)
         self.event_proxy.setSortRole(SORT_ROLE)
         self.event_proxy.setDynamicSortFilter(True)
