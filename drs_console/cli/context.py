@@ -10,7 +10,7 @@ from typing import Any, TextIO
 
 from ..aws.session import AwsConnection, ConnectionParams, list_profiles
 from ..domain.endpoint import validate_endpoint_url
-from ..domain.errors import ConsoleError, ProblemKind
+from ..domain.errors import BadInput, ConsoleError, ProblemKind
 from ..domain.text import printable
 
 SANDBOX_HISTORY = 40  # past executions the in-process sandbox starts with
@@ -19,15 +19,15 @@ SANDBOX_HISTORY = 40  # past executions the in-process sandbox starts with
 def sandbox_options() -> dict:
     """The in-process sandbox of `--sandbox`: the reference backend deployed and some history.
     DRS_CONSOLE_SANDBOX_SPEED sets its clock speed (simulated seconds per real second)."""
-    import os
+    from ..sandbox.clock import speed_from_env
 
     options: dict = {"backend": True, "history": SANDBOX_HISTORY}
-    speed = os.environ.get("DRS_CONSOLE_SANDBOX_SPEED")
-    if speed:
-        try:
-            options["speed"] = float(speed)
-        except ValueError:
-            pass
+    try:
+        speed = speed_from_env()
+    except ValueError as exc:
+        raise BadInput(str(exc) + ".", "Unset it, or set it to a speed factor like 300.") from exc
+    if speed is not None:
+        options["speed"] = speed
     return options
 
 

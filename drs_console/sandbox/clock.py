@@ -30,6 +30,25 @@ import time
 from datetime import UTC, datetime, timedelta
 
 NEVER = timedelta(days=365 * 100)
+SPEED_ENV = "DRS_CONSOLE_SANDBOX_SPEED"
+
+
+def speed_from_env() -> float | None:
+    """The clock speed ``$DRS_CONSOLE_SANDBOX_SPEED`` asks for (None when unset); ValueError, saying
+    what to set, when it is not a number >= 0."""
+    import math
+    import os
+
+    value = os.environ.get(SPEED_ENV, "").strip()
+    if not value:
+        return None
+    try:
+        speed = float(value)
+    except ValueError:
+        speed = math.nan
+    if not math.isfinite(speed) or speed < 0:
+        raise ValueError(f"${SPEED_ENV} is {value!r}, not a speed factor: set it to a number like 300")
+    return speed
 
 
 class SimClock:

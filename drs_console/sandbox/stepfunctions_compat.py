@@ -1,7 +1,7 @@
 """Make moto 5.2.5's Step Functions interpreter behave like AWS for what the backend uses.
 
 The reference state machine (resources/backend/state-machine.asl.json) is written for AWS and is
-never bent to moto. Where moto differs from AWS (measured in /work/shared/notes/moto-step-functions.md)
+never bent to moto. Where moto differs from AWS (measured; the team keeps the notes in shared/notes)
 this module patches moto, in this process only, without touching moto's files:
 
 * aws-sdk parameter casing (``drs``): AWS turns the PascalCase names of an aws-sdk Task

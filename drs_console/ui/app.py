@@ -131,16 +131,18 @@ def list_pages() -> list[str]:
 def desktop_sandbox():
     """The desktop app's sandbox: ``sandbox serve`` in a child process (moto never shares the GUI's
     interpreter), its output in the app's log folder. DRS_CONSOLE_SANDBOX_SPEED sets its clock."""
+    from ..sandbox.clock import speed_from_env
     from ..sandbox.process import SandboxProcess
     from ..store.paths import app_paths
 
     kwargs: dict[str, Any] = {}
-    speed = os.environ.get("DRS_CONSOLE_SANDBOX_SPEED")
-    if speed:
-        try:
-            kwargs["speed"] = float(speed)
-        except ValueError:
-            pass
+    try:
+        speed = speed_from_env()
+    except ValueError as exc:
+        log.warning("%s; the sandbox runs at its default speed", exc)
+        speed = None
+    if speed is not None:
+        kwargs["speed"] = speed
     return SandboxProcess(history=40, log_file=app_paths().log_dir / "sandbox.log", **kwargs)
 
 

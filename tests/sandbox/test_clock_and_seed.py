@@ -126,3 +126,20 @@ def test_more_servers_than_the_catalogue():
     servers = seed_servers(seed=3, count=250, region="eu-west-1", account_id="123456789012", start=T0)
     assert len({s.hostname for s in servers}) == 250
     assert len({s.source_server_id for s in servers}) == 250
+
+
+def test_the_speed_environment_variable_is_read_in_one_place(monkeypatch):
+    """$DRS_CONSOLE_SANDBOX_SPEED: the desktop, --sandbox and run read it through one function; a
+    value that is not a speed is refused with what to set (the desktop used to ignore it silently)."""
+    import pytest
+
+    from drs_console.sandbox.clock import SPEED_ENV, speed_from_env
+
+    monkeypatch.delenv(SPEED_ENV, raising=False)
+    assert speed_from_env() is None
+    monkeypatch.setenv(SPEED_ENV, " 300 ")
+    assert speed_from_env() == 300.0
+    for bad in ("fast", "nan", "inf", "-1"):
+        monkeypatch.setenv(SPEED_ENV, bad)
+        with pytest.raises(ValueError, match="set it to a number like 300"):
+            speed_from_env()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -51,7 +50,6 @@ from ..context import CliContext
 from ..options import add_backend_location, seconds_up_to_a_day, seconds_up_to_an_hour
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_AWS = 0, 1, 2, 3
-SPEED_ENV = "DRS_CONSOLE_SANDBOX_SPEED"
 REAUTH_RETRY_SECONDS = 15.0
 
 
@@ -180,14 +178,14 @@ def register(sub) -> None:
 
 # -- shared ------------------------------------------------------------------------------------------
 def _sandbox_speed(ctx: CliContext) -> None:
-    value = os.environ.get(SPEED_ENV)
-    if not value:
-        return
+    from ...sandbox.clock import speed_from_env
+
     try:
-        speed = float(value)
+        speed = speed_from_env()
     except ValueError as exc:
-        raise BadInput(f"${SPEED_ENV} is {value!r}, not a number.", "Set it to a speed factor like 300.") from exc
-    ctx.sandbox_instance.clock.speed = speed
+        raise BadInput(str(exc) + ".", "Unset it, or set it to a speed factor like 300.") from exc
+    if speed is not None:
+        ctx.sandbox_instance.clock.speed = speed
 
 
 async def _connect(args: argparse.Namespace, ctx: CliContext) -> tuple[AwsConnection, BackendLocation]:
