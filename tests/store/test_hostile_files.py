@@ -14,17 +14,8 @@ import pytest
 from drs_console.store import plan_io
 from drs_console.store.atomic import atomic_write_bytes
 from drs_console.store.plan_io import PlanFileError, read_plan_file
-from drs_console.store.plans import PlanLibrary
 
 from .plan_samples import sample_bytes, sample_plan
-
-
-@pytest.fixture
-def library(tmp_path, monkeypatch) -> PlanLibrary:
-    monkeypatch.setenv("DRS_CONSOLE_HOME", str(tmp_path / "home"))
-    lib = PlanLibrary()
-    lib.folder.mkdir(parents=True)
-    return lib
 
 
 @pytest.fixture

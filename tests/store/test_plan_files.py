@@ -17,17 +17,8 @@ from drs_console.store.plan_io import (
     parse_plan_bytes,
     read_plan_file,
 )
-from drs_console.store.plans import PlanLibrary
 
 from .plan_samples import PLAN_ID, sample_bytes, sample_plan, v1_document
-
-
-@pytest.fixture
-def library(tmp_path, monkeypatch) -> PlanLibrary:
-    monkeypatch.setenv("DRS_CONSOLE_HOME", str(tmp_path / "home"))
-    lib = PlanLibrary()
-    lib.folder.mkdir(parents=True)
-    return lib
 
 
 def snapshot(folder) -> dict[str, bytes]:
