@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from .drs_api import DrsError, _page, conflict, not_found, validation_error
-from .records import hex_id
+from .records import drs_time, hex_id
 
 if TYPE_CHECKING:
     from .simulator import DrsSimulator
@@ -31,7 +31,7 @@ _SERVER_ARN = re.compile(r"arn:(?:[0-9a-zA-Z_-]+:){3}([0-9]{12,}):source-server/
 
 def plan_time(dt: datetime) -> str:
     """The recovery-plan shapes' timestamp text (ISO8601DatetimeString, UTC with 'Z')."""
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f") + "Z"
+    return drs_time(dt)
 
 
 @dataclass
