@@ -258,3 +258,34 @@ def test_cancel_during_a_wait_and_pinned_snapshots(sandbox: Sandbox, drs):
     assert ("SNAPSHOT_START", ids[0]) not in events
     pit = {i["sourceServerID"]: i["pointInTimeSnapshotDateTime"] for i in drs.describe_recovery_instances()["items"]}
     assert parse_time(pit[ids[0]]) == parse_time(old["timestamp"])
+
+
+def test_a_step_not_started_can_change_its_servers_or_its_wait(sandbox: Sandbox, drs):
+    ids = healthy(sandbox)
+    plan = make_plan(drs, sandbox, [("A", server_step(sandbox, ids[:1])),
+                                    ("Wait", {"waitStepConfiguration": {"waitDurationMinutes": 60}}),
+                                    ("B", server_step(sandbox, ids[1:2]))])
+    arn = start(drs, plan)
+    a, wait, b = (s["recoveryPlanExecutionStepArn"] for s in steps(drs, arn))
+    new = server_step(sandbox, ids[2:4], "OPTIONAL")["serverStepConfiguration"]["servers"]
+    changed = drs.update_recovery_plan_execution_step(recoveryPlanExecutionStepArn=b, servers=new)
+    assert changed["recoveryPlanExecutionStep"]["configuration"]["executionServerStepConfiguration"]["servers"] == new
+    drs.update_recovery_plan_execution_step(recoveryPlanExecutionStepArn=wait, waitDurationMinutes=1)
+    for bad in ({"recoveryPlanExecutionStepArn": wait, "servers": new},  # servers: SERVER steps only
+                {"recoveryPlanExecutionStepArn": b, "waitDurationMinutes": 3},
+                {"recoveryPlanExecutionStepArn": b,  # a server already in another step
+                 "servers": server_step(sandbox, ids[:1])["serverStepConfiguration"]["servers"]}):
+        with pytest.raises(ClientError) as caught:
+            drs.update_recovery_plan_execution_step(**bad)
+        assert error_code(caught) == "ValidationException", bad
+    sandbox.clock.advance(10)
+    with pytest.raises(ClientError) as caught:  # A runs: too late to change it
+        drs.update_recovery_plan_execution_step(recoveryPlanExecutionStepArn=a, servers=new[:1])
+    assert error_code(caught) == "ConflictException"
+    moved = advance_until(sandbox, lambda: execution(drs, arn)["status"] != "IN_PROGRESS")
+    assert moved < 60 * 60  # the wait took its new minute, not the plan's hour
+    job = drs.describe_jobs(filters={"jobIDs": [job_ids(steps(drs, arn)[2])[0]]})["items"][0]
+    assert sorted(p["sourceServerID"] for p in job["participatingServers"]) == sorted(ids[2:4])
+    # the plan itself is unchanged: an execution works on its own copy
+    plan_steps = drs.list_recovery_plan_steps(recoveryPlanArn=plan)["recoveryPlanSteps"]
+    assert plan_steps[1]["configuration"] == {"waitStepConfiguration": {"waitDurationMinutes": 60}}
