@@ -27,10 +27,11 @@ def sandbox() -> Iterator[Sandbox]:
 
 
 @pytest.fixture
-def raw_drs() -> Iterator[RawCapture]:
+def raw_drs(sandbox: Sandbox) -> Iterator[RawCapture]:
     """Every raw DRS response the ``drs`` clients of a test receive; at the end of the test each one
-    must be exactly what botocore's model allows (its output shape, or its error's shape)."""
-    capture = RawCapture()
+    must be exactly what botocore's model allows (its output shape, or its error's shape), with no
+    timestamp after the sandbox's now."""
+    capture = RawCapture(clock=sandbox.clock.now)
     yield capture
     problems = capture.problems()
     assert not problems, "DRS responses that break the service model:\n" + "\n".join(problems[:40])

@@ -26,8 +26,9 @@ import binascii
 import functools
 import json
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import botocore.session
@@ -164,12 +165,35 @@ def _range(n: float, meta: dict, where: str, out: list[str]) -> None:
         out.append(f"{where}: {n} is above the model's maximum {meta['max']}")
 
 
+_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)")
+FORECASTS = frozenset({"etaDateTime"})  # the only DRS times that may lie ahead (an estimate)
+
+
+def _stamps(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k not in FORECASTS:
+                yield from _stamps(v, _join(path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _stamps(v, f"{path}[{i}]")
+    elif isinstance(value, str) and _STAMP.fullmatch(value):
+        yield path, value
+
+
+def future_stamps(body: Any, now: datetime) -> list[str]:
+    """Timestamps in ``body`` later than ``now`` (the sandbox never answers one; ETAs excepted)."""
+    return [f"{path}: {text} is after now ({now.isoformat()})" for path, text in _stamps(body)
+            if datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC) > now]
+
+
 @dataclass
 class Captured:
     operation: str
     status: int
     headers: dict[str, str]
     body: bytes
+    now: datetime | None = None  # the sandbox clock when the answer arrived
 
     def problems(self) -> list[str]:
         text = self.body.decode("utf-8") if self.body else ""
@@ -182,13 +206,17 @@ class Captured:
         else:
             code = self.headers.get("x-amzn-errortype", "").split(":")[0] or decoded.get("code", "")
             found = error_violations(code, decoded)
+        if self.now is not None:
+            found += future_stamps(decoded, self.now)
         return [f"{self.operation} (HTTP {self.status}) {p}" for p in found]
 
 
 @dataclass
 class RawCapture:
-    """Records the raw HTTP response of every call a botocore client makes (``attach(client)``)."""
+    """Records the raw HTTP response of every call a botocore client makes (``attach(client)``);
+    with ``clock`` (the sandbox's ``clock.now``) it also checks that no timestamp is after now."""
 
+    clock: Callable[[], datetime] | None = None
     calls: list[Captured] = field(default_factory=list)
 
     def attach(self, client: Any) -> Any:
@@ -200,7 +228,7 @@ class RawCapture:
             return
         headers = {k.lower(): v for k, v in (response_dict.get("headers") or {}).items()}
         self.calls.append(Captured(operation_model.name, int(response_dict.get("status_code", 0)), headers,
-                                   response_dict.get("body") or b""))
+                                   response_dict.get("body") or b"", self.clock() if self.clock else None))
 
     def problems(self) -> list[str]:
         return [p for call in self.calls for p in call.problems()]

@@ -3,10 +3,12 @@ answered in exactly botocore's output shape (raw HTTP bodies, captured before bo
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from drs_console.sandbox import Sandbox
 from drs_console.sandbox.drs_api import OPERATIONS
 
-from .shapes import RawCapture, error_violations, violations
+from .shapes import RawCapture, error_violations, future_stamps, violations
 
 JOB = {
     "jobID": "drsjob-0123456789abcdef0",
@@ -52,6 +54,14 @@ def test_validator_accepts_a_valid_body_and_names_every_kind_of_violation():
     assert error_violations("ValidationException", {"message": "m", "reason": "why"}) != []
     assert "belongs in a header" in "".join(error_violations("ThrottlingException",
                                                               {"message": "m", "retryAfterSeconds": "1"}))
+
+
+def test_a_timestamp_after_now_is_named_but_an_eta_is_not():
+    now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    body = {"items": [{"creationDateTime": "2026-01-01T12:00:00.000001Z", "endDateTime": "2026-01-01T11:00:00Z",
+                       "dataReplicationInfo": {"etaDateTime": "2026-01-02T00:00:00Z"}}]}
+    assert future_stamps(body, now) == [
+        "items[0].creationDateTime: 2026-01-01T12:00:00.000001Z is after now (2026-01-01T12:00:00+00:00)"]
 
 
 def test_every_simulator_operation_answers_in_the_model_shape(sandbox: Sandbox, drs, raw_drs: RawCapture):
