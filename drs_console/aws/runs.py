@@ -19,6 +19,7 @@ from typing import Any
 from ..domain import contract as c
 from ..domain.contract import ExecutionRecord
 from ..domain.errors import BadInput, ConsoleError, ProblemKind
+from ..domain.fields import iso_utc
 from ..domain.plan import Plan
 from ..domain.preflight import LeftoverInstance, PreflightReport
 from ..domain.progress import plan_waves
@@ -129,13 +130,14 @@ async def start_run(
         plan_id=plan.id,
         plan_name=plan.name.strip() or "plan",
         plan_version=plan_version(plan),
-        waves=[w.to_input() for w in report.waves],
+        waves=report.wave_inputs(),
         history_table=location.history_table,
         initiated_by=initiated_by,
         drill=not recovery,
         failure_policy=c.FailurePolicy(plan.failure_policy.value),
         poll_interval_seconds=int(poll_interval_seconds or plan.poll_interval_seconds),
         execution_id=execution_id,
+        point_in_time=iso_utc(report.point_in_time) or "",
     )
     validate_execution_input(doc)
     arn = await BackendService(conn).start_execution(location, doc)

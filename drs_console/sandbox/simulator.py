@@ -463,10 +463,12 @@ class DrsSimulator:
         _fail: frozenset[str] | None = None,
     ) -> dict:
         ids: list[str] = []
+        wanted: dict[str, str] = {}  # source server ID -> the recoverySnapshotID asked for
         for entry in sourceServers:
             sid = entry["sourceServerID"]
             if sid not in ids:
                 ids.append(sid)
+                wanted[sid] = str(entry.get("recoverySnapshotID") or "")
         if len(sourceServers) > MAX_SERVERS_PER_REQUEST:
             raise validation_error(
                 f"sourceServers must have at most {MAX_SERVERS_PER_REQUEST} items.", field="sourceServers"
@@ -498,7 +500,7 @@ class DrsSimulator:
         job = self._new_job(
             job_type="LAUNCH",
             initiated_by="START_DRILL" if isDrill else "START_RECOVERY",
-            participants=[Participant(sid) for sid in ids],
+            participants=[Participant(sid, recovery_snapshot_id=wanted.get(sid, "")) for sid in ids],
             tags=dict(tags or {}),
             is_drill=bool(isDrill),
             at=now,
@@ -626,6 +628,20 @@ class DrsSimulator:
                                                 status="FAILED"))
                     last = max(last, t_fail)
                     continue
+            chosen = None
+            if p.recovery_snapshot_id:
+                # StartRecovery models no ValidationException for it: a snapshot that is not one of
+                # this server's (unknown, expired, another server's) fails the server in the job
+                chosen = next((x for x in recovery_snapshots(server, min(job.created_at, self.clock.now()))
+                               if x.snapshot_id == p.recovery_snapshot_id), None)
+                if chosen is None:
+                    t_fail = started + self._dur(job, rng, NO_SNAPSHOT_FAIL)
+                    why = (f"Recovery snapshot {p.recovery_snapshot_id} was not found for source server {sid}: "
+                           "it is not one of its point-in-time snapshots.")
+                    self._at(t_fail, self._step(job, p, t_fail, "USING_PREVIOUS_SNAPSHOT_FAILED", {"rawError": why}))
+                    self._at(t_fail, self._step(job, p, t_fail, "LAUNCH_FAILED", {"rawError": why}, status="FAILED"))
+                    last = max(last, t_fail)
+                    continue
             conversion_server = "i-" + hex_id(rng)
             target = "i-" + hex_id(rng)
             t_snap = started + self._dur(job, rng, SNAPSHOT_OFFSET)
@@ -639,8 +655,11 @@ class DrsSimulator:
                 az=f"{self.region}a",
                 hex8=hex_id(rng, 8),
             )
-            self._at(t_snap, self._step(job, p, t_snap, "SNAPSHOT_START", {}, status="IN_PROGRESS"))
-            self._at(t_snap_end, self._step(job, p, t_snap_end, "SNAPSHOT_END", {}))
+            if chosen is not None:  # a point-in-time launch takes no new snapshot
+                self._at(t_snap, self._step(job, p, t_snap, "USING_PREVIOUS_SNAPSHOT", {}, status="IN_PROGRESS"))
+            else:
+                self._at(t_snap, self._step(job, p, t_snap, "SNAPSHOT_START", {}, status="IN_PROGRESS"))
+                self._at(t_snap_end, self._step(job, p, t_snap_end, "SNAPSHOT_END", {}))
             self._at(
                 t_conv,
                 self._step(job, p, t_conv, "CONVERSION_START", {"conversionServerID": conversion_server}),
@@ -666,7 +685,9 @@ class DrsSimulator:
                 # the launch takes a new snapshot of the replicated data; a STALLED or DISCONNECTED
                 # server's data stopped at its last contact: it launches from its newest recovery snapshot
                 point = replicated_until(server, t_snap) or t_snap
-                if server.frozen_at is not None and server.replication_state in FROZEN_STATES:
+                if chosen is not None:
+                    point = chosen.taken
+                elif server.frozen_at is not None and server.replication_state in FROZEN_STATES:
                     newest = newest_snapshot(server, min(t_snap, self.clock.now()))
                     point = newest.taken if newest else point
                 self._at(t_done, self._launched(job, p, target, min(point, t_snap), t_done))
