@@ -78,6 +78,19 @@ def recovery_snapshot_text(snapshot_id: str, at: datetime | None, requested: dat
     return text
 
 
+POINT_IN_TIME_LABEL = "Point in time (requested)"
+
+
+def point_in_time_text(at: datetime | None, empty: str = "") -> str:
+    """A point-in-time run's requested time: ``2026-12-01 08:00:00 UTC`` (every view)."""
+    return utc_text(at, empty)
+
+
+def wave_point_in_time_text(wave_at: datetime | None, run_at: datetime | None) -> str:
+    """A wave's time when it is not the run's (a per-wave override), else ""."""
+    return utc_text(wave_at) if wave_at is not None and wave_at != run_at else ""
+
+
 # -- the per-server fields ------------------------------------------------------------------------
 def _text_value(value: Any) -> str:
     if value is None or value == "":

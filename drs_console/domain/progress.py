@@ -560,6 +560,7 @@ def view_json(view: ExecutionView, *, servers: bool = True, now: datetime | None
         "serverCount": stally.total,
         "serversLaunched": stally.launched,
         "serversFailed": stally.failed,
+        "pointInTime": iso_utc(view.point_in_time),
         "waves": [
             {
                 "wave": w.index + 1,
@@ -576,6 +577,7 @@ def view_json(view: ExecutionView, *, servers: bool = True, now: datetime | None
                 "failed": w.failed,
                 "error": w.error,
                 "cause": w.cause,
+                "pointInTime": iso_utc(w.point_in_time),
                 **({"servers": [server_json(s) for s in w.servers]} if servers else {}),
             }
             for w in view.waves

@@ -27,8 +27,8 @@ from drs_console.aws.definition import definition_hash
 from drs_console.aws.session import AwsConnection, ConnectionParams
 from drs_console.cli.context import CliContext
 from drs_console.cli.main import build_parser, run_command
-from drs_console.sandbox.sandbox import SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY
 from drs_console.domain import contract as c
+from drs_console.sandbox.sandbox import SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY
 
 pytestmark = pytest.mark.e2e
 
