@@ -179,7 +179,9 @@ async def preflight(
     checks.extend(p.check_selectors(plan, waves, servers))
     checks.extend(p.check_servers(waves, servers, drill=drill))
     points = await recovery_points(reader, [s for w in waves for s in w.server_ids if s in servers])
-    wave_points = dict(wave_points or {})
+    # whole seconds, UTC: what the input records and DescribeRecoverySnapshots' toDateTime says
+    point_in_time = point_in_time.astimezone(UTC).replace(microsecond=0) if point_in_time else None
+    wave_points = {i: t.astimezone(UTC).replace(microsecond=0) for i, t in (wave_points or {}).items()}
     spread = max_spread if max_spread is not None else timedelta(minutes=pit.DEFAULT_MAX_SPREAD_MINUTES)
     resolutions: tuple[pit.WaveResolution, ...] = ()
     if point_in_time is not None or wave_points:
