@@ -78,8 +78,7 @@ def parse_point_in_time(text: str, now: datetime | None = None, *, local_zone: t
     local = False
     rel = _RELATIVE.match(raw)
     if rel:
-        seconds = sum(int(n) * _UNIT[u.lower()] for n, u in _PART.findall(rel.group(1)))
-        at = now - timedelta(seconds=seconds)
+        at = now - parse_duration(rel.group(1))
     elif raw.lower() == "now":
         at = now
     else:
@@ -103,6 +102,14 @@ def parse_point_in_time(text: str, now: datetime | None = None, *, local_zone: t
     if at > now:
         raise _bad(raw, f"it is in the future ({at:%Y-%m-%d %H:%M:%S} UTC; now is {now:%Y-%m-%d %H:%M:%S} UTC)")
     return PointInTime(at, raw, local)
+
+
+def parse_duration(text: str) -> timedelta:
+    """``2h``, ``90m``, ``1d``, ``1h30m``, ``45s`` as a timedelta (ValueError otherwise)."""
+    raw = (text or "").strip()
+    if not raw or not re.fullmatch(r"(?:\d+\s*[dhms]\s*)+", raw, re.IGNORECASE):
+        raise ValueError(f"{text!r} is not a duration like 2h, 90m, 1d or 1h30m")
+    return timedelta(seconds=sum(int(n) * _UNIT[u.lower()] for n, u in _PART.findall(raw)))
 
 
 def parse_max_spread(value: Any) -> timedelta:

@@ -66,3 +66,38 @@ def test_a_malformed_snapshot_id_is_a_validation_error(sandbox: Sandbox, drs_unv
     with pytest.raises(ClientError) as err:
         drs_unvalidated.start_recovery(sourceServers=[{"sourceServerID": sid, "recoverySnapshotID": "pit-short"}])
     assert err.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_an_incident_marks_servers_compromised_since_then():
+    from drs_console.sandbox.incident import TAG, TAG_AT, compromised_servers
+
+    sb = Sandbox(manual_clock=True, incident=timedelta(hours=2))
+    sb.start()
+    try:
+        info = sb.incident_info
+        assert info is not None and info.at == (sb.clock.now() - timedelta(hours=2)).replace(microsecond=0)
+        drs = sb.client("drs")
+        assert list(info.server_ids) == compromised_servers(sb.drs) and len(info.server_ids) >= 4
+        assert "s-079dcdb51b3fd80be" in info.server_ids  # the sample plan's pay-db-01
+        tagged = {i["sourceServerID"] for i in drs.describe_source_servers(filters={})["items"]
+                  if i.get("tags", {}).get(TAG) == "true"}
+        assert tagged == set(info.server_ids)
+        item = drs.describe_source_servers(filters={"sourceServerIDs": [info.server_ids[0]]})["items"][0]
+        assert parse_time(item["tags"][TAG_AT]) == info.at
+        assert sb.health()["incident"]["compromisedServerIds"] == list(info.server_ids)
+        # each has a snapshot from before the incident to recover to
+        before = drs.describe_recovery_snapshots(sourceServerID=info.server_ids[0], order="DESC", maxResults=1,
+                                                 filters={"toDateTime": info.at.strftime("%Y-%m-%dT%H:%M:%SZ")})
+        assert parse_time(before["items"][0]["timestamp"]) <= info.at
+    finally:
+        sb.stop()
+
+
+def test_incident_durations_are_read_or_refused(monkeypatch):
+    from drs_console.sandbox.incident import INCIDENT_ENV, incident_from_env
+
+    monkeypatch.setenv(INCIDENT_ENV, "90m")
+    assert incident_from_env() == timedelta(minutes=90)
+    monkeypatch.setenv(INCIDENT_ENV, "soon")
+    with pytest.raises(ValueError, match="2h"):
+        incident_from_env()
