@@ -115,7 +115,9 @@ def register(sub) -> None:
         "backend state machine. A drill is the default; a real recovery needs --recovery and the plan's "
         "name typed exactly with --confirm. With --follow, every wave and server transition and DRS job ID "
         "is printed as it happens, stamped with when it happened in UTC (JSON lines with --json); the exit "
-        "code is then 0 only when the execution ends COMPLETED, 1 for PARTIAL, FAILED, CANCELLED or TIMEOUT.",
+        "code is then 0 only when the execution ends COMPLETED, 1 for PARTIAL, FAILED, CANCELLED or TIMEOUT. "
+        "With --point-in-time (e.g. after ransomware: a time before it), every server launches from its newest "
+        "recovery snapshot taken at or before TIME, as the preflight shows.",
     )
     r.add_argument("file", metavar="FILE", help="plan file (JSON)")
     kind = r.add_mutually_exclusive_group()
@@ -141,7 +143,10 @@ def register(sub) -> None:
         "when any check BLOCKs, else 0. Every server's line shows its recovery point (its newest recovery "
         "snapshot and its age) and the last line the plan's RPO now (its worst recovery point). A drill "
         "BLOCKs STALLED or DISCONNECTED replication; a real recovery (--recovery) only WARNs, since a "
-        "source site that is down is why one recovers, and BLOCKs a server with no recovery snapshot.",
+        "source site that is down is why one recovers, and BLOCKs a server with no recovery snapshot. With "
+        "--point-in-time, every server's line shows the snapshot it would recover to instead (its ID, time and "
+        "how far before TIME): none at or before TIME BLOCKs, one wave's snapshots more than --max-spread "
+        "apart WARN.",
     )
     pf.add_argument("file", metavar="FILE", help="plan file (JSON)")
     pf.add_argument("--recovery", action="store_true", help="check for a real recovery instead of a drill")
