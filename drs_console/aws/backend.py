@@ -134,6 +134,23 @@ def execution_input_errors(document: Any) -> list[str]:
             continue
         where = "/".join(str(p) for p in err.absolute_path) or "(input)"
         errors.append(f"{where}: {err.message}")
+    if not errors and isinstance(document, Mapping) and not document.get("probe"):
+        errors.extend(_point_in_time_errors(document))
+    return errors
+
+
+def _point_in_time_errors(document: Mapping[str, Any]) -> list[str]:
+    """What the schema cannot say about contract 1.1's point-in-time fields: a 1.0 input carries
+    none of them, and a wave's ``servers`` are its ``sourceServerIds``, in the same order."""
+    errors = []
+    v10 = document.get("contractVersion") == "1.0"
+    if v10 and "pointInTime" in document:
+        errors.append("pointInTime: needs contractVersion 1.1")
+    for i, wave in enumerate((document.get("plan") or {}).get("waves") or []):
+        if v10 and ("servers" in wave or "pointInTime" in wave):
+            errors.append(f"plan/waves/{i}: servers and pointInTime need contractVersion 1.1")
+        if "servers" in wave and [s.get("sourceServerID") for s in wave["servers"]] != wave.get("sourceServerIds"):
+            errors.append(f"plan/waves/{i}/servers: must list the wave's sourceServerIds, in the same order")
     return errors
 
 
@@ -168,10 +185,14 @@ def build_execution_input(
     poll_interval_seconds: int = 30,
     execution_id: str | None = None,
     default_wave_timeout: int = 3600,
+    point_in_time: str = "",
 ) -> dict[str, Any]:
     """An execution input from plain values. ``waves``: dicts with ``name``, ``sourceServerIds``
-    and optionally ``pauseBefore`` and ``timeoutSeconds``."""
-    return {
+    and optionally ``pauseBefore``, ``timeoutSeconds`` and (a point-in-time run, contract 1.1)
+    ``pointInTime`` and ``servers`` (``[{"sourceServerID", "recoverySnapshotID",
+    "recoverySnapshotTime"}]``, in ``sourceServerIds``' order). ``point_in_time``: the run's
+    requested time (ISO 8601 UTC). Without either, the input is what contract 1.0 defined."""
+    doc = {
         "contractVersion": c.CONTRACT_VERSION,
         "executionId": execution_id or new_execution_id(),
         "plan": {
@@ -184,6 +205,7 @@ def build_execution_input(
                     "sourceServerIds": list(w["sourceServerIds"]),
                     "pauseBefore": bool(w.get("pauseBefore", False)),
                     "timeoutSeconds": int(w.get("timeoutSeconds") or default_wave_timeout),
+                    **{k: w[k] for k in ("pointInTime", "servers") if w.get(k)},
                 }
                 for w in waves
             ],
@@ -194,6 +216,9 @@ def build_execution_input(
         "pollIntervalSeconds": int(poll_interval_seconds),
         "historyTable": history_table,
     }
+    if point_in_time:
+        doc["pointInTime"] = point_in_time
+    return doc
 
 
 # -- results --------------------------------------------------------------------------------------

@@ -116,13 +116,16 @@ class Reader:
         return out
 
     async def recovery_snapshots(self, source_server_id: str, *, order: str = "DESC",
-                                 max_results: int | None = None, limit: int | None = None) -> list[dict[str, Any]]:
-        """DescribeRecoverySnapshots of one server (``order`` ASC|DESC), following ``nextToken``
-        until ``limit`` items (None: every page)."""
+                                 max_results: int | None = None, limit: int | None = None,
+                                 filters: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+        """DescribeRecoverySnapshots of one server (``order`` ASC|DESC, ``filters`` fromDateTime /
+        toDateTime), following ``nextToken`` until ``limit`` items (None: every page)."""
         items: list[dict[str, Any]] = []
         token = None
         while True:
             kw: dict[str, Any] = {"sourceServerID": source_server_id, "order": order}
+            if filters:
+                kw["filters"] = dict(filters)
             if max_results:
                 kw["maxResults"] = max_results
             if token:

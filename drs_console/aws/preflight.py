@@ -15,10 +15,12 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..domain import contract as c
+from ..domain import point_in_time as pit
 from ..domain import preflight as p
 from ..domain.contract import CONTRACT_VERSION
 from ..domain.errors import ConsoleError, Finding
@@ -30,6 +32,7 @@ from ..domain.progress import parse_plan, plan_waves
 from .backend import BackendLocation, deserialize_item
 from .doctor import DoctorService
 from .drs_batch import LIVE_JOB_STATUSES, Reader, chunks
+from .point_in_time import resolve_waves
 from .session import AwsConnection
 
 SERVICE_CODE = "drs"
@@ -150,8 +153,15 @@ async def preflight(
     override_target: bool = False,
     drill: bool = True,
     exclude_execution: str = "",
+    point_in_time: datetime | None = None,
+    wave_points: Mapping[int, datetime] | None = None,
+    max_spread: timedelta | None = None,
 ) -> p.PreflightReport:
-    """Check ``plan`` against the connected account before running it (see module docstring)."""
+    """Check ``plan`` against the connected account before running it (see module docstring).
+
+    ``point_in_time`` (and per-wave ``wave_points``, 0-based wave index -> time): resolve each
+    server's recovery snapshot for that time (``aws/point_in_time.py``); the report shows them and
+    its ``wave_inputs()`` pass them to StartRecovery."""
     reader = Reader(conn)
     ident = await conn.identity()
     checks: list[p.Check] = [p.check_target(plan, ident.account_id, conn.region, drill=drill, override=override_target)]
@@ -169,7 +179,19 @@ async def preflight(
     checks.extend(p.check_selectors(plan, waves, servers))
     checks.extend(p.check_servers(waves, servers, drill=drill))
     points = await recovery_points(reader, [s for w in waves for s in w.server_ids if s in servers])
-    checks.extend(p.check_recovery_points(waves, servers, points, drill=drill, now=datetime.now(UTC)))
+    # whole seconds, UTC: what the input records and DescribeRecoverySnapshots' toDateTime says
+    point_in_time = point_in_time.astimezone(UTC).replace(microsecond=0) if point_in_time else None
+    wave_points = {i: t.astimezone(UTC).replace(microsecond=0) for i, t in (wave_points or {}).items()}
+    spread = max_spread if max_spread is not None else timedelta(minutes=pit.DEFAULT_MAX_SPREAD_MINUTES)
+    resolutions: tuple[pit.WaveResolution, ...] = ()
+    if point_in_time is not None or wave_points:
+        known = [replace(w, server_ids=tuple(s for s in w.server_ids if s in servers)) for w in waves]
+        resolutions = await resolve_waves(reader, known, point_in_time, wave_points)
+        names = {sid: s.name for sid, s in servers.items() if s.name and s.name != sid}
+        checks.extend(pit.check_point_in_time(resolutions, max_spread=spread, names=names))
+    timed = {r.index for r in resolutions}
+    checks.extend(p.check_recovery_points([w for w in waves if w.index not in timed], servers, points, drill=drill,
+                                          now=datetime.now(UTC)))
 
     planned = {s for w in waves for s in w.server_ids}
     mine = [i for i in items if i.get("sourceServerID") in planned]
@@ -211,6 +233,9 @@ async def preflight(
         checked_at=datetime.now(UTC),
         servers=servers,
         recovery_points=points,
+        point_in_time=point_in_time,
+        resolutions=resolutions,
+        max_spread_seconds=int(spread.total_seconds()),
     )
 
 
@@ -237,12 +262,18 @@ async def record_recovery_point(conn: AwsConnection, location: BackendLocation, 
     ``rpoSeconds``) on the execution item, once the state machine has created it (conditional:
     the item exists; bounded wait). False when there is nothing to write or the item never came."""
     worst = report.worst_recovery_point
-    if worst is None:
+    values: dict[str, Any] = {}
+    sets = []
+    if report.point_in_time is not None:  # contract 1.1: the requested time of a point-in-time run
+        values[":pit"] = {"S": pit.iso(report.point_in_time)}
+        sets.append("pointInTime = :pit")
+    if worst is None and not sets:
         return False
     now = now or datetime.now(UTC)
-    values: dict[str, Any] = {":sid": {"S": worst.source_server_id}}
-    sets = ["recoveryPointServerId = :sid"]
-    if worst.at is not None:
+    if worst is not None:
+        values[":sid"] = {"S": worst.source_server_id}
+        sets.append("recoveryPointServerId = :sid")
+    if worst is not None and worst.at is not None:
         values[":at"] = {"S": p.RecoveryPoint(worst.source_server_id, at=worst.at).to_json()["recoveryPointAt"]}
         values[":rpo"] = {"N": str(int(worst.age_seconds(now) or 0))}
         sets += ["recoveryPointAt = :at", "rpoSeconds = :rpo"]

@@ -11,7 +11,7 @@ import re
 import time
 import unicodedata
 import uuid
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +19,7 @@ from typing import Any
 from ..domain import contract as c
 from ..domain.contract import ExecutionRecord
 from ..domain.errors import BadInput, ConsoleError, ProblemKind
+from ..domain.fields import iso_utc
 from ..domain.plan import Plan
 from ..domain.preflight import LeftoverInstance, PreflightReport
 from ..domain.progress import plan_waves
@@ -107,17 +108,22 @@ async def start_run(
     report: PreflightReport | None = None,
     initiated_by: str = "",
     now: datetime | None = None,
+    point_in_time: datetime | None = None,
+    wave_points: Mapping[int, datetime] | None = None,
 ) -> StartedRun:
     """Preflight (unless ``report`` is given), then StartExecution of the plan as a drill (default)
     or, with ``recovery=True`` and ``confirm == plan.name``, as a real recovery.
 
     Selectors are resolved at run time (the preflight's fresh DescribeSourceServers); the input is
     validated against the contract's JSON schema before StartExecution. Raises ``PreflightBlocked``
-    when a check BLOCKs and ``BadInput`` for a missing or wrong confirmation.
+    when a check BLOCKs and ``BadInput`` for a missing or wrong confirmation. ``point_in_time`` /
+    ``wave_points`` (when ``report`` is None): recover to that time (the preflight resolves each
+    server's recovery snapshot; a given report carries its own resolution).
     """
     check_confirmation(plan, recovery=recovery, confirm=confirm)
     if report is None:
-        report = await preflight(conn, location, plan, override_target=override_target, drill=not recovery)
+        report = await preflight(conn, location, plan, override_target=override_target, drill=not recovery,
+                                 point_in_time=point_in_time, wave_points=wave_points)
     elif report.drill == recovery or report.plan_id != plan.id:
         raise BadInput("The preflight report is of another plan or execution type.", "Run the preflight again.")
     if report.blocked:
@@ -129,13 +135,14 @@ async def start_run(
         plan_id=plan.id,
         plan_name=plan.name.strip() or "plan",
         plan_version=plan_version(plan),
-        waves=[w.to_input() for w in report.waves],
+        waves=report.wave_inputs(),
         history_table=location.history_table,
         initiated_by=initiated_by,
         drill=not recovery,
         failure_policy=c.FailurePolicy(plan.failure_policy.value),
         poll_interval_seconds=int(poll_interval_seconds or plan.poll_interval_seconds),
         execution_id=execution_id,
+        point_in_time=iso_utc(report.point_in_time) or "",
     )
     validate_execution_input(doc)
     arn = await BackendService(conn).start_execution(location, doc)

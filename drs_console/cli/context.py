@@ -18,7 +18,8 @@ SANDBOX_HISTORY = 40  # past executions the in-process sandbox starts with
 
 def sandbox_options() -> dict:
     """The in-process sandbox of `--sandbox`: the reference backend deployed and some history.
-    DRS_CONSOLE_SANDBOX_SPEED sets its clock speed (simulated seconds per real second)."""
+    DRS_CONSOLE_SANDBOX_SPEED sets its clock speed (simulated seconds per real second),
+    DRS_CONSOLE_SANDBOX_INCIDENT a simulated incident that long ago (sandbox/incident.py)."""
     from ..sandbox.clock import speed_from_env
 
     options: dict = {"backend": True, "history": SANDBOX_HISTORY}
@@ -28,6 +29,14 @@ def sandbox_options() -> dict:
         raise BadInput(str(exc) + ".", "Unset it, or set it to a speed factor like 300.") from exc
     if speed is not None:
         options["speed"] = speed
+    from ..sandbox.incident import incident_from_env
+
+    try:
+        incident = incident_from_env()
+    except ValueError as exc:
+        raise BadInput(str(exc) + ".", "Unset it, or set it to a duration like 2h.") from exc
+    if incident is not None:
+        options["incident"] = incident
     return options
 
 

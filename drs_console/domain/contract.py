@@ -16,7 +16,9 @@ from typing import Any
 
 from .status import ExecutionStatus
 
-CONTRACT_VERSION = "1.0"
+CONTRACT_VERSION = "1.1"
+# contract versions whose execution inputs this backend still accepts (1.0: no point in time)
+ACCEPTED_INPUT_VERSIONS = ("1.0", "1.1")
 CONTRACT_MARKER = f"drs-console-contract:{CONTRACT_VERSION}"
 CONTRACT_MARKER_PREFIX = "drs-console-contract:"
 
@@ -203,6 +205,7 @@ class ExecutionRecord:
     recovery_point_at: str = ""
     recovery_point_server_id: str = ""
     rpo_seconds: int | None = None
+    point_in_time: str = ""  # contract 1.1: the requested time of a point-in-time run (ISO 8601)
 
     @property
     def is_terminal(self) -> bool:
@@ -251,4 +254,5 @@ class ExecutionRecord:
             recovery_point_at=str(head.get("recoveryPointAt") or ""),
             recovery_point_server_id=str(head.get("recoveryPointServerId") or ""),
             rpo_seconds=_int(head.get("rpoSeconds")) if head.get("rpoSeconds") is not None else None,
+            point_in_time=str(head.get("pointInTime") or ""),
         )

@@ -31,6 +31,9 @@ class ServerView:
     ec2_instance_state: str = ""  # RUNNING, STOPPED, TERMINATED, ...
     failure_reason: str = ""  # why it did not launch: DRS's job log (rawError), else the wave's outcome
     recovery_point: datetime | None = None  # the recovery snapshot used (pointInTimeSnapshotDateTime)
+    # a point-in-time run: the snapshot the console resolved for it (the input's waves[].servers)
+    recovery_snapshot_id: str = ""
+    recovery_snapshot_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +62,7 @@ class WaveView:
     failed: int = 0
     error: str = ""
     cause: str = ""
+    point_in_time: datetime | None = None  # a point-in-time run: the time this wave recovers to
 
     def duration_seconds(self, now: datetime) -> float | None:
         if self.started_at is None:
@@ -89,6 +93,7 @@ class ExecutionView:
     cause: str = ""
     recovery_point_at: datetime | None = None  # the plan's worst recovery point when it started
     rpo_seconds: int | None = None  # its age then: the run's RPO
+    point_in_time: datetime | None = None  # a point-in-time run: the time requested (pointInTime)
     # the record's own counts (waveCounts, waveCount, serversLaunched/Failed): what a view built
     # from the execution item alone (the list, History) counts when it has no waves
     recorded_waves: WaveTally | None = None

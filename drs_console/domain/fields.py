@@ -65,6 +65,32 @@ def duration_text(seconds: float | None, empty: str = DASH) -> str:
     return f"{m} min {s:02d} s" if m else f"{s} s"
 
 
+# -- point in time ----------------------------------------------------------------------------------
+def recovery_snapshot_text(snapshot_id: str, at: datetime | None, requested: datetime | None = None) -> str:
+    """``pit-0123456789abcdef0 of 2026-12-01 07:50:12 UTC, 9 min 48 s before the requested time``:
+    a point-in-time run's snapshot of a server (preflight, status, report, the GUI's column)."""
+    if not snapshot_id and at is None:
+        return DASH
+    when = utc_text(at, "")
+    text = " of ".join(x for x in (snapshot_id, when) if x)
+    if at is not None and requested is not None:
+        text += f", {duration_text((requested - at).total_seconds())} before the requested time"
+    return text
+
+
+POINT_IN_TIME_LABEL = "Point in time (requested)"
+
+
+def point_in_time_text(at: datetime | None, empty: str = "") -> str:
+    """A point-in-time run's requested time: ``2026-12-01 08:00:00 UTC`` (every view)."""
+    return utc_text(at, empty)
+
+
+def wave_point_in_time_text(wave_at: datetime | None, run_at: datetime | None) -> str:
+    """A wave's time when it is not the run's (a per-wave override), else ""."""
+    return utc_text(wave_at) if wave_at is not None and wave_at != run_at else ""
+
+
 # -- the per-server fields ------------------------------------------------------------------------
 def _text_value(value: Any) -> str:
     if value is None or value == "":
@@ -115,11 +141,17 @@ EC2_STATE = ServerField("ec2InstanceState", "EC2 state", "ec2_instance_state", l
 FAILURE_REASON = ServerField("failureReason", "Failure reason", "failure_reason", lambda s: s.failure_reason)
 RECOVERY_POINT = ServerField("recoveryPoint", "Recovery snapshot (point in time)", "recovery_point",
                              lambda s: s.recovery_point)
+# a point-in-time run: the snapshot the console resolved and passed to StartRecovery (planJson)
+REQUESTED_SNAPSHOT_ID = ServerField("recoverySnapshotId", "Recovery snapshot ID", "recovery_snapshot_id",
+                                    lambda s: s.recovery_snapshot_id)
+REQUESTED_POINT = ServerField("requestedRecoveryPoint", "Recovery point", "requested_recovery_point",
+                              lambda s: s.recovery_snapshot_at)
 
 #: Every view shows these, in this order.
 SERVER_FIELDS: tuple[ServerField, ...] = (
     SOURCE_SERVER_ID, NAME, SOURCE_INSTANCE_ID, SOURCE_ACCOUNT_ID, REPLICATION_STATE, LAUNCH_STATUS,
-    RECOVERY_INSTANCE_ID, EC2_INSTANCE_ID, EC2_STATE, FAILURE_REASON, RECOVERY_POINT,
+    RECOVERY_INSTANCE_ID, EC2_INSTANCE_ID, EC2_STATE, FAILURE_REASON, RECOVERY_POINT, REQUESTED_POINT,
+    REQUESTED_SNAPSHOT_ID,
 )
 
 

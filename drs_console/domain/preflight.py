@@ -184,6 +184,25 @@ class PreflightReport:
     checked_at: datetime | None = None
     servers: Mapping[str, SourceServer] = field(default_factory=dict)  # fresh DescribeSourceServers
     recovery_points: Mapping[str, RecoveryPoint] = field(default_factory=dict)  # per planned server
+    # a point-in-time run (domain/point_in_time.py): the requested time and each wave's resolution
+    point_in_time: datetime | None = None
+    resolutions: tuple[Any, ...] = ()  # point_in_time.WaveResolution, waves recovering to a time
+    max_spread_seconds: int = 15 * 60
+
+    def wave_inputs(self) -> list[dict[str, Any]]:
+        """The waves as build_execution_input takes them: a wave recovering to a point in time
+        names its requested time and each server's recovery snapshot (contract 1.1)."""
+        by_wave = {r.index: r for r in self.resolutions}
+        out = []
+        for w in self.waves:
+            doc = w.to_input()
+            res = by_wave.get(w.index)
+            if res is not None and all(r.snapshot for r in res.servers):
+                doc["pointInTime"] = _iso(res.requested)
+                doc["servers"] = [{"sourceServerID": r.source_server_id, "recoverySnapshotID": r.snapshot.snapshot_id,
+                                   "recoverySnapshotTime": _iso(r.snapshot.at)} for r in res.servers]
+            out.append(doc)
+        return out
 
     @property
     def worst_recovery_point(self) -> RecoveryPoint | None:
@@ -234,7 +253,13 @@ class PreflightReport:
         for w in self.waves:
             sel = f" ({len(w.from_selector)} from selector)" if w.from_selector else ""
             out.append(f"  wave {w.index + 1} {w.name!r}: {plural(len(w.server_ids), 'server')}{sel}")
-        if self.recovery_points:
+        if self.resolutions:
+            from .point_in_time import resolution_lines
+
+            when = f"{self.point_in_time:%Y-%m-%d %H:%M:%S} UTC" if self.point_in_time else "per wave"
+            out.append(f"  Point in time: {when}; each server recovers to its newest snapshot at or before it:")
+            out.extend(resolution_lines(self.resolutions))
+        elif self.recovery_points:
             out.append("  " + self.rpo_line())
         return out
 
@@ -260,7 +285,16 @@ class PreflightReport:
                                if s in self.recovery_points],
             "worstRecoveryPoint": self.worst_recovery_point.to_json() if self.worst_recovery_point else None,
             "rpoSeconds": _int_or_none(self.rpo_seconds()),
+            "pointInTime": _iso(self.point_in_time),
+            "pointInTimeWaves": _pit_json(self.resolutions),
+            "maxSpreadSeconds": self.max_spread_seconds,
         }
+
+
+def _pit_json(resolutions: Sequence[Any]) -> list[dict[str, Any]]:
+    from .point_in_time import waves_json
+
+    return waves_json(resolutions)
 
 
 def _int_or_none(value: float | None) -> int | None:

@@ -69,6 +69,13 @@ def plan_waves(plan: Mapping[str, Any] | None) -> list[dict[str, Any]]:
                     "sourceServerIds": [str(s) for s in w.get("sourceServerIds") or []],
                     "pauseBefore": bool(w.get("pauseBefore", False)),
                     "timeoutSeconds": int(w.get("timeoutSeconds") or 0),
+                    "pointInTime": str(w.get("pointInTime") or ""),
+                    # contract 1.1: source server ID -> (recoverySnapshotID, recoverySnapshotTime)
+                    "snapshots": {
+                        str(x.get("sourceServerID")): (str(x.get("recoverySnapshotID") or ""),
+                                                       str(x.get("recoverySnapshotTime") or ""))
+                        for x in w.get("servers") or [] if isinstance(x, Mapping)
+                    },
                 }
             )
     return out
@@ -147,7 +154,7 @@ def build_view(
     waves: list[WaveView] = []
     for i in range(count):
         spec = waves_in[i] if i < len(waves_in) else {"name": "", "sourceServerIds": [], "pauseBefore": False,
-                                                       "timeoutSeconds": 0}
+                                                       "timeoutSeconds": 0, "pointInTime": "", "snapshots": {}}
         rec = records.get(i)
         job_id = rec.job_id if rec else ""
         job = jobs.get(job_id) if job_id else None
@@ -160,6 +167,7 @@ def build_view(
             part = participants.get(sid)
             inst = job_instances.get(sid) or {}
             rid = str((part or {}).get("recoveryInstanceID") or inst.get("recoveryInstanceID") or "")
+            snap_id, snap_at = spec["snapshots"].get(sid, ("", ""))
             server_views.append(
                 ServerView(
                     source_server_id=sid,
@@ -173,6 +181,8 @@ def build_view(
                     ec2_instance_state=str(inst.get("ec2InstanceState") or ""),
                     failure_reason=job_reasons.get(sid, ""),
                     recovery_point=whole_second(parse_time(inst.get("pointInTimeSnapshotDateTime"))),
+                    recovery_snapshot_id=snap_id,
+                    recovery_snapshot_at=whole_second(parse_time(snap_at)),
                 )
             )
         status = rec.status if rec else None
@@ -194,6 +204,7 @@ def build_view(
                 failed=failed,
                 error=rec.error if rec else "",
                 cause=rec.cause if rec else "",
+                point_in_time=whole_second(parse_time(spec["pointInTime"])),
             )
         )
     kind = (record.execution_type if record and record.execution_type else execution_type) or "DRILL"
@@ -219,6 +230,7 @@ def build_view(
         cause=record.cause if record else "",
         recovery_point_at=parse_time(record.recovery_point_at) if record else None,
         rpo_seconds=record.rpo_seconds if record else None,
+        point_in_time=whole_second(parse_time(record.point_in_time)) if record else None,
         recorded_waves=WaveTally.of_counts(record.wave_counts, record.wave_count) if record else None,
         recorded_servers=ServerTally(0, record.servers_launched, record.servers_failed) if record else None,
     )
@@ -548,6 +560,7 @@ def view_json(view: ExecutionView, *, servers: bool = True, now: datetime | None
         "serverCount": stally.total,
         "serversLaunched": stally.launched,
         "serversFailed": stally.failed,
+        "pointInTime": iso_utc(view.point_in_time),
         "waves": [
             {
                 "wave": w.index + 1,
@@ -564,6 +577,7 @@ def view_json(view: ExecutionView, *, servers: bool = True, now: datetime | None
                 "failed": w.failed,
                 "error": w.error,
                 "cause": w.cause,
+                "pointInTime": iso_utc(w.point_in_time),
                 **({"servers": [server_json(s) for s in w.servers]} if servers else {}),
             }
             for w in view.waves

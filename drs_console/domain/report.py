@@ -12,13 +12,23 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from .execution import ExecutionView, JobLogEvent
-from .fields import FAILURE_REASON, SERVER_FIELDS, duration_text, duration_value, iso_utc
+from .fields import (
+    FAILURE_REASON,
+    POINT_IN_TIME_LABEL,
+    SERVER_FIELDS,
+    duration_text,
+    duration_value,
+    iso_utc,
+    point_in_time_text,
+    wave_point_in_time_text,
+)
 from .progress import RecoveryTime, failed_servers, failure_reasons, not_launched_servers, recovery_time
 
 EXECUTION_COLUMNS = (
     "record", "execution_id", "plan_name", "execution_type", "wave", "wave_name", "status", "job_id",
     "started_at", "ended_at", "duration_seconds", "recovery_time_seconds",
     "recovery_time_excluding_paused_seconds", "paused_seconds", "servers", "launched", "failed", "error", "cause",
+    "point_in_time",
 )
 CSV_COLUMNS = EXECUTION_COLUMNS + tuple(f.csv for f in SERVER_FIELDS)
 
@@ -144,13 +154,14 @@ def report_csv(view: ExecutionView, events: Iterable[JobLogEvent] = (), now: dat
         recovery_time_seconds=duration_value(rto.total_seconds),
         recovery_time_excluding_paused_seconds=duration_value(rto.active_seconds),
         paused_seconds=duration_value(rto.paused_seconds) if rto.total_seconds is not None else None,
-        servers=tally.total, launched=tally.launched, failed=tally.failed, error=view.error, cause=view.cause)
+        servers=tally.total, launched=tally.launched, failed=tally.failed, error=view.error, cause=view.cause,
+        point_in_time=iso_utc(view.point_in_time))
     reasons = {(f.wave_index, f.source_server_id): f.reason for f in rep.failed + rep.not_launched}
     for w, t in zip(view.waves, rep.waves, strict=True):
         row(record="wave", execution_id=view.execution_id, wave=w.index + 1, wave_name=w.name, status=t.status,
             job_id=w.job_id, started_at=iso_utc(w.started_at), ended_at=iso_utc(w.ended_at),
             duration_seconds=duration_value(t.duration_seconds), servers=t.servers, launched=t.launched,
-            failed=t.failed, error=w.error, cause=w.cause)
+            failed=t.failed, error=w.error, cause=w.cause, point_in_time=iso_utc(w.point_in_time))
         for s in w.servers:
             fields = {f.csv: f.json(s) for f in SERVER_FIELDS}
             fields[FAILURE_REASON.csv] = reasons.get((w.index, s.source_server_id)) or s.failure_reason
@@ -204,6 +215,9 @@ def report_html(view: ExecutionView, events: Iterable[JobLogEvent] = (), now: da
         *rto_lines(rep.rto),
         ("Recovery point (RPO at start)", f"{format_seconds(view.rpo_seconds)}: worst recovery point "
          f"{_iso(view.recovery_point_at)}" if view.recovery_point_at is not None else ""),
+        (POINT_IN_TIME_LABEL, point_in_time_text(view.point_in_time)),
+        *((f"Point in time, wave {w.index + 1}", wave_point_in_time_text(w.point_in_time, view.point_in_time))
+          for w in view.waves),
         ("Error", f"{view.error}: {view.cause}".strip(": ")),
     )
     for label, value in meta:

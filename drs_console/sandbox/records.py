@@ -209,6 +209,7 @@ class Participant:
     source_server_id: str
     launch_status: str = "PENDING"
     recovery_instance_id: str = ""
+    recovery_snapshot_id: str = ""  # StartRecovery's recoverySnapshotID ("": an on-demand snapshot)
 
     def item(self) -> dict[str, Any]:
         out: dict[str, Any] = {"sourceServerID": self.source_server_id, "launchStatus": self.launch_status}

@@ -8,6 +8,7 @@ import logging
 import os
 import socket
 import threading
+from datetime import timedelta
 from typing import Any
 
 from ..aws.session import ConnectionParams
@@ -56,6 +57,7 @@ class Sandbox:
         manual_clock: bool = False,
         history: int = 0,
         backend: bool = False,
+        incident: timedelta | None = None,
     ):
         from moto.core import DEFAULT_ACCOUNT_ID
 
@@ -68,6 +70,8 @@ class Sandbox:
         self.history = history  # past executions seeded in the history table (needs backend)
         self.backend = backend or history > 0  # deploy the reference backend on start
         self.backend_outputs: dict[str, str] = {}
+        self.incident = incident  # a simulated incident that long ago (sandbox/incident.py)
+        self.incident_info: Any = None  # incident.Incident once started
         self.account_id: str = DEFAULT_ACCOUNT_ID
         self.clock = SimClock(speed=speed, manual=manual_clock)
         self.endpoint_url: str = ""
@@ -129,6 +133,10 @@ class Sandbox:
             os.environ["MOTO_PORT"] = str(server.port)
             self.endpoint_url = f"http://{HOST}:{server.port}"
             _ = self.drs  # create and seed the home simulator now, not on the first request
+            if self.incident is not None:
+                from .incident import apply_incident
+
+                self.incident_info = apply_incident(self.drs, self.incident)
             try:
                 if self.backend:
                     self._deploy_backend()
@@ -200,6 +208,7 @@ class Sandbox:
             "accountId": self.account_id,
             "servers": self.servers,
             "backend": dict(self.backend_outputs) if self.backend else None,
+            **({"incident": self.incident_info.to_json()} if self.incident_info is not None else {}),
         }
 
     def _app(self) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+from datetime import timedelta
 from typing import TextIO
 
 from .sandbox import HEALTH_PATH, Sandbox
@@ -14,7 +15,8 @@ from .sandbox import HEALTH_PATH, Sandbox
 PARENT_PID_ENV = "DRS_CONSOLE_SANDBOX_PARENT"
 
 
-def serve(port: int, servers: int, seed: int, speed: float, history: int, out: TextIO, region: str = "us-east-1") -> int:
+def serve(port: int, servers: int, seed: int, speed: float, history: int, out: TextIO, region: str = "us-east-1",
+          incident: timedelta | None = None) -> int:
     """Start a Sandbox on ``port``, print how to reach it, block until interrupted; returns 0.
 
     The port listens only once the sandbox is ready (every service answers, the backend stack is
@@ -28,7 +30,8 @@ def serve(port: int, servers: int, seed: int, speed: float, history: int, out: T
                 old_handlers[sig] = signal.signal(sig, lambda *_: stop.set())
             except (ValueError, OSError):  # pragma: no cover - unusual platforms
                 pass
-    sandbox = Sandbox(servers=servers, seed=seed, speed=speed, port=port, history=history, backend=True, region=region)
+    sandbox = Sandbox(servers=servers, seed=seed, speed=speed, port=port, history=history, backend=True, region=region,
+                      incident=incident)
     try:
         url = sandbox.start()
         region = sandbox.region
@@ -38,6 +41,10 @@ def serve(port: int, servers: int, seed: int, speed: float, history: int, out: T
             f"clock x{speed:g}",
             file=out,
         )
+        if sandbox.incident_info is not None:
+            info = sandbox.incident_info
+            print(f"  incident at {info.at:%Y-%m-%d %H:%M:%S} UTC: {len(info.server_ids)} source servers tagged "
+                  "drs-console:compromised=true; recover them with --point-in-time before it", file=out)
         print("Try it with the AWS CLI (any fake credentials will do):", file=out)
         creds = "AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x"
         print(f"  {creds} aws drs describe-source-servers --endpoint-url {url} --region {region}", file=out)

@@ -48,7 +48,6 @@ from .snapshots import (
     FROZEN_STATES,
     newest_snapshot,
     no_snapshot_reason,
-    pinned_snapshots,
     recovery_snapshots,
     replicated_until,
 )
@@ -480,13 +479,12 @@ class DrsSimulator:
         _fail: frozenset[str] | None = None,
     ) -> dict:
         ids: list[str] = []
-        pinned: dict[str, str] = {}
+        wanted: dict[str, str] = {}  # source server ID -> the recoverySnapshotID asked for
         for entry in sourceServers:
             sid = entry["sourceServerID"]
             if sid not in ids:
                 ids.append(sid)
-            if entry.get("recoverySnapshotID"):
-                pinned[sid] = entry["recoverySnapshotID"]
+                wanted[sid] = str(entry.get("recoverySnapshotID") or "")
         if len(sourceServers) > MAX_SERVERS_PER_REQUEST:
             raise validation_error(
                 f"sourceServers must have at most {MAX_SERVERS_PER_REQUEST} items.", field="sourceServers"
@@ -515,18 +513,16 @@ class DrsSimulator:
                 "SOURCE_SERVER",
             )
         now = _at or self.clock.now()
-        pins = pinned_snapshots(self._servers, pinned, now)
         job = self._new_job(
             job_type="LAUNCH",
             initiated_by="START_DRILL" if isDrill else "START_RECOVERY",
-            participants=[Participant(sid) for sid in ids],
+            participants=[Participant(sid, recovery_snapshot_id=wanted.get(sid, "")) for sid in ids],
             tags=dict(tags or {}),
             is_drill=bool(isDrill),
             at=now,
             scaled=_scaled,
         )
         job.fail_ids = _fail
-        job.pins = pins
         launch_type = "DRILL" if isDrill else "RECOVERY"
         for sid in ids:
             s = self._servers[sid]
@@ -641,10 +637,9 @@ class DrsSimulator:
             if job.fail_ids is None and self._fail_once.get(sid):
                 self._fail_once[sid] -= 1
                 fails = True
-            pin = job.pins.get(sid)
             if job.fail_ids is not None:
                 fails = sid in job.fail_ids
-            elif pin is None:
+            else:
                 # DRS cannot launch a server it holds no recovery snapshot of (drill or recovery):
                 # the server fails in the job at once, and the job log says why
                 reason = no_snapshot_reason(server, min(job.created_at, self.clock.now()))
@@ -652,6 +647,20 @@ class DrsSimulator:
                     t_fail = started + self._dur(job, rng, NO_SNAPSHOT_FAIL)
                     self._at(t_fail, self._step(job, p, t_fail, "LAUNCH_FAILED", {"rawError": reason},
                                                 status="FAILED"))
+                    last = max(last, t_fail)
+                    continue
+            chosen = None
+            if p.recovery_snapshot_id:
+                # StartRecovery models no ValidationException for it: a snapshot that is not one of
+                # this server's (unknown, expired, another server's) fails the server in the job
+                chosen = next((x for x in recovery_snapshots(server, min(job.created_at, self.clock.now()))
+                               if x.snapshot_id == p.recovery_snapshot_id), None)
+                if chosen is None:
+                    t_fail = started + self._dur(job, rng, NO_SNAPSHOT_FAIL)
+                    why = (f"Recovery snapshot {p.recovery_snapshot_id} was not found for source server {sid}: "
+                           "it is not one of its point-in-time snapshots.")
+                    self._at(t_fail, self._step(job, p, t_fail, "USING_PREVIOUS_SNAPSHOT_FAILED", {"rawError": why}))
+                    self._at(t_fail, self._step(job, p, t_fail, "LAUNCH_FAILED", {"rawError": why}, status="FAILED"))
                     last = max(last, t_fail)
                     continue
             conversion_server = "i-" + hex_id(rng)
@@ -667,7 +676,7 @@ class DrsSimulator:
                 az=f"{self.region}a",
                 hex8=hex_id(rng, 8),
             )
-            if pin is not None:  # a pinned recovery snapshot: no new snapshot is taken
+            if chosen is not None:  # a point-in-time launch takes no new snapshot
                 self._at(t_snap, self._step(job, p, t_snap, "USING_PREVIOUS_SNAPSHOT", {}, status="IN_PROGRESS"))
             else:
                 self._at(t_snap, self._step(job, p, t_snap, "SNAPSHOT_START", {}, status="IN_PROGRESS"))
@@ -697,8 +706,8 @@ class DrsSimulator:
                 # the launch takes a new snapshot of the replicated data; a STALLED or DISCONNECTED
                 # server's data stopped at its last contact: it launches from its newest recovery snapshot
                 point = replicated_until(server, t_snap) or t_snap
-                if pin is not None:
-                    point = pin.taken
+                if chosen is not None:
+                    point = chosen.taken
                 elif server.frozen_at is not None and server.replication_state in FROZEN_STATES:
                     newest = newest_snapshot(server, min(t_snap, self.clock.now()))
                     point = newest.taken if newest else point

@@ -31,6 +31,8 @@ class Settings:
     # The desktop's layout, per user: splitter sizes and the columns hidden in each table (by key).
     splitters: dict[str, list[int]] = field(default_factory=dict)
     hidden_columns: dict[str, list[int]] = field(default_factory=dict)
+    # point-in-time runs: servers of one wave whose snapshots are further apart than this WARN
+    point_in_time_max_spread_minutes: int = 15
 
 
 def _migrate(data: dict) -> dict:
@@ -74,6 +76,10 @@ def load_settings(path: Path | None = None) -> Settings:
                 kwargs[key] = _int_lists(value)
                 continue
             if value is not None and key == "sandbox" and not isinstance(value, bool):
+                continue
+            if key == "point_in_time_max_spread_minutes":
+                if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 1440:
+                    kwargs[key] = value
                 continue
             if value is not None and key != "sandbox" and not isinstance(value, str):
                 continue

@@ -20,8 +20,14 @@ SANDBOX_REGION = "us-east-1"  # the in-process sandbox's region (shown in the ba
 
 def _default_sandbox_factory():
     from ..sandbox import Sandbox
+    from ..sandbox.incident import incident_from_env
 
-    return Sandbox(backend=True, history=40, region=SANDBOX_REGION)
+    try:
+        incident = incident_from_env()  # $DRS_CONSOLE_SANDBOX_INCIDENT: a simulated incident
+    except ValueError as exc:
+        log.warning("%s; no incident simulated", exc)
+        incident = None
+    return Sandbox(backend=True, history=40, region=SANDBOX_REGION, incident=incident)
 
 
 class ConnectionController(QObject):

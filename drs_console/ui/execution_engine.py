@@ -12,6 +12,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from ..aws.backend import BackendLocation, BackendService
@@ -318,13 +319,17 @@ class ExecutionEngine:
             poke()
 
     # -- running -------------------------------------------------------------------------------
-    async def preflight(self, plan: Plan, *, override_target: bool = False, drill: bool = True) -> PreflightResult:
+    async def preflight(self, plan: Plan, *, override_target: bool = False, drill: bool = True,
+                        point_in_time: datetime | None = None) -> PreflightResult:
+        """The preflight, off the GUI thread; ``point_in_time``: resolve every server's recovery
+        snapshot for that time (the report's ``resolutions``, its checks one row per server)."""
         from ..aws.preflight import preflight
 
         loc = await self.location()
         conn = self._conn()
         report = await off_gui_thread(
-            lambda: preflight(conn, loc, plan, override_target=override_target, drill=drill)
+            lambda: preflight(conn, loc, plan, override_target=override_target, drill=drill,
+                              point_in_time=point_in_time)
         )
         return PreflightResult(tuple(check_row(ch, n) for n, ch in enumerate(report.checks)), report)
 
@@ -339,6 +344,7 @@ class ExecutionEngine:
         loc = await self.location()
         ident = self.controller.identity
         report = preflight.raw if preflight is not None else None
+        point_in_time = getattr(report, "point_in_time", None)  # a point-in-time run stays one
         if report is not None and (getattr(report, "drill", drill) != drill or getattr(report, "plan_id", "") != plan.id):
             report = None
         conn = self._conn()
@@ -349,6 +355,7 @@ class ExecutionEngine:
             override_target=override_target and drill,
             report=report,
             initiated_by=ident.arn if ident else "",
+            point_in_time=point_in_time,
         ))
         self._arns[started.execution_id] = started.execution_arn
         return started.execution_id

@@ -4,18 +4,22 @@ Non-modal (``open()``), never ``exec()``: every AWS call runs as a task through 
 and the dialog only reacts to their results. Drill is the default. A real recovery shows the
 account and region in red and enables Start only once the plan's name is typed exactly.
 A BLOCK disables Start; the one exception is the target account/region block, which the operator
-may override explicitly for a drill (never for a recovery).
+may override explicitly for a drill (never for a recovery). "Recover to": the latest data, or a
+point in time picked in local time (its UTC equivalent shown); the preflight then resolves each
+server's recovery snapshot (off the GUI thread) and lists it before Start is enabled.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QDateTime, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
+    QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
     QFrame,
@@ -32,6 +36,7 @@ from qasync import asyncSlot
 
 from ..domain.errors import BadInput, ConsoleError
 from ..domain.plan import Plan
+from ..domain.point_in_time import resolution_lines
 from ..domain.preflight import PreflightReport
 from ..domain.text import printable
 from .connection import ConnectionController
@@ -114,6 +119,28 @@ class RunDialog(QDialog):
         rl.addWidget(self.confirm_edit)
         self.recovery_frame.setVisible(False)
 
+        # what to recover to: the latest data, or a point in time (local time, its UTC shown)
+        self.latest_radio = QRadioButton("Latest data")
+        self.latest_radio.setObjectName("latestRadio")
+        self.pit_radio = QRadioButton("Point in time:")
+        self.pit_radio.setObjectName("pitRadio")
+        self.latest_radio.setChecked(True)
+        when = QButtonGroup(self)
+        when.addButton(self.latest_radio)
+        when.addButton(self.pit_radio)
+        self.pit_edit = QDateTimeEdit(QDateTime.currentDateTime().addSecs(-3600))
+        self.pit_edit.setObjectName("pitEdit")
+        self.pit_edit.setCalendarPopup(True)
+        self.pit_edit.setDisplayFormat("yyyy-MM-dd HH:mm:ss")
+        self.pit_edit.setMaximumDateTime(QDateTime.currentDateTime())
+        self.pit_edit.setEnabled(False)
+        self.pit_utc_label = QLabel("")
+        self.pit_utc_label.setObjectName("pitUtcLabel")
+        self.pit_label = QLabel("")  # the resolution: every server's snapshot, or why not
+        self.pit_label.setObjectName("pitLabel")
+        self.pit_label.setWordWrap(True)
+        self.pit_label.setVisible(False)
+
         # preflight
         self.check_model = CheckModel(self)
         self.check_table = ConsoleTableView()
@@ -164,6 +191,14 @@ class RunDialog(QDialog):
         modes.addWidget(self.recovery_radio)
         modes.addStretch(1)
         layout.addLayout(modes)
+        point = QHBoxLayout()
+        point.addWidget(QLabel("Recover to:"))
+        point.addWidget(self.latest_radio)
+        point.addWidget(self.pit_radio)
+        point.addWidget(self.pit_edit)
+        point.addWidget(self.pit_utc_label)
+        point.addStretch(1)
+        layout.addLayout(point)
         layout.addWidget(self.recovery_frame)
         pre = QHBoxLayout()
         pre.addWidget(self.preflight_label, 1)
@@ -171,6 +206,7 @@ class RunDialog(QDialog):
         pre.addWidget(self.rerun_button)
         layout.addLayout(pre)
         layout.addWidget(self.rpo_label)
+        layout.addWidget(self.pit_label)
         layout.addWidget(self.check_table, 1)
         layout.addWidget(self.override_check)
         layout.addWidget(self.error_label)
@@ -178,6 +214,9 @@ class RunDialog(QDialog):
 
         self.drill_radio.toggled.connect(self._mode_changed)
         self.confirm_edit.textChanged.connect(lambda _t: self.update_start())
+        self.pit_radio.toggled.connect(self._point_changed)
+        self.pit_edit.dateTimeChanged.connect(lambda _d: self._point_changed())
+        self._show_utc()
         self._mode_changed()
 
     # -- state ---------------------------------------------------------------------------------
@@ -207,6 +246,25 @@ class RunDialog(QDialog):
         if self.result_ is not None or self.preflight_task is not None:
             self.start_preflight()  # the target rule depends on the mode
         self.update_start()
+
+    @property
+    def point_in_time(self) -> datetime | None:
+        """The chosen point in time (aware, UTC, whole seconds), or None for the latest data."""
+        if not self.pit_radio.isChecked():
+            return None
+        local = self.pit_edit.dateTime().toPython()  # naive, this machine's local time
+        return local.astimezone().astimezone(UTC).replace(microsecond=0)
+
+    def _show_utc(self) -> None:
+        at = self.pit_edit.dateTime().toPython().astimezone()
+        self.pit_utc_label.setText(f"local time = {at.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC")
+
+    def _point_changed(self) -> None:
+        self.pit_edit.setEnabled(self.pit_radio.isChecked())
+        self._show_utc()
+        self.result_ = None  # a preflight of another point in time is not this one's
+        self.pit_label.setVisible(False)
+        self.start_preflight()
 
     def confirmation_ok(self) -> bool:
         return self.drill or self.confirm_edit.text() == self.plan.name
@@ -257,7 +315,13 @@ class RunDialog(QDialog):
 
     async def run_preflight(self) -> PreflightResult:
         override = self.drill and self.override_check.isChecked()
-        result = await self.engine.preflight(self.plan, override_target=override, drill=self.drill)
+        at = self.point_in_time
+        if at is not None and at > datetime.now(UTC):
+            raise BadInput("The point in time is in the future.", "Choose a time before now.")
+        timed = {"point_in_time": at} if at is not None else {}
+        result = await self.engine.preflight(self.plan, override_target=override, drill=self.drill, **timed)
+        if at != self.point_in_time:  # changed meanwhile: its own preflight follows
+            return result
         self.result_ = result
         self.check_model.set_items(result.checks)
         self.check_table.resizeRowsToContents()
@@ -267,8 +331,13 @@ class RunDialog(QDialog):
         self.preflight_label.setText(f"Preflight: {summary}.")
         report = result.raw
         rpo = report.rpo_line() if isinstance(report, PreflightReport) and report.recovery_points else ""
+        if at is not None:
+            rpo = ""  # what a point-in-time run recovers to is each server's snapshot, below
         self.rpo_label.setText(f"<b>{_esc(rpo)}</b>" if rpo else "")
         self.rpo_label.setVisible(bool(rpo))
+        pit_lines = resolution_lines(report.resolutions) if isinstance(report, PreflightReport) and at else []
+        self.pit_label.setText("<br>".join(_esc(line.strip()) for line in pit_lines))
+        self.pit_label.setVisible(bool(pit_lines))
         self.preflight_task = None
         self.update_start()
         return result

@@ -31,7 +31,7 @@ class BackendHarness:
     def __init__(self, sandbox, outputs: dict[str, str]):
         self.sandbox = sandbox
         self.outputs = outputs
-        self.location = BackendLocation(outputs["StateMachineArn"], outputs["HistoryTableName"], "drs-console", "1.0")
+        self.location = BackendLocation(outputs["StateMachineArn"], outputs["HistoryTableName"], "drs-console", outputs["ContractVersion"])
         self.conn = AwsConnection(sandbox.connection_params())
         self.service = BackendService(self.conn, poll_seconds=0.05)
         drs = sandbox.drs

@@ -9,6 +9,7 @@ import pytest
 
 from drs_console.cli.context import CliContext
 from drs_console.cli.main import build_parser, run_command
+from drs_console.domain import contract as c
 
 pytestmark = pytest.mark.e2e
 
@@ -28,7 +29,7 @@ def test_backend_deploy_is_idempotent_and_prints_outputs(backend):
     assert code == 0, err
     doc = json.loads(out)
     assert doc["ok"] and doc["outputs"]["StateMachineArn"] == backend.location.state_machine_arn
-    assert doc["outputs"]["ContractVersion"] == "1.0"
+    assert doc["outputs"]["ContractVersion"] == c.CONTRACT_VERSION == "1.1"
 
 
 def test_backend_deploy_new_stack_shows_progress(backend):
@@ -41,7 +42,7 @@ def test_backend_status(backend):
     code, out, err = cli(backend, "backend", "status", "--json")
     assert code == 0, err
     doc = json.loads(out)
-    assert doc["contractVersion"] == "1.0" and doc["historyTable"] == backend.location.history_table
+    assert doc["contractVersion"] == "1.1" and doc["historyTable"] == backend.location.history_table
 
 
 def test_backend_status_missing_stack_exit_3(backend):

@@ -63,6 +63,39 @@ def test_invalid_inputs_are_rejected_with_their_path(mutate, needle):
         validate_execution_input(doc)
 
 
+def _pit_input():
+    snaps = [{"sourceServerID": sid, "recoverySnapshotID": f"pit-{i:017d}", "recoverySnapshotTime": "2026-12-01T07:50:12Z"}
+             for i, sid in enumerate(SERVERS)]
+    return build_execution_input(
+        plan_id="p", plan_name="Plan", plan_version=2, history_table="drs-console-history", initiated_by="me",
+        waves=[{"name": "W1", "sourceServerIds": SERVERS, "pointInTime": "2026-12-01T08:00:00Z", "servers": snaps}],
+        point_in_time="2026-12-01T08:00:00Z")
+
+
+def test_contract_1_1_point_in_time_input_and_1_0_inputs_stay_valid():
+    doc = _pit_input()
+    assert doc["contractVersion"] == "1.1" and doc["pointInTime"] == "2026-12-01T08:00:00Z"
+    validate_execution_input(doc)
+    old = good_input()
+    old["contractVersion"] = "1.0"  # what a 1.0 console sends
+    validate_execution_input(old)
+    assert "servers" not in good_input()["plan"]["waves"][0] and "pointInTime" not in good_input()
+
+
+@pytest.mark.parametrize("mutate, needle", [
+    (lambda d: d["plan"]["waves"][0]["servers"][0].update(recoverySnapshotID="pit-short"), "recoverySnapshotID"),
+    (lambda d: d["plan"]["waves"][0]["servers"][0].pop("recoverySnapshotID"), "recoverySnapshotID"),
+    (lambda d: d["plan"]["waves"][0]["servers"].reverse(), "same order"),
+    (lambda d: d.update(pointInTime="2026-12-01 08:00"), "pointInTime"),
+    (lambda d: d.update(contractVersion="1.0"), "needs contractVersion 1.1"),
+])
+def test_bad_point_in_time_inputs_are_rejected(mutate, needle):
+    doc = _pit_input()
+    mutate(doc)
+    errors = execution_input_errors(doc)
+    assert any(needle in e for e in errors), errors
+
+
 def test_poll_interval_of_one_second_is_allowed():
     validate_execution_input(good_input(poll_interval_seconds=1))
 
@@ -111,6 +144,26 @@ def test_render_inlines_definition():
     assert "DefinitionS3Location: " not in body
     assert "DefinitionString" in body
     assert c.CONTRACT_MARKER in body
+
+
+def test_rendered_template_stays_under_cloudformations_body_limit():
+    """CloudFormation takes a TemplateBody of at most 51,200 bytes; the inlined definition is most of it."""
+    assert len(render_template().encode("utf-8")) < 51_200
+
+
+def test_start_recovery_takes_the_snapshots_a_wave_names():
+    """1.1: a wave with ``servers`` launches each from its recoverySnapshotID; without, as in 1.0."""
+    states = load_definition()["States"]["Waves"]["ItemProcessor"]["States"]
+    assert states["TakeLeases"]["Next"] == "SnapshotsNamed"
+    choice = states["SnapshotsNamed"]
+    assert choice["Choices"] == [{"Variable": "$.wave.servers", "IsPresent": True, "Next": "SnapshotSourceServers"}]
+    assert choice["Default"] == "BuildSourceServers"
+    named = states["SnapshotSourceServers"]
+    assert named["ItemsPath"] == "$.wave.servers" and named["ResultPath"] == "$.sourceServers"
+    assert named["ItemSelector"] == {"SourceServerID.$": "$$.Map.Item.Value.sourceServerID",
+                                     "RecoverySnapshotID.$": "$$.Map.Item.Value.recoverySnapshotID"}
+    assert states["BuildSourceServers"]["ItemSelector"] == {"SourceServerID.$": "$$.Map.Item.Value"}
+    assert named["Next"] == states["BuildSourceServers"]["Next"] == "StartRecovery"
 
 
 @pytest.mark.skipif(shutil.which("cfn-lint") is None, reason="cfn-lint not installed")

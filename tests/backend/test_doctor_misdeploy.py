@@ -27,6 +27,7 @@ from drs_console.aws.definition import definition_hash
 from drs_console.aws.session import AwsConnection, ConnectionParams
 from drs_console.cli.context import CliContext
 from drs_console.cli.main import build_parser, run_command
+from drs_console.domain import contract as c
 from drs_console.sandbox.sandbox import SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY
 
 pytestmark = pytest.mark.e2e
@@ -157,12 +158,12 @@ def test_placeholder_lambda_replacing_start_recovery(backend):
 
 def test_task_free_placeholder_that_answers_the_probe_is_repaired_by_fix(backend):
     placeholder = {
-        "Comment": "placeholder. drs-console-contract:1.0",
+        "Comment": "placeholder. " + c.CONTRACT_MARKER,
         "StartAt": "IsProbe",
         "States": {
             "IsProbe": {"Type": "Choice", "Choices": [{"Variable": "$.probe", "IsPresent": True, "Next": "ProbeAnswer"}],
                         "Default": "PlaceholderFunction"},
-            "ProbeAnswer": {"Type": "Pass", "Result": {"contractVersion": "1.0", "probe": True}, "End": True},
+            "ProbeAnswer": {"Type": "Pass", "Result": {"contractVersion": c.CONTRACT_VERSION, "probe": True}, "End": True},
             "PlaceholderFunction": {"Type": "Fail", "Error": "Unknown action: initialize", "Cause": "placeholder"},
         },
     }
@@ -226,18 +227,19 @@ def test_older_release_is_named(backend):
     put_definition(backend, old)
     code, doc, f = doctor(backend)
     assert "an older release of this backend, 0.1.0 (contract 1.0)" in f["definition"]["message"]
-    assert f["definition"]["level"] == "WARN"
+    # contract 1.0 is older than the console's 1.1: it cannot run point-in-time inputs, so FAIL (deploy fixes it)
+    assert f["definition"]["level"] == ("WARN" if c.CONTRACT_VERSION == "1.0" else "FAIL")
     assert deploy(backend)[0] == 0
     assert_healthy(backend)
 
 
 def test_older_contract_is_updated_by_deploy(backend):
     definition = deployed_definition(backend)
-    definition["Comment"] = definition["Comment"].replace("drs-console-contract:1.0", "drs-console-contract:0.9")
+    definition["Comment"] = definition["Comment"].replace(c.CONTRACT_MARKER, "drs-console-contract:0.9")
     put_definition(backend, definition)
     code, doc, f = doctor(backend)
     contract = f["contract"]
-    assert contract["level"] == "FAIL" and "0.9, older than this console's 1.0" in contract["message"]
+    assert contract["level"] == "FAIL" and "0.9, older than this console's 1.1" in contract["message"]
     assert contract["fix"] == "deploy" and "backend deploy --stack-name drs-console" in contract["remedy"]
     assert any(line.startswith("(definition).Comment:") for line in f["definition"]["details"])
     assert "not run" in f["probe"]["message"]
@@ -430,10 +432,10 @@ def test_timed_out_runs(backend):
 def test_newer_backend_is_never_downgraded_by_accident(backend):
     name = "drs-newer"
     definition = load_definition()
-    definition["Comment"] = definition["Comment"].replace("drs-console-contract:1.0", "drs-console-contract:2.0")
+    definition["Comment"] = definition["Comment"].replace(c.CONTRACT_MARKER, "drs-console-contract:2.0")
     body = render_template(definition=definition,
                            template=(ROOT / "resources/backend/template.yaml").read_text()).replace(
-        'Value: "1.0"\n', 'Value: "2.0"\n')
+        'Value: "1.1"\n', 'Value: "2.0"\n')
     cfn = backend.sandbox.client("cloudformation")
     cfn.create_stack(StackName=name, TemplateBody=body, Capabilities=["CAPABILITY_IAM"])
     wait_for(lambda: cfn.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE",

@@ -11,7 +11,8 @@ from drs_console.domain import contract as c
 from drs_console.domain.history import HistoryRow
 
 KEYS = {c.PK, c.SK, c.LIST_PK, "GSI1SK"}  # always projected
-READ_BY_KEY_ONLY = {"taskToken"}  # resume and cancel read the record with Query(PK = EXEC#id)
+READ_BY_KEY_ONLY = {"taskToken", "pointInTime"}  # resume and cancel read the record with Query(PK = EXEC#id); the
+# requested time of a point-in-time run is shown by the monitor and the report (read by key), not the lists
 
 
 def projected_attributes() -> tuple[str, list[str]]:

@@ -114,7 +114,10 @@ def test_unknown_execution_and_missing_report_files(cli):
 
 def test_a_drill_and_a_recovery_read_the_same_in_every_view(harness, sim, cli, tmp_path, qtbot):
     """For each, CLI --json/text/--follow, the CSV/HTML report, the GUI models and History agree:
-    a drill with a failing server and a pause, and a recovery run meanwhile (tests/runs/views_agree.py)."""
+    a drill with a failing server and a pause, a recovery run meanwhile, and a recovery to a point in
+    time two hours back (tests/runs/views_agree.py)."""
     recovery = views_agree.start_recovery(harness, cli, tmp_path)
+    point_in_time = views_agree.start_point_in_time_recovery(harness, cli, tmp_path)
     views_agree.drill_reads_the_same_in_every_view(harness, sim, cli, tmp_path, qtbot)
     views_agree.recovery_reads_the_same_in_every_view(harness, cli, tmp_path, qtbot, *recovery)
+    views_agree.point_in_time_reads_the_same_in_every_view(harness, cli, tmp_path, qtbot, *point_in_time)

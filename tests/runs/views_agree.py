@@ -69,6 +69,13 @@ def _assert_views_agree(harness, cli, execution_id, tmp_path, qtbot):
     assert str(doc["recoveryTimeSeconds"]) == exec_row["recovery_time_seconds"]
     assert str(doc["recoveryTimeExcludingPausedSeconds"]) == exec_row["recovery_time_excluding_paused_seconds"]
     assert f"Failed servers ({doc['serversFailed']})" in page
+    # a point-in-time run: the requested time, the same everywhere (none: every view says none)
+    assert doc["pointInTime"] == (exec_row["point_in_time"] or None) == f.iso_utc(view.point_in_time)
+    if view.point_in_time:
+        shown = f.point_in_time_text(view.point_in_time)
+        assert f"{f.POINT_IN_TIME_LABEL.lower()}: {shown}" in text and shown in page
+    else:
+        assert f.POINT_IN_TIME_LABEL not in page and f.POINT_IN_TIME_LABEL.lower() not in text
     assert f.duration_text(doc["recoveryTimeSeconds"]) in page and f.duration_text(doc["recoveryTimeSeconds"]) in text
     # wave counts: the header, the executions list, History and the CLI say the same words
     waves_text = doc["wavesText"]
@@ -203,6 +210,49 @@ def recovery_reads_the_same_in_every_view(harness, cli, tmp_path, qtbot, executi
     doc, view = _assert_views_agree(harness, cli, execution_id, tmp_path, qtbot)
     assert doc["executionType"] == "RECOVERY" and doc["wavesText"] == "1/1 completed"
     assert doc["serversLaunched"] == 2 and doc["serversFailed"] == 0 and doc["pausedSeconds"] == 0
+
+
+def start_point_in_time_recovery(harness, cli, tmp_path):
+    """A real recovery (typed confirmation) of two waves to a point in time two hours back."""
+    servers = harness.healthy(3)
+    plan = harness.plan([servers[:2], servers[2:]], name="Views PIT recovery")
+    path = tmp_path / "pit-recovery.json"
+    write_plan_file(path, plan, backup=False)
+    code, out, err = cli("run", str(path), "--recovery", "--confirm", "Views PIT recovery", "--json",
+                         "--poll-interval", "1", "--point-in-time", "now-2h")
+    assert code == 0, err
+    lines = _json_lines(out)
+    preflight = next(d for d in lines if d["type"] == "preflight")
+    started = next(d for d in lines if d["type"] == "started")
+    return started["executionId"], servers, preflight
+
+
+def point_in_time_reads_the_same_in_every_view(harness, cli, tmp_path, qtbot, execution_id, servers, preflight):
+    """Every server launched from the snapshot the preflight showed, and every view says which."""
+    run(harness.wait_record(execution_id, lambda r: r.is_terminal, what="the point-in-time recovery to end"))
+    doc, view = _assert_views_agree(harness, cli, execution_id, tmp_path, qtbot)
+    assert doc["status"] == "COMPLETED" and doc["executionType"] == "RECOVERY"
+    requested = parse_time(preflight["pointInTime"])
+    assert doc["pointInTime"] == preflight["pointInTime"]
+    assert timedelta(hours=2) <= parse_time(doc["startedAt"]) - requested < timedelta(hours=2, minutes=1)
+    shown = {r["sourceServerId"]: r for w in preflight["pointInTimeWaves"] for r in w["servers"]}
+    assert set(shown) == set(servers)
+    for w in doc["waves"]:
+        assert w["pointInTime"] == preflight["pointInTime"]
+        for s in w["servers"]:
+            resolved = shown[s["sourceServerId"]]
+            assert s["recoverySnapshotId"] == resolved["recoverySnapshotId"]
+            assert s["requestedRecoveryPoint"] == resolved["snapshotTime"]
+            # what DRS says the recovery instance launched from (pointInTimeSnapshotDateTime)
+            assert s["launchStatus"] == "LAUNCHED" and s["recoveryPoint"] == resolved["snapshotTime"]
+            assert parse_time(resolved["snapshotTime"]) <= requested
+    # the simulator's own record of the launch: the instance records that snapshot's time
+    for sid in servers:
+        inst = next(i for i in harness.sim.describe_recovery_instances(filters={"sourceServerIDs": [sid]})["items"]
+                    if i["isDrill"] is False and i["ec2InstanceState"] == "RUNNING")
+        snap = next(i for i in harness.sim.describe_recovery_snapshots(sourceServerID=sid)["items"]
+                    if i["snapshotID"] == shown[sid]["recoverySnapshotId"])
+        assert parse_time(inst["pointInTimeSnapshotDateTime"]) == parse_time(snap["timestamp"])
 
 
 async def _later_than(moment, seconds: float) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,16 +28,21 @@ from ...aws.runs import (
 )
 from ...aws.session import AwsConnection
 from ...domain import contract as c
+from ...domain import point_in_time as pit
 from ...domain.errors import BadInput, ConsoleError
 from ...domain.execution import ExecutionView, StreamState
 from ...domain.fields import (
     NAME,
+    POINT_IN_TIME_LABEL,
     SERVER_FIELDS,
     SOURCE_SERVER_ID,
     duration_text,
+    iso_utc,
+    point_in_time_text,
     server_label,
     stamp,
     utc_text,
+    wave_point_in_time_text,
 )
 from ...domain.preflight import Level, PreflightReport
 from ...domain.progress import Transition, diff_views, recovery_time, view_json, wave_line
@@ -65,6 +70,43 @@ def _refresh_arg(p: argparse.ArgumentParser) -> None:
                    help="with --follow: stamp lines with the local time and its zone (default: UTC)")
 
 
+def _point_in_time_args(p: argparse.ArgumentParser, *, waves: bool) -> None:
+    p.add_argument("--point-in-time", metavar="TIME",
+                   help="recover every server to its newest recovery snapshot taken at or before TIME: "
+                        "ISO 8601 with a zone (2026-12-01T08:00:00Z, 2026-12-01T10:00:00+02:00), relative "
+                        "(now-2h, now-90m, now-1d) or local time ('2026-12-01 10:00 local'); default: the "
+                        "latest data. Preflight shows each server's snapshot; a server with none before TIME BLOCKs")
+    if waves:
+        p.add_argument("--wave-point-in-time", metavar="N=TIME", action="append", default=[],
+                       help="wave N (1-based) recovers to TIME instead (repeatable)")
+    p.add_argument("--max-spread", metavar="MINUTES",
+                   help="WARN when one wave's servers recover from snapshots further apart than this "
+                        f"(default: the settings' point_in_time_max_spread_minutes, {pit.DEFAULT_MAX_SPREAD_MINUTES})")
+
+
+def point_in_time_options(args: argparse.Namespace, wave_count: int) -> dict[str, Any]:
+    """--point-in-time, --wave-point-in-time and --max-spread as preflight's keyword arguments
+    (BadInput for a bad TIME, wave number or spread)."""
+    now = datetime.now(UTC)
+    default = pit.parse_point_in_time(args.point_in_time, now).at if args.point_in_time else None
+    overrides = {}
+    for spec in getattr(args, "wave_point_in_time", None) or []:
+        number, sep, text = spec.partition("=")
+        if not sep or not number.strip().isdigit() or not 1 <= int(number) <= wave_count:
+            raise BadInput(f"--wave-point-in-time {spec!r}: give N=TIME with N a wave number 1..{wave_count}.",
+                           "For example --wave-point-in-time 2=now-3h.")
+        overrides[int(number) - 1] = pit.parse_point_in_time(text, now).at
+    if args.max_spread is not None:
+        spread = pit.parse_max_spread(args.max_spread)
+    else:
+        from ...store.settings import load_settings
+
+        spread = timedelta(minutes=load_settings().point_in_time_max_spread_minutes)
+    if default is None and not overrides:
+        return {}
+    return {"point_in_time": default, "wave_points": overrides, "max_spread": spread}
+
+
 def register(sub) -> None:
     r = sub.add_parser(
         "run",
@@ -73,7 +115,9 @@ def register(sub) -> None:
         "backend state machine. A drill is the default; a real recovery needs --recovery and the plan's "
         "name typed exactly with --confirm. With --follow, every wave and server transition and DRS job ID "
         "is printed as it happens, stamped with when it happened in UTC (JSON lines with --json); the exit "
-        "code is then 0 only when the execution ends COMPLETED, 1 for PARTIAL, FAILED, CANCELLED or TIMEOUT.",
+        "code is then 0 only when the execution ends COMPLETED, 1 for PARTIAL, FAILED, CANCELLED or TIMEOUT. "
+        "With --point-in-time (e.g. after ransomware: a time before it), every server launches from its newest "
+        "recovery snapshot taken at or before TIME, as the preflight shows.",
     )
     r.add_argument("file", metavar="FILE", help="plan file (JSON)")
     kind = r.add_mutually_exclusive_group()
@@ -85,6 +129,7 @@ def register(sub) -> None:
     r.add_argument("--poll-interval", type=int, metavar="SECONDS",
                    help=f"seconds between the state machine's DescribeJobs polls for this run "
                         f"({c.MIN_POLL_INTERVAL}-{c.MAX_POLL_INTERVAL}; default: the plan's)")
+    _point_in_time_args(r, waves=True)
     r.add_argument("--follow", action="store_true", help="watch the execution until it ends")
     r.add_argument("--json", action="store_true", help="print JSON lines instead of text")
     _refresh_arg(r)
@@ -98,11 +143,15 @@ def register(sub) -> None:
         "when any check BLOCKs, else 0. Every server's line shows its recovery point (its newest recovery "
         "snapshot and its age) and the last line the plan's RPO now (its worst recovery point). A drill "
         "BLOCKs STALLED or DISCONNECTED replication; a real recovery (--recovery) only WARNs, since a "
-        "source site that is down is why one recovers, and BLOCKs a server with no recovery snapshot.",
+        "source site that is down is why one recovers, and BLOCKs a server with no recovery snapshot. With "
+        "--point-in-time, every server's line shows the snapshot it would recover to instead (its ID, time and "
+        "how far before TIME): none at or before TIME BLOCKs, one wave's snapshots more than --max-spread "
+        "apart WARN.",
     )
     pf.add_argument("file", metavar="FILE", help="plan file (JSON)")
     pf.add_argument("--recovery", action="store_true", help="check for a real recovery instead of a drill")
     pf.add_argument("--override-target", action="store_true", help="accept another account/region (drills only)")
+    _point_in_time_args(pf, waves=True)
     pf.add_argument("--json", action="store_true", help="print the report as JSON")
     _location_args(pf)
     pf.set_defaults(func=cmd_preflight)
@@ -245,6 +294,8 @@ def _print_view(ctx: CliContext, view: ExecutionView) -> None:
     if view.is_terminal:
         for label, value in rto_lines(recovery_time(view, now)):
             ctx.print(f"  {label.lower()}: {value}")
+    if view.point_in_time:
+        ctx.print(f"  {POINT_IN_TIME_LABEL.lower()}: {point_in_time_text(view.point_in_time)}")
     if view.error or view.cause:
         ctx.print("  error: " + ": ".join(x for x in (view.error, view.cause) if x))
     for w in view.waves:
@@ -252,7 +303,8 @@ def _print_view(ctx: CliContext, view: ExecutionView) -> None:
         if w.started_at:
             when = (f"  started {utc_text(w.started_at)}, ended {utc_text(w.ended_at)}, "
                     f"{duration_text(w.duration_seconds(now))}")
-        ctx.print(f"  {wave_line(w)}{when}")
+        own = wave_point_in_time_text(w.point_in_time, view.point_in_time)
+        ctx.print(f"  {wave_line(w)}{when}" + (f", point in time {own}" if own else ""))
         if (w.error or w.cause) and w.status is not None and w.status.is_terminal:
             ctx.print("    wave error: " + ": ".join(x for x in (w.error, w.cause) if x))
         for s in w.servers:
@@ -347,9 +399,10 @@ def _plan(path: str):
 # -- commands ------------------------------------------------------------------------------------------
 async def cmd_preflight(args: argparse.Namespace, ctx: CliContext) -> int:
     plan = _plan(args.file)
+    timed = point_in_time_options(args, len(plan.waves))
     conn, location = await _connect(args, ctx)
     report = await run_preflight(conn, location, plan, override_target=args.override_target,
-                                 drill=not args.recovery)
+                                 drill=not args.recovery, **timed)
     _print_preflight(ctx, report, args.json, lines=False)
     return EXIT_USAGE if report.level is Level.BLOCK else EXIT_OK
 
@@ -367,8 +420,10 @@ async def cmd_run(args: argparse.Namespace, ctx: CliContext) -> int:
     from ...aws.runs import check_confirmation
 
     check_confirmation(plan, recovery=recovery, confirm=args.confirm)
+    timed = point_in_time_options(args, len(plan.waves))
     conn, location = await _connect(args, ctx)
-    report = await run_preflight(conn, location, plan, override_target=args.override_target, drill=not recovery)
+    report = await run_preflight(conn, location, plan, override_target=args.override_target, drill=not recovery,
+                                 **timed)
     _print_preflight(ctx, report, args.json, lines=True)
     if report.blocked:
         for b in report.blocking:
@@ -384,9 +439,11 @@ async def cmd_run(args: argparse.Namespace, ctx: CliContext) -> int:
     if args.json:
         _jline(ctx, "started", executionId=run.execution_id, executionArn=run.execution_arn,
                executionType=run.execution_type.value, planId=run.plan_id, planName=run.plan_name,
-               waves=[w.to_json() for w in report.waves])
+               waves=[w.to_json() for w in report.waves], pointInTime=iso_utc(report.point_in_time),
+               pointInTimeWaves=pit.waves_json(report.resolutions))
     else:
-        ctx.print(f"Started {kind} of {plan.name!r}: execution {run.execution_id}")
+        when = f" to the point in time {utc_text(report.point_in_time)}" if report.point_in_time else ""
+        ctx.print(f"Started {kind} of {plan.name!r}{when}: execution {run.execution_id}")
         ctx.print(f"  {run.execution_arn}")
     if not args.follow:
         return EXIT_OK

@@ -34,7 +34,21 @@ def register(sub) -> None:
     serve.add_argument(
         "--history", type=_positive, default=0, help="past executions to seed in the history table (default 0)"
     )
+    serve.add_argument(
+        "--incident", type=_duration, metavar="DURATION",
+        help="simulate an incident DURATION ago (2h, 90m, 1d): the sample plan's servers and every fourth "
+        "replicating server are tagged drs-console:compromised=true since then, to recover them with "
+        "'run --point-in-time' to before it (the in-process sandbox: $DRS_CONSOLE_SANDBOX_INCIDENT)")
     serve.set_defaults(func=serve_cmd)
+
+
+def _duration(text: str):
+    from ...domain.point_in_time import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _port(text: str) -> int:
@@ -77,4 +91,5 @@ def serve_cmd(args: argparse.Namespace, ctx: CliContext) -> int:
         speed=args.speed,
         history=args.history,
         out=ctx.out,
+        incident=args.incident,
     )

@@ -297,6 +297,8 @@ class ServerColumn(IntEnum):
     EC2_STATE = 9
     FAILURE = 10
     RECOVERY_POINT = 11
+    REQUESTED_POINT = 12  # a point-in-time run: the snapshot time the console resolved
+    REQUESTED_SNAPSHOT_ID = 13
 
 
 #: Each column's one formatter (domain/fields.py): the CLI and the reports use the same ones.
@@ -312,6 +314,8 @@ SERVER_COLUMN_FIELDS: dict[ServerColumn, f.ServerField] = {
     ServerColumn.EC2_STATE: f.EC2_STATE,
     ServerColumn.FAILURE: f.FAILURE_REASON,
     ServerColumn.RECOVERY_POINT: f.RECOVERY_POINT,
+    ServerColumn.REQUESTED_POINT: f.REQUESTED_POINT,
+    ServerColumn.REQUESTED_SNAPSHOT_ID: f.REQUESTED_SNAPSHOT_ID,
 }
 
 
@@ -344,6 +348,8 @@ class ServerModel(KeyedTableModel[ServerRow]):
                 return r.wave_index
             if column is C.RECOVERY_POINT:
                 return s.recovery_point.timestamp() if s.recovery_point else 0.0
+            if column is C.REQUESTED_POINT:
+                return s.recovery_snapshot_at.timestamp() if s.recovery_snapshot_at else 0.0
             return str(self.cell(r, column, DISPLAY) or "").casefold()
         return None
 

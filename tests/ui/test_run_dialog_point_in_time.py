@@ -1,0 +1,84 @@
+"""The Run dialog's "Recover to": latest data, or a point in time picked in local time (its UTC
+shown); the preflight resolves each server's snapshot and the dialog lists it; a BLOCK disables Start."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from PySide6.QtCore import QDateTime
+
+from drs_console.domain import point_in_time as pit
+from drs_console.domain.preflight import PreflightReport, ResolvedWave
+from drs_console.ui.execution_engine import PreflightResult, check_row
+from tests.ui.execution_fakes import FakeEngine
+from tests.ui.test_executions_page import Harness, sample_plan, until
+
+A, B = "s-00000000000000aa1", "s-00000000000000bb2"
+
+
+class PitEngine(FakeEngine):
+    """Resolves A always and B only when the time is after its first snapshot (3 h ago)."""
+
+    async def preflight(self, plan, *, override_target=False, drill=True, point_in_time=None):
+        self.preflights.append({"override": override_target, "drill": drill, "point_in_time": point_in_time})
+        now = datetime.now(UTC)
+        waves: tuple = ()
+        checks: list = []
+        if point_in_time is not None:
+            snaps_b = [pit.Snapshot("pit-0000000000000000b", now - timedelta(hours=3))]
+            res = (pit.resolve_server(A, point_in_time, [pit.Snapshot("pit-0000000000000000a",
+                                                                       point_in_time - timedelta(minutes=4))]),
+                   pit.resolve_server(B, point_in_time, snaps_b))
+            waves = (pit.WaveResolution(0, "W1", point_in_time, res),)
+            checks = pit.check_point_in_time(waves)
+        report = PreflightReport(plan.id, plan.name, "123456789012", "us-east-1", drill, tuple(checks),
+                                 (ResolvedWave(0, "W1", (A, B)),), checked_at=now,
+                                 point_in_time=point_in_time, resolutions=waves)
+        return PreflightResult(tuple(check_row(c, n) for n, c in enumerate(checks)), report)
+
+
+@pytest.fixture
+def h(qtbot, aloop):
+    harness = Harness(qtbot, aloop, [])
+    harness.engine = PitEngine([])
+    harness.page.engine = harness.engine
+    yield harness
+    harness.close()
+
+
+def _settled(h, dialog, want):
+    until(h.aloop, lambda: dialog.result_ is not None and dialog.preflight_task is None
+          and h.engine.preflights and h.engine.preflights[-1]["point_in_time"] == want, what="the preflight")
+
+
+def test_point_in_time_resolves_each_server_and_a_block_disables_start(h):
+    h.connect()
+    dialog = h.page.open_run_dialog(sample_plan())
+    until(h.aloop, lambda: dialog.result_ is not None and dialog.preflight_task is None, what="first preflight")
+    assert dialog.point_in_time is None and not dialog.pit_edit.isEnabled()
+    assert dialog.start_button.isEnabled()  # latest data: nothing to resolve
+
+    two_hours_ago = QDateTime.currentDateTime().addSecs(-2 * 3600)
+    dialog.pit_edit.setDateTime(two_hours_ago)
+    dialog.pit_radio.setChecked(True)
+    want = two_hours_ago.toPython().astimezone().astimezone(UTC).replace(microsecond=0)
+    assert dialog.point_in_time == want and dialog.pit_edit.isEnabled()
+    assert f"= {want:%Y-%m-%d %H:%M:%S} UTC" in dialog.pit_utc_label.text()
+    _settled(h, dialog, want)
+    text = dialog.pit_label.text()
+    assert dialog.pit_label.isVisible() and "pit-0000000000000000a" in text and "pit-0000000000000000b" in text
+    assert "4 min 00 s before the requested time" in text
+    assert dialog.start_button.isEnabled()
+
+    four_hours_ago = QDateTime.currentDateTime().addSecs(-4 * 3600)
+    dialog.pit_edit.setDateTime(four_hours_ago)  # before B's first snapshot
+    want = four_hours_ago.toPython().astimezone().astimezone(UTC).replace(microsecond=0)
+    _settled(h, dialog, want)
+    assert [c.level for c in dialog.result_.checks if c.level == "BLOCK"] == ["BLOCK"]
+    assert "no snapshot at or before that time" in dialog.pit_label.text()
+    assert not dialog.start_button.isEnabled()
+
+    dialog.latest_radio.setChecked(True)
+    _settled(h, dialog, None)
+    assert dialog.start_button.isEnabled() and not dialog.pit_label.isVisible()
