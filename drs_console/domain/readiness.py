@@ -202,8 +202,22 @@ class DrillRecord:
             return None
         return max(0.0, (max(e for e in ends if e) - self.started_at).total_seconds())
 
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> DrillRecord:
+        """Back from ``to_json`` (the drill cache); raises KeyError/TypeError/ValueError if malformed."""
+        waves = tuple(
+            DrillWave(int(w["index"]), str(w["name"]), ExecutionStatus.parse(w.get("status")),
+                      parse_time(w.get("startedAt")), parse_time(w.get("endedAt")),
+                      tuple(str(i) for i in w.get("serverIds") or ()))
+            for w in doc.get("waves") or ()
+        )
+        return cls(str(doc["executionId"]), str(doc.get("planId") or ""), ExecutionStatus.parse(doc.get("status")),
+                   parse_time(doc.get("startedAt")), parse_time(doc.get("endedAt")), waves,
+                   str(doc.get("planName") or ""))
+
     def to_json(self) -> dict[str, Any]:
-        return {"executionId": self.execution_id, "status": self.status.value if self.status else None,
+        return {"executionId": self.execution_id, "planId": self.plan_id, "planName": self.plan_name,
+                "status": self.status.value if self.status else None,
                 "startedAt": iso_utc(self.started_at), "endedAt": iso_utc(self.ended_at),
                 "recoveryTimeSeconds": _whole(self.recovery_time_seconds),
                 "waves": [w.to_json() for w in self.waves]}

@@ -114,8 +114,10 @@ def register(sub) -> None:
     ls.set_defaults(func=plan_list)
 
     from .plan_edit import register_actions
+    from .plan_readiness import register_readiness
 
     register_actions(actions)
+    register_readiness(actions)
 
 
 # --- validate -----------------------------------------------------------------------------
