@@ -32,9 +32,11 @@ from ..inventory_state import InventoryState
 from ..models.keyed_table import ITEM_ROLE, SORT_ROLE
 from ..models.plan_models import LibraryColumn, PlanLibraryModel
 from ..plan_editor import PlanEditor
+from ..plan_readiness import ReadinessUpdater
 from ..table_view import ConsoleTableView
 from ..tasks import TaskRunner
 from ..theme import banner_css
+from ..widgets.badge import BadgeDelegate
 from ..widgets.confirm import destructive_box
 from .base import Page
 
@@ -79,6 +81,11 @@ class PlansPage(Page):
         self.table.setColumnWidth(LibraryColumn.WAVES, 50)
         self.table.setColumnWidth(LibraryColumn.SERVERS, 70)
         self.table.setColumnWidth(LibraryColumn.MODIFIED, 120)
+        self.table.setColumnWidth(LibraryColumn.READINESS, 110)
+        self.table.setItemDelegateForColumn(LibraryColumn.READINESS, BadgeDelegate(self.table))
+        self.readiness = ReadinessUpdater(controller, runner, inventory, self)
+        self.readiness.computed.connect(self.model.set_readiness)
+        controller.connected.connect(lambda _i: self.readiness.forget_facts())
         self.table.activated.connect(lambda idx: self.open_entry(self.proxy.mapToSource(idx).row()))
         self.table.doubleClicked.connect(lambda idx: self.open_entry(self.proxy.mapToSource(idx).row()))
 
@@ -199,6 +206,7 @@ class PlansPage(Page):
         self.status.setToolTip(str(self.library.folder))
         last = self.model.columnCount() - 1
         self.table.fit_columns({c: (60, 280) for c in range(last)})  # "3 + 1 selector" is never cut
+        self.readiness.schedule([e.path for e in entries if e.ok])
 
     def selected_entry(self):
         rows = self.table.selectionModel().selectedRows()
