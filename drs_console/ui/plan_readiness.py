@@ -76,6 +76,25 @@ class ReadinessUpdater(QObject):
     def forget_facts(self) -> None:
         self._facts = None
 
+    async def refresh(self) -> dict[str, PlanReadiness]:
+        """Judge now and wait for it (screenshots, tests): live when connected, else offline."""
+        self._timer.stop()
+        self._generation += 1
+        generation, paths = self._generation, list(self._paths)
+        if self.controller.is_connected:
+            return await self._live(paths, generation)
+        done: dict[str, PlanReadiness] = {}
+        self.computed.connect(done.update)
+        try:
+            await asyncio.to_thread(self._offline, paths, self.inventory.snapshot, generation)
+            for _ in range(100):
+                if done:
+                    break
+                await asyncio.sleep(0.01)  # the worker's signal is delivered by the event loop
+        finally:
+            self.computed.disconnect(done.update)
+        return done
+
     def update_now(self) -> None:
         self._generation += 1
         generation, paths = self._generation, list(self._paths)

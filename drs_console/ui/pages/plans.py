@@ -504,6 +504,7 @@ class PlansPage(Page):
                 break
             await asyncio.sleep(0.05)
         self.refresh_library()
+        await self.readiness.refresh()
         if self.editor is None and self.model.rowCount():
             first = next((r for r in range(self.model.rowCount()) if self.model.item_at(r).ok), None)
             if first is not None:
