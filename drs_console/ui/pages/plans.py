@@ -33,6 +33,7 @@ from ..models.keyed_table import ITEM_ROLE, SORT_ROLE
 from ..models.plan_models import LibraryColumn, PlanLibraryModel
 from ..plan_editor import PlanEditor
 from ..plan_readiness import ReadinessUpdater
+from ..recovery_points_dialog import RecoveryPointsDialog
 from ..table_view import ConsoleTableView
 from ..tasks import TaskRunner
 from ..theme import banner_css
@@ -99,6 +100,7 @@ class PlansPage(Page):
             ("delete", "Delete…", self.ask_delete),
             ("import", "Import…", self.choose_import),
             ("export", "Export…", self.choose_export),
+            ("points", "Recovery points…", self.show_recovery_points),
         ):
             button = QPushButton(label)
             button.clicked.connect(slot)
@@ -402,6 +404,27 @@ class PlansPage(Page):
 
     def save(self) -> Path | None:
         return self.editor.save() if self.editor is not None else None
+
+    def show_recovery_points(self) -> RecoveryPointsDialog | None:
+        """The recovery snapshots of the selected (or open) plan's servers over the last days."""
+        entry = self.selected_entry()
+        plan = None
+        if self.editor is not None and (entry is None or self.editor.path == entry.path):
+            plan = self.editor.plan
+        elif entry is not None and entry.ok:
+            try:
+                plan = self.library.open(entry.path).plan
+            except BadInput as exc:
+                self.show_message("Cannot open this plan", exc.message, "The file was not changed.")
+                return None
+        if plan is None:
+            self.status.setText("Select a plan first.")
+            return None
+        dialog = RecoveryPointsDialog(plan, self.controller, self.runner, self.inventory, self)
+        self._keep(dialog)
+        dialog.open()
+        dialog.start_load()
+        return dialog
 
     def run_open_plan(self) -> None:
         """Save the open plan if it has edits (a run records the plan as saved), then ask to run it."""
