@@ -89,3 +89,28 @@ def test_the_undo_command_sets_and_restores_the_rto_target(qapp):
     cmd.undo()
     assert plan.rto_target_minutes == 30
     assert cmd.text() == "Change RTO target"
+
+
+def test_the_editors_rto_field_is_an_undoable_edit(qtbot, tmp_path):
+    from drs_console.store.plans import PlanLibrary
+    from drs_console.ui.inventory_state import InventoryState
+    from drs_console.ui.plan_editor import PlanEditor
+
+    library = PlanLibrary(tmp_path / "plans")
+    library.folder.mkdir(parents=True)
+    plan = Plan.new("P", wave_names=["W"])
+    editor = PlanEditor(plan, path=library.save(plan), library=library, inventory=InventoryState())
+    qtbot.addWidget(editor)
+    assert editor.rto_target.text() == "none"
+    editor.rto_target.setValue(240)
+    editor.rto_target.editingFinished.emit()
+    assert plan.rto_target_minutes == 240 and editor.dirty
+    assert editor.undo_stack.undoText() == "Change RTO target"
+    editor.undo_stack.undo()
+    assert plan.rto_target_minutes is None and editor.rto_target.text() == "none" and not editor.dirty
+    editor.undo_stack.redo()
+    assert editor.rto_target.value() == 240
+    editor.rto_target.setValue(0)  # "none" clears it
+    editor.rto_target.editingFinished.emit()
+    assert plan.rto_target_minutes is None
+    editor.close_editor()
