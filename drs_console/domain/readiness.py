@@ -120,6 +120,10 @@ class Reason:
                 "serverIds": list(self.server_ids)}
 
 
+def _second(dt: datetime | None) -> datetime | None:
+    return dt.replace(microsecond=0) if dt is not None else None
+
+
 # --- drills -----------------------------------------------------------------------------------
 
 
@@ -165,6 +169,7 @@ class DrillRecord:
         """From the execution's record and the plan it ran (its ``planJson``): the servers of each
         wave come from the plan, the times and statuses from the wave records."""
         planned = plan_waves(plan_doc)
+        at = _second  # whole seconds, as every view shows them (domain/fields.py): the figures agree
         by_index = {w.index: w for w in record.waves}
         waves = []
         for i in range(max(len(planned), len(record.waves))):
@@ -174,12 +179,12 @@ class DrillRecord:
                 index=i,
                 name=(rec.name if rec and rec.name else str(spec.get("name") or f"Wave {i + 1}")),
                 status=rec.status if rec else None,
-                started_at=parse_time(rec.started_at) if rec else None,
-                ended_at=parse_time(rec.ended_at) if rec else None,
+                started_at=at(parse_time(rec.started_at)) if rec else None,
+                ended_at=at(parse_time(rec.ended_at)) if rec else None,
                 server_ids=tuple(spec.get("sourceServerIds") or ()),
             ))
-        return cls(record.execution_id, record.plan_id, record.status, parse_time(record.started_at),
-                   parse_time(record.ended_at), tuple(waves), record.plan_name)
+        return cls(record.execution_id, record.plan_id, record.status, at(parse_time(record.started_at)),
+                   at(parse_time(record.ended_at)), tuple(waves), record.plan_name)
 
     @property
     def is_terminal(self) -> bool:

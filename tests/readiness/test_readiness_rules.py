@@ -268,10 +268,11 @@ def test_a_drill_record_from_the_history_items():
         {"PK": "EXEC#e1", "SK": "WAVE#0001", "waveIndex": 0, "waveName": "DB", "status": "COMPLETED",
          "startedAt": "2026-11-30T10:00:05Z", "endedAt": "2026-11-30T10:15:00Z"},
         {"PK": "EXEC#e1", "SK": "WAVE#0002", "waveIndex": 1, "waveName": "App", "status": "COMPLETED",
-         "startedAt": "2026-11-30T10:15:01Z", "endedAt": "2026-11-30T10:39:00Z"},
+         "startedAt": "2026-11-30T10:15:01.900Z", "endedAt": "2026-11-30T10:39:00.100Z"},
     ])
     d = DrillRecord.from_record(record, {"waves": [{"name": "DB", "sourceServerIds": [A]},
                                                    {"name": "App", "sourceServerIds": [B, C]}]})
     assert d.server_ids == {A, B, C} and d.drilled_server_ids == {A, B, C}
+    # whole seconds, as every view shows the times (10:15:01 to 10:39:00 reads 23 min 59 s, not 23 min 58.2 s)
     assert [w.duration_seconds for w in d.waves] == [895, 1439]
     assert d.recovery_time_seconds == 39 * 60
