@@ -494,8 +494,8 @@ def _server_reasons(servers: Sequence[ServerReadiness], by_id: Mapping[str, Sour
     if troubled:
         out.append(Reason(ReasonCode.REPLICATION,
                           f"{plural(len(troubled), 'server')} not in continuous replication: {_names(troubled)}"
-                          f"{_states(troubled)}. A recovery now loses the data written since their newest recovery "
-                          "point.", _ids(troubled)))
+                          f"{_states(troubled)}. A recovery now loses the data written since "
+                          f"{'its' if len(troubled) == 1 else 'their'} newest recovery point.", _ids(troubled)))
     unhealthy = {s.source_server_id for s in troubled} | blank
     lagging = [s for s in present if s.source_server_id not in unhealthy and _behind(s, now) > LAG_LIMIT_SECONDS]
     if lagging:
