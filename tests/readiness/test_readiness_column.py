@@ -26,11 +26,8 @@ from drs_console.ui.widgets.badge import BadgeDelegate
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 IDS = [f"s-{i:017x}" for i in range(4)]
-FETCHED = datetime.now(UTC) - timedelta(minutes=5)
-
-
-def snapshot(stalled: str | None = None) -> InventorySnapshot:
-    return InventorySnapshot(ACCOUNT, REGION, FETCHED, tuple(
+def snapshot(fetched: datetime, stalled: str | None = None) -> InventorySnapshot:
+    return InventorySnapshot(ACCOUNT, REGION, fetched, tuple(
         SourceServer(sid, hostname=f"app-{i}", tags={"Name": f"app-{i}"},
                      replication_state=ReplicationState.STALLED if sid == stalled else ReplicationState.CONTINUOUS)
         for i, sid in enumerate(IDS)))
@@ -63,7 +60,7 @@ def plans(library):
 @pytest.fixture
 def page(qtbot, library, plans):
     inventory = InventoryState()
-    inventory.set(snapshot(), fresh=False)  # offline: the cached inventory
+    inventory.set(snapshot(datetime.now(UTC) - timedelta(minutes=5)), fresh=False)  # offline: the cached inventory
     reporter = ErrorReporter()
     reporter.interactive = False
     p = PlansPage(ConnectionController(Settings(), persist=False), TaskRunner(reporter.report), inventory, library)
@@ -104,7 +101,8 @@ def test_an_inventory_change_updates_only_the_rows_it_changes(qtbot, page, plans
     page.model.dataChanged.connect(
         lambda a, b, *_: changed_rows.extend((r, a.column()) for r in range(a.row(), b.row() + 1))
         if a.column() == LibraryColumn.READINESS else None)
-    page.inventory.set(snapshot(stalled=IDS[0]), fresh=False)  # a server of the drilled plan stalls
+    fetched = page.inventory.snapshot.fetched_at
+    page.inventory.set(snapshot(fetched, stalled=IDS[0]), fresh=False)  # a server of the drilled plan stalls
     qtbot.waitUntil(lambda: cell(page, drilled) == "AT RISK", timeout=5000)
     from PySide6.QtCore import Qt
 
