@@ -130,6 +130,9 @@ class ReadinessUpdater(QObject):
 
     # -- live: the aws layer under qasync, the judgement in a worker thread ------------------
     async def _live(self, paths: list[Path], generation: int) -> dict[str, PlanReadiness]:
+        if not paths:  # an empty library: nothing to read
+            self._finished({}, generation)
+            return {}
         pairs = await asyncio.to_thread(read_plans, paths)
         plans = [p for _, p in pairs]
         key = (id(self.controller.connection), tuple(sorted(p.id for p in plans)),

@@ -109,3 +109,41 @@ def test_an_inventory_change_updates_only_the_rows_it_changes(qtbot, page, plans
     assert "STALLED" in cell(page, drilled, Qt.ItemDataRole.ToolTipRole)
     assert changed_rows == [(page.model.row_of(str(drilled)), LibraryColumn.READINESS)]
     assert cell(page, never) == "NOT READY"
+
+
+def test_connected_the_facts_are_read_live_and_reused_for_a_minute(qtbot, aloop, page, plans):
+    from drs_console.aws.readiness import ReadinessFacts
+    from drs_console.aws.session import Identity
+    from drs_console.domain.preflight import RecoveryPoint
+
+    drilled, never = plans
+    qtbot.waitUntil(lambda: cell(page, never) == "NOT READY", timeout=5000)  # listed, judged offline first
+    controller = page.controller
+    controller.connection, controller.identity = object(), Identity(ACCOUNT, "arn:aws:iam::x", REGION)
+    reads = []
+    now = datetime.now(UTC)
+    live = snapshot(now)
+
+    async def live_facts(plans_read):
+        reads.append(sorted(p.name for p in plans_read))
+        drills = DrillCache().load(ACCOUNT, REGION)[0]
+        points = {sid: RecoveryPoint(sid, "pit-1", now - timedelta(minutes=3)) for sid in IDS}
+        points[IDS[3]] = RecoveryPoint(IDS[3])  # the never-drilled plan's second server: no snapshot
+        return ReadinessFacts(live, points, drills, live=True)
+
+    page.readiness.live_facts = live_facts
+    try:
+        results = aloop.run_until_complete(page.readiness.refresh())
+        assert reads == [["Drilled", "Never drilled"]]
+        assert results[str(drilled)].status.value == "READY" and results[str(drilled)].inventory_live
+        no_snap = next(r for r in results[str(never)].reasons if r.code.value == "no-snapshot")
+        assert no_snap.server_ids == (IDS[3],)
+        qtbot.waitUntil(lambda: "live inventory" in (cell(page, never, 3) or ""), timeout=3000)
+        assert threading.main_thread().name not in page.readiness.threads
+        aloop.run_until_complete(page.readiness.refresh())
+        assert len(reads) == 1  # the same plans within a minute: the facts are reused, only re-judged
+        page.readiness.forget_facts()  # what a new connection does
+        aloop.run_until_complete(page.readiness.refresh())
+        assert len(reads) == 2
+    finally:
+        controller.connection, controller.identity = None, None
