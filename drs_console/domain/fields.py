@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .execution import ServerView
+from .inventory import format_age
 
 DASH = "—"
 
@@ -162,3 +163,21 @@ def server_json(s: ServerView) -> dict[str, Any]:
 def server_label(s: ServerView) -> str:
     """``web-1 (s-1234)``, or the ID alone when the name is unknown."""
     return f"{s.name} ({s.source_server_id})" if s.name else s.source_server_id
+
+
+# -- readiness ------------------------------------------------------------------------------------
+def rto_target_text(minutes: int | None, empty: str = "none") -> str:
+    """A plan's RTO target: ``45 min``, ``2 h``, ``2 h 30 min``; ``none`` when unset."""
+    if minutes is None:
+        return empty
+    h, m = divmod(int(minutes), 60)
+    if not h:
+        return f"{m} min"
+    return f"{h} h {m} min" if m else f"{h} h"
+
+
+def age_text(seconds: float | None, empty: str = DASH) -> str:
+    """How long ago (a recovery point, a lag, an inventory): ``41 min``, ``3 h 10 min``, ``2 d 4 h``."""
+    if seconds is None:
+        return empty
+    return format_age(timedelta(seconds=max(0.0, seconds)))

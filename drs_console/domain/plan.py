@@ -42,6 +42,9 @@ MAX_TAG_VALUE = 256
 MAX_SELECTOR = 4096
 MAX_INT = 10**9
 MAX_SERVER_NAME = 256  # a Name tag value may be 256 characters
+# The plan's optional recovery time objective: the time a whole recovery may take, in minutes.
+MIN_RTO_TARGET_MINUTES = 1
+MAX_RTO_TARGET_MINUTES = 7 * 24 * 60  # a week
 
 
 class FailurePolicy(StrEnum):
@@ -184,6 +187,7 @@ PLAN_ATTRIBUTES = (
     "poll_interval_seconds",
     "failure_policy",
     "tags",
+    "rto_target_minutes",
 )
 WAVE_OPTIONS = ("name", "pause_before", "timeout_minutes", "selector")
 
@@ -199,6 +203,7 @@ class Plan:
     poll_interval_seconds: int = DEFAULT_POLL_INTERVAL_SECONDS
     failure_policy: FailurePolicy = FailurePolicy.STOP_ON_FAILURE
     tags: dict[str, str] = field(default_factory=dict)
+    rto_target_minutes: int | None = None  # the recovery time objective; None: none set
     schema_version: int = SCHEMA_VERSION
     created_at: datetime = field(default_factory=utc_now)
     modified_at: datetime = field(default_factory=utc_now)
@@ -300,6 +305,8 @@ class Plan:
                 _check_text(v, "tag value", MAX_TAG_VALUE)
         elif attribute == "poll_interval_seconds":
             _check_int(value, attribute)
+        elif attribute == "rto_target_minutes":
+            check_rto_target(value)
         else:
             _check_text(value, attribute, _TEXT_LIMITS[attribute])
         old = getattr(self, attribute)
@@ -311,6 +318,10 @@ class Plan:
 
     def rename(self, name: str) -> str:
         return self.set_attribute("name", name)
+
+    def set_rto_target(self, minutes: int | None) -> int | None:
+        """Set (None: clear) the recovery time objective in minutes; returns the old one."""
+        return self.set_attribute("rto_target_minutes", minutes)
 
     # --- waves ------------------------------------------------------------------------
 
@@ -538,8 +549,8 @@ class Plan:
     # --- JSON -------------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form (current schema), keys in a stable order."""
-        return {
+        """The JSON form (current schema), keys in a stable order (``rtoTargetMinutes`` only when set)."""
+        doc: dict[str, Any] = {
             "schemaVersion": SCHEMA_VERSION,
             "id": self.id,
             "name": self.name,
@@ -552,6 +563,9 @@ class Plan:
             "modifiedAt": format_timestamp(self.modified_at),
             "waves": [w.to_dict() for w in self.waves],
         }
+        if self.rto_target_minutes is not None:
+            doc["rtoTargetMinutes"] = self.rto_target_minutes
+        return doc
 
     @classmethod
     def from_dict(cls, data: Any, *, strict: bool = True) -> Plan:
@@ -576,6 +590,24 @@ def _check_text(value: Any, what: str, limit: int, *, empty_ok: bool = True) -> 
         raise ValueError(f"{what} is longer than {limit} characters")
     if not empty_ok and not value:
         raise ValueError(f"{what} must not be empty")
+
+
+def rto_target_problem(value: Any) -> str | None:
+    """Why ``value`` is not a recovery time objective in minutes (None: it is one, or None)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        return "the RTO target must be a whole number of minutes"
+    if not MIN_RTO_TARGET_MINUTES <= value <= MAX_RTO_TARGET_MINUTES:
+        return (f"the RTO target {value} min is out of range: use {MIN_RTO_TARGET_MINUTES} to "
+                f"{MAX_RTO_TARGET_MINUTES} minutes (a week), or none")
+    return None
+
+
+def check_rto_target(value: Any) -> None:
+    problem = rto_target_problem(value)
+    if problem is not None:
+        raise (TypeError if "whole number" in problem else ValueError)(problem)
 
 
 def _check_int(value: Any, what: str) -> None:
@@ -617,6 +649,7 @@ _PLAN_KEYS = {
     "createdAt",
     "modifiedAt",
     "waves",
+    "rtoTargetMinutes",
 }
 _TARGET_KEYS = {"accountId", "region"}
 _WAVE_KEYS = {"id", "name", "pauseBefore", "timeoutMinutes", "selector", "servers"}
@@ -728,6 +761,12 @@ class _PlanReader:
             total += len(w.servers)
         if total > MAX_SERVERS_TOTAL:
             raise self.fail("waves", f"more than {MAX_SERVERS_TOTAL} servers in all ({total})")
+        rto = d.get("rtoTargetMinutes")
+        if rto is not None:
+            rto = self.integer(rto, "rtoTargetMinutes")
+            problem = rto_target_problem(rto)
+            if problem is not None:
+                raise self.fail("rtoTargetMinutes", problem)
         now = utc_now()
         return Plan(
             name=self.string(d["name"], "name", MAX_NAME),
@@ -741,6 +780,7 @@ class _PlanReader:
             ),
             failure_policy=policy,
             tags=tags,
+            rto_target_minutes=rto,
             schema_version=SCHEMA_VERSION,
             created_at=self.timestamp(d["createdAt"], "createdAt") if "createdAt" in d else now,
             modified_at=self.timestamp(d["modifiedAt"], "modifiedAt") if "modifiedAt" in d else now,

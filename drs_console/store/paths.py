@@ -8,6 +8,7 @@ Layout (every folder an atomic write of ours goes to is in ``AppPaths.written_fo
     <data>/plans/                   the plan library (``<data>/plans/.recovery/``: autosaves)
     <data>/sandbox-plans/           the sandbox's own library (same layout)
     <cache>/inventory/              the last inventory per endpoint, account and region
+    <cache>/drills/                 the last drills read from the history, likewise (offline readiness)
     <logs>/drs-console.log          appended, not written atomically
 """
 
@@ -49,6 +50,10 @@ class AppPaths:
         return self.cache_dir / "inventory"
 
     @property
+    def drill_cache_dir(self) -> Path:
+        return self.cache_dir / "drills"
+
+    @property
     def log_file(self) -> Path:
         return self.log_dir / "drs-console.log"
 
@@ -56,7 +61,7 @@ class AppPaths:
     def written_folders(self) -> tuple[Path, ...]:
         """Every folder under the app's home that store/atomic.py writes to (where a crashed
         write can leave a temporary): settings, both plan libraries with their autosaves, and the
-        inventory cache. Not recursive: nothing of ours is written deeper."""
+        inventory and drill caches. Not recursive: nothing of ours is written deeper."""
         return (
             self.config_dir,
             self.plan_library,
@@ -64,6 +69,7 @@ class AppPaths:
             self.sandbox_plan_library,
             self.sandbox_plan_library / RECOVERY_DIR,
             self.inventory_cache_dir,
+            self.drill_cache_dir,
         )
 
 

@@ -14,7 +14,9 @@ Version history:
 * 1 -- ``targetAccountId``/``targetRegion`` at the top level; waves held bare ``serverIds``
   and had no ``pauseBefore`` and no ``selector``.
 * 2 -- ``target: {accountId, region}``; waves hold ``servers`` with cached display details,
-  ``pauseBefore`` and an optional tag ``selector``.
+  ``pauseBefore`` and an optional tag ``selector``. Optional ``rtoTargetMinutes`` (the plan's
+  recovery time objective, 1 to 10,080 minutes): written only when set, so files without it (all
+  older ones) read as before, with no RTO target.
 """
 
 from __future__ import annotations

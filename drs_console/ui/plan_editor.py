@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..domain.plan import ChangeKind, FailurePolicy, Plan, PlanChange, ServerRef, Wave
+from ..domain.plan import MAX_RTO_TARGET_MINUTES, ChangeKind, FailurePolicy, Plan, PlanChange, ServerRef, Wave
 from ..domain.selector import SelectorSyntaxError, TagSelector
 from ..domain.text import printable
 from ..domain.validation import Problem, summarize, validate
@@ -114,6 +114,13 @@ class PlanEditor(QWidget):
         self.poll = QSpinBox()
         self.poll.setRange(1, 3600)
         self.poll.setSuffix(" s")
+        self.rto_target = QSpinBox()
+        self.rto_target.setObjectName("rtoTarget")
+        self.rto_target.setRange(0, MAX_RTO_TARGET_MINUTES)  # 0 shows "none": no RTO target
+        self.rto_target.setSpecialValueText("none")
+        self.rto_target.setSuffix(" min")
+        self.rto_target.setToolTip("The plan's recovery time objective: the minutes a whole recovery may take. "
+                                   "Readiness compares the last drill's recovery time with it.")
         form = QFormLayout()
         form.addRow("Plan name", self.name_edit)
         form.addRow("Description", self.description_edit)
@@ -126,6 +133,8 @@ class PlanEditor(QWidget):
         options.addWidget(self.policy)
         options.addWidget(QLabel("Poll every"))
         options.addWidget(self.poll)
+        options.addWidget(QLabel("RTO target"))
+        options.addWidget(self.rto_target)
         options.addStretch(1)
         form.addRow("On a failed wave", options)
 
@@ -271,6 +280,9 @@ class PlanEditor(QWidget):
         self.poll.editingFinished.connect(
             lambda: self._set_attr("poll_interval_seconds", self.poll.value(), "poll interval")
         )
+        self.rto_target.editingFinished.connect(
+            lambda: self._set_attr("rto_target_minutes", self.rto_target.value() or None, "RTO target")
+        )
         self.wave_name.editingFinished.connect(lambda: self._set_wave("name", self.wave_name.text(), "name"))
         self.pause_before.clicked.connect(lambda on: self._set_wave("pause_before", bool(on), "pause"))
         self.timeout.editingFinished.connect(lambda: self._set_wave("timeout_minutes", self.timeout.value(), "timeout"))
@@ -319,7 +331,7 @@ class PlanEditor(QWidget):
 
     def _set_read_only(self, read_only: bool) -> None:
         for w in (self.name_edit, self.description_edit, self.account_edit, self.region_edit, self.use_connected,
-                  self.policy, self.poll, self.wave_name, self.pause_before, self.timeout, self.selector,
+                  self.policy, self.poll, self.rto_target, self.wave_name, self.pause_before, self.timeout, self.selector,
                   self.add_wave_button, self.delete_wave_button, self.wave_up, self.wave_down,
                   self.add_servers_button, self.remove_servers_button, self.move_to_button):
             w.setEnabled(not read_only)
@@ -368,6 +380,7 @@ class PlanEditor(QWidget):
                 edit.setText(value)
         self.policy.setCurrentIndex(self.policy.findData(p.failure_policy))
         self.poll.setValue(p.poll_interval_seconds)
+        self.rto_target.setValue(p.rto_target_minutes or 0)
 
     def _set_attr(self, attribute: str, value, label: str) -> None:
         if getattr(self.plan, attribute) != value:

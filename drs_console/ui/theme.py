@@ -41,6 +41,10 @@ STATUS_COLORS = {
     "PAUSED": PURPLE,
     "PENDING": GREY,
     "NOT_STARTED": GREY,
+    # plan readiness (domain/readiness.py)
+    "READY": GREEN,
+    "AT RISK": AMBER,
+    "NOT READY": RED,
 }
 
 

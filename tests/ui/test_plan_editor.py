@@ -19,7 +19,7 @@ from drs_console.ui.connection import ConnectionController
 from drs_console.ui.errors import ErrorReporter
 from drs_console.ui.inventory_state import InventoryState
 from drs_console.ui.main_window import MainWindow
-from drs_console.ui.models.plan_models import ProblemColumn
+from drs_console.ui.models.plan_models import LibraryColumn, ProblemColumn
 from drs_console.ui.pages.plans import PlansPage
 from drs_console.ui.tasks import TaskRunner
 
@@ -253,7 +253,7 @@ def test_unreadable_and_newer_files(page, library):
     before = (bad.read_bytes(), newer.read_bytes())
     page.refresh_library()
     row = page.model.row_of(str(bad))
-    assert "unreadable" in page.model.index(row, 5).data()
+    assert "unreadable" in page.model.index(row, LibraryColumn.VALIDATION).data()
     assert page.open_entry(row) is None
     assert "line 1" in page.status.text()
     editor = page.open_path(newer)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ...domain.fields import rto_target_text
 from ...domain.inventory import InventorySnapshot
 from ...domain.plan import Plan, format_timestamp
 from ...domain.text import printable
@@ -114,8 +115,10 @@ def register(sub) -> None:
     ls.set_defaults(func=plan_list)
 
     from .plan_edit import register_actions
+    from .plan_readiness import register_readiness
 
     register_actions(actions)
+    register_readiness(actions)
 
 
 # --- validate -----------------------------------------------------------------------------
@@ -207,6 +210,7 @@ def plan_show(args: argparse.Namespace, ctx: CliContext) -> int:
         ("Target", f"account {plan.target_account_id or '?'}, region {plan.target_region or '?'}"),
         ("On failure", "stop the plan" if plan.failure_policy.value == "STOP_ON_FAILURE" else "continue"),
         ("Poll interval", f"{plan.poll_interval_seconds} s"),
+        ("RTO target", rto_target_text(plan.rto_target_minutes)),
         ("Tags", ", ".join(f"{k}={v}" for k, v in sorted(plan.tags.items())) or "-"),
         ("Created", format_timestamp(plan.created_at)),
         ("Modified", format_timestamp(plan.modified_at)),

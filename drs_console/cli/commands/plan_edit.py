@@ -1,4 +1,4 @@
-"""`drs-console plan new|add-wave|add-servers|move|remove|import|export|delete`: build plans
+"""`drs-console plan new|add-wave|add-servers|move|remove|set-rto|import|export|delete`: build plans
 without the desktop, for runbooks and CI pipelines.
 
 Every edit is one of the domain operations the desktop editor's undo commands wrap
@@ -19,7 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from ...domain.errors import BadInput
-from ...domain.plan import DEFAULT_WAVE_TIMEOUT_MINUTES, Plan, ServerRef, Wave
+from ...domain.plan import (
+    DEFAULT_WAVE_TIMEOUT_MINUTES,
+    MAX_RTO_TARGET_MINUTES,
+    MIN_RTO_TARGET_MINUTES,
+    Plan,
+    ServerRef,
+    Wave,
+)
 from ...domain.selector import TagSelector
 from ...domain.validation import summarize
 from ...domain.wording import noun, plural
@@ -105,6 +112,17 @@ def register_actions(actions) -> None:
     rm.add_argument("--selector", action="store_true", help="clear the wave's tag selector")
     out(rm)
     rm.set_defaults(func=plan_remove)
+
+    rto = actions.add_parser(
+        "set-rto", help="set or clear the plan's RTO target",
+        description="Set the plan's recovery time objective (RTO target): the minutes a whole recovery may "
+        f"take, {MIN_RTO_TARGET_MINUTES} to {MAX_RTO_TARGET_MINUTES}; 'none' clears it. 'plan readiness' "
+        "compares the last drill's achieved recovery time with it.",
+    )
+    rto.add_argument("plan", metavar="PLAN", help=plan_help)
+    rto.add_argument("minutes", metavar="MINUTES|none", help="whole minutes, or none")
+    out(rto)
+    rto.set_defaults(func=plan_set_rto)
 
     im = actions.add_parser(
         "import", help="copy plan files into the library",
@@ -394,6 +412,28 @@ def plan_remove(args: argparse.Namespace, ctx: CliContext) -> int:
                      f"from plan {plan.name!r}.")
         details["removedWave"] = wave.id
     return _save_and_report(ctx, args, library, plan, path, "remove", "\n".join(parts), **details)
+
+
+def parse_rto_minutes(text: str) -> int | None:
+    """MINUTES|none -> the RTO target (None clears it); BadInput says the range."""
+    value = text.strip()
+    if value.casefold() in ("none", "off", "-"):
+        return None
+    hint = f"Give whole minutes from {MIN_RTO_TARGET_MINUTES} to {MAX_RTO_TARGET_MINUTES}, or none to clear it."
+    if not re.fullmatch(r"\d{1,9}", value):
+        raise BadInput(f"{text!r} is not a number of minutes.", hint)
+    return int(value)
+
+
+def plan_set_rto(args: argparse.Namespace, ctx: CliContext) -> int:
+    library, loaded, path = _open_for_edit(ctx, args.plan)
+    plan = loaded.plan
+    minutes = parse_rto_minutes(args.minutes)
+    old = _edit(lambda: plan.set_rto_target(minutes))
+    text = (f"Cleared the RTO target of {plan.name!r}." if minutes is None
+            else f"Set the RTO target of {plan.name!r} to {minutes} min.")
+    return _save_and_report(ctx, args, library, plan, path, "set-rto", text,
+                            rtoTargetMinutes=minutes, previousRtoTargetMinutes=old)
 
 
 def plan_import(args: argparse.Namespace, ctx: CliContext) -> int:

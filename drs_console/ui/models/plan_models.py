@@ -17,7 +17,9 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush
 
+from ...domain.fields import rto_target_text
 from ...domain.plan import ChangeKind, Plan, PlanChange, ServerRef
+from ...domain.readiness import PlanReadiness
 from ...domain.text import printable
 from ...domain.validation import Problem, Severity
 from ...store.plans import LibraryEntry
@@ -304,7 +306,17 @@ class LibraryColumn(IntEnum):
     WAVES = 2
     SERVERS = 3
     MODIFIED = 4
-    VALIDATION = 5
+    READINESS = 5
+    VALIDATION = 6
+
+
+def readiness_tooltip(r: PlanReadiness) -> str:
+    """The readiness cell's tooltip: the status, where it was judged from, the figures and every reason."""
+    lines = [f"{r.status.value} (from the {r.source_text()})",
+             f"RPO now: {r.rpo_text()}",
+             f"Last drill: {r.drill_text()}; RTO target {rto_target_text(r.rto_target_minutes)}"]
+    lines += [f"• {reason.status.value}: {reason.text}" for reason in r.reasons]
+    return printable("\n".join(lines), keep_newlines=True)
 
 
 class PlanLibraryModel(KeyedTableModel[LibraryEntry]):
@@ -315,11 +327,37 @@ class PlanLibraryModel(KeyedTableModel[LibraryEntry]):
         LibraryColumn.WAVES: "Waves",
         LibraryColumn.SERVERS: "Servers",
         LibraryColumn.MODIFIED: "Last modified",
+        LibraryColumn.READINESS: "Readiness",
         LibraryColumn.VALIDATION: "Validation",
     }
 
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._readiness: dict[str, PlanReadiness] = {}  # library path -> the plan's last readiness
+        self._shown: dict[str, tuple[str, str]] = {}  # path -> (badge, tooltip) as last shown
+
     def key(self, item: LibraryEntry) -> str:
         return str(item.path)
+
+    def readiness_of(self, path: str) -> PlanReadiness | None:
+        return self._readiness.get(path)
+
+    def set_readiness(self, results: dict[str, PlanReadiness]) -> list[int]:
+        """Show each plan's readiness (by library path); only rows whose badge or tooltip changed
+        emit dataChanged (on the Readiness cell). Returns those rows."""
+        changed: list[int] = []
+        for path, r in results.items():
+            self._readiness[path] = r
+            shown = (r.status.value, readiness_tooltip(r))
+            if self._shown.get(path) != shown:
+                self._shown[path] = shown
+                row = self.row_of(path)
+                if row is not None:
+                    changed.append(row)
+        for row in sorted(changed):
+            idx = self.index(row, LibraryColumn.READINESS)
+            self.dataChanged.emit(idx, idx)
+        return changed
 
     def cell(self, e: LibraryEntry, column: LibraryColumn, role: int):
         C = LibraryColumn
@@ -339,7 +377,13 @@ class PlanLibraryModel(KeyedTableModel[LibraryEntry]):
             if column is C.VALIDATION:
                 text = e.validation.text() if e.validation else ""
                 return f"{text} (read-only)" if e.read_only else text
+            if column is C.READINESS:
+                shown = self._shown.get(str(e.path))
+                return shown[0] if shown else ""
         if role == Qt.ItemDataRole.ToolTipRole:
+            if column is C.READINESS and e.ok:
+                shown = self._shown.get(str(e.path))
+                return shown[1] if shown else "Readiness: being judged…"
             return e.error or e.notice or str(e.path)
         if role == Qt.ItemDataRole.ForegroundRole and column is C.VALIDATION:
             if not e.ok or (e.validation and e.validation.errors):
@@ -352,5 +396,8 @@ class PlanLibraryModel(KeyedTableModel[LibraryEntry]):
                 return e.wave_count if column is C.WAVES else e.server_count
             if column is C.MODIFIED:
                 return e.modified_at.timestamp() if e.modified_at else 0.0
+            if column is C.READINESS:
+                r = self._readiness.get(str(e.path))
+                return r.status.rank if r else -1
             return (self.cell(e, column, Qt.ItemDataRole.DisplayRole) or "").casefold()
         return None

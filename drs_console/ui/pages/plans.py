@@ -32,9 +32,12 @@ from ..inventory_state import InventoryState
 from ..models.keyed_table import ITEM_ROLE, SORT_ROLE
 from ..models.plan_models import LibraryColumn, PlanLibraryModel
 from ..plan_editor import PlanEditor
+from ..plan_readiness import ReadinessUpdater
+from ..recovery_points_dialog import RecoveryPointsDialog
 from ..table_view import ConsoleTableView
 from ..tasks import TaskRunner
 from ..theme import banner_css
+from ..widgets.badge import BadgeDelegate
 from ..widgets.confirm import destructive_box
 from .base import Page
 
@@ -79,6 +82,11 @@ class PlansPage(Page):
         self.table.setColumnWidth(LibraryColumn.WAVES, 50)
         self.table.setColumnWidth(LibraryColumn.SERVERS, 70)
         self.table.setColumnWidth(LibraryColumn.MODIFIED, 120)
+        self.table.setColumnWidth(LibraryColumn.READINESS, 110)
+        self.table.setItemDelegateForColumn(LibraryColumn.READINESS, BadgeDelegate(self.table))
+        self.readiness = ReadinessUpdater(controller, runner, inventory, self)
+        self.readiness.computed.connect(self.model.set_readiness)
+        controller.connected.connect(lambda _i: self.readiness.forget_facts())
         self.table.activated.connect(lambda idx: self.open_entry(self.proxy.mapToSource(idx).row()))
         self.table.doubleClicked.connect(lambda idx: self.open_entry(self.proxy.mapToSource(idx).row()))
 
@@ -92,6 +100,7 @@ class PlansPage(Page):
             ("delete", "Delete…", self.ask_delete),
             ("import", "Import…", self.choose_import),
             ("export", "Export…", self.choose_export),
+            ("points", "Recovery points…", self.show_recovery_points),
         ):
             button = QPushButton(label)
             button.clicked.connect(slot)
@@ -199,6 +208,7 @@ class PlansPage(Page):
         self.status.setToolTip(str(self.library.folder))
         last = self.model.columnCount() - 1
         self.table.fit_columns({c: (60, 280) for c in range(last)})  # "3 + 1 selector" is never cut
+        self.readiness.schedule([e.path for e in entries if e.ok])
 
     def selected_entry(self):
         rows = self.table.selectionModel().selectedRows()
@@ -395,6 +405,27 @@ class PlansPage(Page):
     def save(self) -> Path | None:
         return self.editor.save() if self.editor is not None else None
 
+    def show_recovery_points(self) -> RecoveryPointsDialog | None:
+        """The recovery snapshots of the selected (or open) plan's servers over the last days."""
+        entry = self.selected_entry()
+        plan = None
+        if self.editor is not None and (entry is None or self.editor.path == entry.path):
+            plan = self.editor.plan
+        elif entry is not None and entry.ok:
+            try:
+                plan = self.library.open(entry.path).plan
+            except BadInput as exc:
+                self.show_message("Cannot open this plan", exc.message, "The file was not changed.")
+                return None
+        if plan is None:
+            self.status.setText("Select a plan first.")
+            return None
+        dialog = RecoveryPointsDialog(plan, self.controller, self.runner, self.inventory, self)
+        self._keep(dialog)
+        dialog.open()
+        dialog.start_load()
+        return dialog
+
     def run_open_plan(self) -> None:
         """Save the open plan if it has edits (a run records the plan as saved), then ask to run it."""
         if self.editor is None:
@@ -496,6 +527,7 @@ class PlansPage(Page):
                 break
             await asyncio.sleep(0.05)
         self.refresh_library()
+        await self.readiness.refresh()
         if self.editor is None and self.model.rowCount():
             first = next((r for r in range(self.model.rowCount()) if self.model.item_at(r).ok), None)
             if first is not None:
