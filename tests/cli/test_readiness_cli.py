@@ -166,9 +166,9 @@ def test_inventory_snapshots_newest_first_since_and_json(cli, cli_sandbox):
 @pytest.mark.parametrize("argv, says", [
     (("s-00000000000000000",), "No source server s-00000000000000000 in DRS"),
     (("i-1234",), "Not a source server ID: 'i-1234'"),
-    (("{sid}", "--since", "2026-12-01T03:00"), "has no time zone"),
-    (("{sid}", "--since", "yesterday"), "is not a time"),
-    (("{sid}", "--since", "2999-01-01T00:00Z"), "is in the future"),
+    (("{sid}", "--since", "2026-12-01T03:00"), "it has no time zone"),
+    (("{sid}", "--since", "yesterday"), "is not a time this console reads"),
+    (("{sid}", "--since", "2999-01-01T00:00Z"), "it is in the future"),
 ])
 def test_inventory_snapshots_bad_input_is_one_clear_line(cli, cli_sandbox, argv, says):
     sid = healthy(cli_sandbox, 1)[0]

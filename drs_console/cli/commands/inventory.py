@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from ...aws.drs import DrsService
 from ...domain.errors import BadInput
 from ...domain.inventory import format_age, parse_iso_duration
+from ...domain.point_in_time import parse_point_in_time
 from ...domain.wording import plural
 from ...store.inventory_cache import InventoryCache
 from ..context import CliContext
@@ -32,33 +33,15 @@ def register(sub) -> None:
     )
     sn.add_argument("server_ids", nargs="+", metavar="SERVER_ID", help="source server IDs (s-...)")
     sn.add_argument("--since", metavar="TIME",
-                    help="only snapshots taken since TIME: ISO 8601 with a zone (2026-12-01T03:00Z) or now-6h, now-2d")
+                    help="only snapshots taken since TIME: ISO 8601 with a zone (2026-12-01T03:00Z), now-6h, now-2d, or 'YYYY-MM-DD HH:MM local'")
     sn.add_argument("--json", action="store_true", help="print JSON instead of a table")
     sn.set_defaults(func=inventory_snapshots)
 
 
-_RELATIVE = re.compile(r"^now(?:\s*-\s*(\d{1,6})\s*([mhdw]))?$", re.IGNORECASE)
-_UNIT = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
 def parse_time_arg(text: str, now: datetime) -> datetime:
-    """TIME: ISO 8601 with a zone, or now / now-Nm / now-Nh / now-Nd / now-Nw (a local helper, to be
-    replaced by the run path's point-in-time parser)."""
-    value = (text or "").strip()
-    hint = "Give ISO 8601 with a zone (2026-12-01T03:00:00Z, 2026-12-01T04:00+01:00) or now-6h, now-2d."
-    m = _RELATIVE.match(value)
-    if m:
-        return now - timedelta(seconds=int(m.group(1) or 0) * _UNIT[(m.group(2) or "m").lower()])
-    try:
-        dt = datetime.fromisoformat(value.replace("z", "Z"))
-    except ValueError:
-        raise BadInput(f"{text!r} is not a time.", hint) from None
-    if dt.tzinfo is None:
-        raise BadInput(f"{text!r} has no time zone.", hint)
-    dt = dt.astimezone(UTC)
-    if dt > now:
-        raise BadInput(f"{text!r} is in the future.", "Recovery snapshots are taken in the past; " + hint)
-    return dt
+    """TIME for --since: the run path's point-in-time forms (one parser: ISO 8601 with a zone,
+    now-2h / now-90m / now-1d, or 'YYYY-MM-DD HH:MM local')."""
+    return parse_point_in_time(text, now).at
 
 
 async def inventory(args: argparse.Namespace, ctx: CliContext) -> int:
