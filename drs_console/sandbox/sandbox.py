@@ -56,8 +56,13 @@ class Sandbox:
         manual_clock: bool = False,
         history: int = 0,
         backend: bool = False,
+        accounts: int = 1,
     ):
+        """``accounts``: the hub (moto's default account) plus ``accounts - 1`` target accounts,
+        each with its own seeded DRS and the role of target-account.yaml (sandbox/accounts.py)."""
         from moto.core import DEFAULT_ACCOUNT_ID
+
+        from .accounts import MAX_ACCOUNTS, target_accounts
 
         self.servers = servers
         self.seed = seed
@@ -69,6 +74,9 @@ class Sandbox:
         self.backend = backend or history > 0  # deploy the reference backend on start
         self.backend_outputs: dict[str, str] = {}
         self.account_id: str = DEFAULT_ACCOUNT_ID
+        if not 1 <= accounts <= MAX_ACCOUNTS:
+            raise BadInput(f"{accounts} accounts is out of range.", f"Use 1 (the hub alone) to {MAX_ACCOUNTS}.")
+        self.targets = target_accounts(seed, accounts - 1, hub=self.account_id)
         self.clock = SimClock(speed=speed, manual=manual_clock)
         self.endpoint_url: str = ""
         self.ready = False  # True once every service answers, the backend is deployed and seeded
@@ -106,8 +114,12 @@ class Sandbox:
                     home_region=self.region,
                     launch_failure_rate=self.launch_failure_rate,
                     throttle_rate=self.throttle_rate,
+                    targets={t.account_id: (t.servers, t.variant) for t in self.targets},
                 )
             )
+            from .accounts import enforce_trust
+
+            enforce_trust({t.account_id: self.account_id for t in self.targets})
             BackendDict.reset()
             reset_model_data()
             sfn = default_user_config.setdefault("stepfunctions", {})
@@ -130,6 +142,7 @@ class Sandbox:
             self.endpoint_url = f"http://{HOST}:{server.port}"
             _ = self.drs  # create and seed the home simulator now, not on the first request
             try:
+                self._deploy_targets()
                 if self.backend:
                     self._deploy_backend()
             except BaseException:
@@ -148,6 +161,19 @@ class Sandbox:
         except BaseException:
             self.stop()
             raise
+
+    def _deploy_targets(self) -> None:
+        """Each target account: its seeded DRS made now, and target-account.yaml deployed there."""
+        from .accounts import deploy_target_role
+
+        for target in self.targets:
+            _ = self.drs_for(target.account_id)
+            deploy_target_role(self, target)
+
+    @property
+    def known_accounts(self) -> list:
+        """The target accounts as the console knows them (a role each): what `--sandbox` shows."""
+        return [t.known() for t in self.targets]
 
     def _deploy_backend(self) -> None:
         """The reference backend exactly as `backend deploy` makes it (same template and ASL),
@@ -200,6 +226,7 @@ class Sandbox:
             "accountId": self.account_id,
             "servers": self.servers,
             "backend": dict(self.backend_outputs) if self.backend else None,
+            "accounts": [a.as_dict() for a in self.known_accounts],
         }
 
     def _app(self) -> Any:
@@ -237,6 +264,14 @@ class Sandbox:
 
         install_drs()
         return drs_backends[self.account_id][self.region].simulator
+
+    def drs_for(self, account_id: str) -> DrsSimulator:
+        """The DRS simulator of ``account_id`` (a target account, or any other) in the sandbox's region."""
+        from .drs.models import drs_backends
+        from .install import install_drs
+
+        install_drs()
+        return drs_backends[account_id][self.region].simulator
 
     def connection_params(self) -> ConnectionParams:
         if not self.endpoint_url:

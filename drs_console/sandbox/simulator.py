@@ -120,6 +120,7 @@ class DrsSimulator:
         self._jobs: dict[str, JobRecord] = {}
         self._instances: dict[str, RecoveryInstanceRecord] = {}
         self._arn_tags: dict[str, dict[str, str]] = {}
+        self.initialized = True  # False: every operation but InitializeService is refused, as in AWS
         if servers:
             self.add_servers(
                 seed_servers(
@@ -252,6 +253,8 @@ class DrsSimulator:
                     400,
                     fields={"reason": "unknownOperation"},
                 )
+            if not self.initialized and operation != "InitializeService":
+                raise DrsError("UninitializedAccountException", "Account not initialized", 400)
             self.catch_up()
             body = getattr(self, _snake(operation))(**params)
             return OPERATIONS[operation], body
@@ -402,6 +405,7 @@ class DrsSimulator:
         return {}
 
     def initialize_service(self) -> dict:
+        self.initialized = True
         return {}
 
     def delete_job(self, jobID: str) -> dict:
