@@ -4,7 +4,7 @@ One ``AwsConnection`` per account, by the rules of ``session.py`` (one Session, 
 once, adaptive retries with timeouts, the bounded executor): a ``profile`` account opens that
 profile (SSO included) in the hub's region and endpoint; a ``role`` account assumes the role with
 the hub's STS client (ExternalId when given) and refreshes the credentials itself. Assumed-role
-credentials are cached per (role, external ID, hub identity) until ``REFRESH_MARGIN`` before they
+credentials are cached per (endpoint, hub identity, role, external ID) until ``REFRESH_MARGIN`` before they
 expire, in memory only: they are never written, and never logged (only the role ARN is).
 
 ``check_account`` is what `accounts test` and doctor run: the identity (GetCallerIdentity) and
@@ -109,9 +109,8 @@ class AccountConnector:
         return existing
 
     async def connection(self, account: KnownAccount) -> AwsConnection:
-        """The account's connection, made on a worker thread (never the GUI thread)."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(None, functools.partial(self.connection_sync, account))
+        """The account's connection, made on the hub's executor (never the GUI thread)."""
+        return await self.hub.call(self.connection_sync, account)
 
     def _params(self, account: KnownAccount, profile: str | None = None) -> ConnectionParams:
         hub = self.hub.params
@@ -143,7 +142,7 @@ class AccountConnector:
 
     def assume(self, account: KnownAccount) -> RoleCredentials:
         """The role's credentials: the cached ones while they last, else STS AssumeRole (blocking)."""
-        key = (self.hub_arn, account.role_arn or "", account.external_id or "")
+        key = (self.hub.params.endpoint_url or "", self.hub_arn, account.role_arn or "", account.external_id or "")
         cached = self.cache.get(key)
         if cached is not None:
             return cached

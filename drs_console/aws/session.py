@@ -223,7 +223,12 @@ class AwsConnection:
         """Run a blocking call on the connection's executor and await its result."""
         if self._closed:
             raise ConsoleError(ProblemKind.CANCELLED, "The connection was closed.", "Connect again.")
-        loop = asyncio.get_running_loop()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            # qasync's run_until_complete delivers pending callbacks (a task's step) after its
+            # future is done, with no loop marked running: that step runs on the set loop
+            loop = asyncio.get_event_loop()
         return await loop.run_in_executor(
             self._executor, functools.partial(self.call_sync, fn, *args, **kwargs)
         )

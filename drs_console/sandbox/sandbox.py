@@ -122,6 +122,9 @@ class Sandbox:
             enforce_trust({t.account_id: self.account_id for t in self.targets})
             BackendDict.reset()
             reset_model_data()
+            from ..aws.accounts import ROLE_CACHE
+
+            ROLE_CACHE.clear()  # credentials of an earlier sandbox's roles mean nothing to this one
             sfn = default_user_config.setdefault("stepfunctions", {})
             self._old_sfn_exec = sfn.get("execute_state_machine", False)
             sfn["execute_state_machine"] = True

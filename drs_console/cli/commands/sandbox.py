@@ -34,6 +34,11 @@ def register(sub) -> None:
     serve.add_argument(
         "--history", type=_positive, default=0, help="past executions to seed in the history table (default 0)"
     )
+    serve.add_argument(
+        "--accounts", type=_accounts, default=3,
+        help="accounts to serve: the hub plus N-1 target accounts, each with its own seeded DRS and a role "
+        "the hub may assume (resources/backend/target-account.yaml); 1 to 10 (default 3)",
+    )
     serve.set_defaults(func=serve_cmd)
 
 
@@ -51,6 +56,16 @@ def _positive(text: str) -> int:
     value = int(text)
     if value < 0:
         raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def _accounts(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of accounts: use 1 to 10") from None
+    if not 1 <= value <= 10:
+        raise argparse.ArgumentTypeError(f"{value} is out of range: use 1 (the hub alone) to 10")
     return value
 
 
@@ -76,5 +91,6 @@ def serve_cmd(args: argparse.Namespace, ctx: CliContext) -> int:
         seed=args.seed,
         speed=args.speed,
         history=args.history,
+        accounts=args.accounts,
         out=ctx.out,
     )
