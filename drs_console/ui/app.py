@@ -54,6 +54,7 @@ class ConsoleApp:
     ):
         from ..store.plans import default_library
         from .connection import ConnectionController
+        from .pages.accounts import AccountsPage
         from .errors import ErrorReporter
         from .inventory_state import InventoryState
         from .notifications import Notifier
@@ -89,6 +90,7 @@ class ConsoleApp:
         self.executions.execution_changed.connect(history.execution_changed)
         self.window.add_page(history)
         self.window.add_page(BackendPage(self.controller, self.runner))
+        self.window.add_page(AccountsPage(self.controller, self.runner))
         self.cleanup = start_cleanup(self.library)
 
     def open_in_monitor(self, execution_id: str) -> None:
