@@ -118,3 +118,25 @@ def test_inventory_lists_every_known_accounts_servers(acli, sb3):
     assert extended and all(s["stagingAccountID"] != s["accountId"] for s in extended)
     table = acli("inventory").out
     assert "IN ACCOUNT" in table.splitlines()[0] and f"accounts {sb3.account_id}, {t1.account_id}, {t2.account_id}" in table
+
+
+def test_doctor_names_each_known_account(sb3):
+    import asyncio
+
+    from drs_console.aws.doctor.account_checks import known_account_checks
+    from drs_console.domain.accounts import make_account
+
+    t1, t2 = sb3.targets
+    accounts = [t1.known(), make_account(t2.account_id, name="Two", role_arn=t2.role_arn.replace("drs-console-target", "x")),
+                make_account("345678901234", profile="no-such-profile")]
+    conn = AwsConnection(sb3.connection_params())
+    try:
+        findings = asyncio.run(known_account_checks(conn, accounts))
+    finally:
+        conn.close()
+    levels = {f.check: (f.level, f.message, f.remedy) for f in findings}
+    assert levels[f"account {t1.account_id}"][0] == "PASS" and t1.account_id in levels[f"account {t1.account_id}"][1]
+    level, message, remedy = levels[f"account {t2.account_id}"]
+    assert level == "FAIL" and f"Two ({t2.account_id})" in message and "trust policy" in remedy
+    level, message, remedy = levels["account 345678901234"]
+    assert level == "WARN" and "no-such-profile" in message + remedy
