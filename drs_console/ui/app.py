@@ -54,10 +54,10 @@ class ConsoleApp:
     ):
         from ..store.plans import default_library
         from .connection import ConnectionController
-        from .pages.accounts import AccountsPage
         from .errors import ErrorReporter
         from .inventory_state import InventoryState
         from .notifications import Notifier
+        from .pages.accounts import AccountsPage
         from .pages.backend import BackendPage
         from .pages.executions import ExecutionsPage
         from .pages.history import HistoryPage
