@@ -140,3 +140,43 @@ def test_doctor_names_each_known_account(sb3):
     assert level == "FAIL" and f"Two ({t2.account_id})" in message and "trust policy" in remedy
     level, message, remedy = levels["account 345678901234"]
     assert level == "WARN" and "no-such-profile" in message + remedy
+
+
+def test_assumed_role_credentials_are_cached_and_refreshed(sb3):
+    import asyncio
+    from datetime import UTC, datetime, timedelta
+
+    from drs_console.aws.accounts import AccountConnector, AssumedRoleCache
+
+    t1 = sb3.targets[0]
+    now = [datetime.now(UTC)]
+    cache = AssumedRoleCache(now=lambda: now[0])
+    hub = AwsConnection(sb3.connection_params())
+    calls = []
+    hub.client("sts", read_timeout=15, max_attempts=2).meta.events.register(
+        "provide-client-params.sts.AssumeRole", lambda params, **kw: calls.append(params["RoleArn"]))
+    try:
+        async def servers(connector):
+            conn = await connector.connection(t1.known())
+            page = await conn.call(conn.client("drs").describe_source_servers)
+            return {i["sourceServerID"] for i in page["items"]}
+
+        first, second = AccountConnector(hub, cache=cache), AccountConnector(hub, cache=cache)
+        assert asyncio.run(servers(first)) == set(sb3.drs_for(t1.account_id).server_ids())
+        asyncio.run(servers(second))
+        assert calls == [t1.role_arn]  # one AssumeRole for both connections
+        now[0] += timedelta(minutes=56)  # 4 minutes before the credentials expire: assumed again
+        third = AccountConnector(hub, cache=cache)
+        asyncio.run(servers(third))
+        assert calls == [t1.role_arn, t1.role_arn]
+        for c in (first, second, third):
+            c.close()
+    finally:
+        hub.close()
+
+
+def test_the_sandboxs_accounts_cannot_be_changed(capsys):
+    from drs_console.cli.main import main
+
+    assert main(["--sandbox", "accounts", "add", "210987654321", "--profile", "p"]) == 2
+    assert "sandbox's target accounts are its own" in capsys.readouterr().err
