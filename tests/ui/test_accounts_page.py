@@ -91,7 +91,10 @@ def test_adding_testing_and_removing_an_account_of_ones_own(qtbot, aloop, tmp_pa
         page.account_id.setText(target)
         page.value.setText(f"arn:aws:iam::{target}:role/nobody")  # no such role there
         page.name.setText("Payments prod")
+        changed = []
+        page.accounts_changed.connect(lambda: changed.append(True))
         added = page.add_from_form()
+        assert changed == [True]  # the app refreshes the inventory on it
         assert added is not None and page.form_error.text() == ""
         page.via.setCurrentText(VIA_PROFILE)
         assert not page.external_id.isVisibleTo(page)

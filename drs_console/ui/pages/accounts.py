@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -36,6 +37,7 @@ VIA_ROLE, VIA_PROFILE = "Assume a role", "AWS profile"
 class AccountsPage(Page):
     key = "accounts"
     title = "Accounts"
+    accounts_changed = Signal()  # an account was added or removed (the inventory reads them again)
 
     def __init__(self, controller: ConnectionController, runner: TaskRunner, parent=None):
         super().__init__(parent)
@@ -190,6 +192,7 @@ class AccountsPage(Page):
         self.controller.settings.accounts = accounts
         self.controller.save_settings()
         self.reload()
+        self.accounts_changed.emit()
 
     # -- test ----------------------------------------------------------------------------------
     @asyncSlot()
