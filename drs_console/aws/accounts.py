@@ -32,7 +32,9 @@ log = logging.getLogger(__name__)
 
 ROLE_SESSION_NAME = "drs-console"
 ROLE_DURATION_SECONDS = 3600
-REFRESH_MARGIN = timedelta(minutes=5)  # a cached credential is not used closer than this to its expiry
+# a cached credential is not used closer than this to its expiry: botocore's advisory refresh window
+# (15 min), so that its refresh of a connection's credentials gets new ones, not the cached again
+REFRESH_MARGIN = timedelta(minutes=15)
 _REGION_NOT_ENABLED_CODES = {"UnrecognizedClientException", "InvalidClientTokenId"}
 
 

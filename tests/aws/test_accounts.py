@@ -65,14 +65,14 @@ def test_settings_v3_files_stay_valid_and_v4_keeps_the_accounts_without_credenti
 
 def test_assumed_role_credentials_are_reused_until_shortly_before_they_expire():
     now = [datetime(2026, 1, 1, 12, 0, tzinfo=UTC)]
-    cache = AssumedRoleCache(margin=timedelta(minutes=5), now=lambda: now[0])
+    cache = AssumedRoleCache(now=lambda: now[0])  # the default margin: 15 minutes
     creds = RoleCredentials("ASIAEXAMPLE", "secret-value", "token-value", now[0] + timedelta(hours=1))
     cache.put(("k",), creds)
     assert cache.get(("k",)) is creds
-    now[0] += timedelta(minutes=54)
-    assert cache.get(("k",)) is creds  # 6 minutes left
+    now[0] += timedelta(minutes=44)
+    assert cache.get(("k",)) is creds  # 16 minutes left
     now[0] += timedelta(minutes=1, seconds=1)
-    assert cache.get(("k",)) is None  # within 5 minutes of expiry: assume again
+    assert cache.get(("k",)) is None  # within 15 minutes of expiry: assume again
     assert "secret" not in repr(creds) and "token" not in repr(creds) and "ASIA" not in repr(creds)
 
 

@@ -165,7 +165,7 @@ def test_assumed_role_credentials_are_cached_and_refreshed(sb3):
         assert asyncio.run(servers(first)) == set(sb3.drs_for(t1.account_id).server_ids())
         asyncio.run(servers(second))
         assert calls == [t1.role_arn]  # one AssumeRole for both connections
-        now[0] += timedelta(minutes=56)  # 4 minutes before the credentials expire: assumed again
+        now[0] += timedelta(minutes=46)  # 14 minutes before the credentials expire: assumed again
         third = AccountConnector(hub, cache=cache)
         asyncio.run(servers(third))
         assert calls == [t1.role_arn, t1.role_arn]
