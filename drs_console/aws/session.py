@@ -132,14 +132,19 @@ def default_region_for(profile: str | None) -> str | None:
 class AwsConnection:
     """A session, its clients and a bounded executor for one (profile, region, endpoint)."""
 
-    def __init__(self, params: ConnectionParams, *, max_workers: int = MAX_WORKERS):
+    def __init__(self, params: ConnectionParams, *, max_workers: int = MAX_WORKERS,
+                 session: boto3.Session | None = None):
+        """``session``: one made elsewhere (aws/accounts.py: an assumed role's refreshing
+        credentials); else one is made from ``params``."""
         self.params = params
         self._lock = threading.Lock()
         self._clients: dict[tuple[str, int, int], Any] = {}
         self._executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="aws")
         self._closed = False
         try:
-            if params.static_credentials:
+            if session is not None:
+                self.session = session
+            elif params.static_credentials:
                 key, secret = params.static_credentials
                 self.session = boto3.Session(
                     aws_access_key_id=key,
@@ -218,7 +223,12 @@ class AwsConnection:
         """Run a blocking call on the connection's executor and await its result."""
         if self._closed:
             raise ConsoleError(ProblemKind.CANCELLED, "The connection was closed.", "Connect again.")
-        loop = asyncio.get_running_loop()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            # qasync's run_until_complete delivers pending callbacks (a task's step) after its
+            # future is done, with no loop marked running: that step runs on the set loop
+            loop = asyncio.get_event_loop()
         return await loop.run_in_executor(
             self._executor, functools.partial(self.call_sync, fn, *args, **kwargs)
         )

@@ -14,6 +14,7 @@ from ..domain.errors import BadInput, ConsoleError, ProblemKind
 from ..domain.text import printable
 
 SANDBOX_HISTORY = 40  # past executions the in-process sandbox starts with
+SANDBOX_ACCOUNTS = 3  # the hub and two target accounts (sandbox/accounts.py)
 
 
 def sandbox_options() -> dict:
@@ -22,7 +23,7 @@ def sandbox_options() -> dict:
     DRS_CONSOLE_SANDBOX_INCIDENT a simulated incident that long ago (sandbox/incident.py)."""
     from ..sandbox.clock import speed_from_env
 
-    options: dict = {"backend": True, "history": SANDBOX_HISTORY}
+    options: dict = {"backend": True, "history": SANDBOX_HISTORY, "accounts": SANDBOX_ACCOUNTS}
     try:
         speed = speed_from_env()
     except ValueError as exc:
@@ -105,6 +106,15 @@ class CliContext:
             remedy,
             profile=profile,
         )
+
+    def known_accounts(self) -> list:
+        """The accounts this run knows besides the connected one: the sandbox's target accounts
+        with --sandbox (in memory), else the settings file's (`drs-console accounts add`)."""
+        if self.sandbox:
+            return list(self.sandbox_instance.known_accounts)
+        from ..store.settings import load_settings
+
+        return list(load_settings().accounts)
 
     @property
     def sandbox_instance(self):

@@ -22,6 +22,16 @@ class SourceServer:
     last_launch_result: str = ""  # NOT_STARTED | PENDING | SUCCEEDED | FAILED
     recovery_instance_id: str = ""
     tags: Mapping[str, str] = field(default_factory=dict)
+    # The account that holds the server in DRS (its ARN's), which differs from the source account
+    # above (where the machine runs); "" in caches written before accounts were known.
+    drs_account_id: str = ""
+    # An extended source server (stagingArea.status EXTENDED) replicates through a staging account.
+    staging_account_id: str = ""
+    staging_status: str = ""  # EXTENDED | NOT_EXTENDED | EXTENSION_ERROR | ""
+
+    @property
+    def extended(self) -> bool:
+        return self.staging_status == "EXTENDED"
 
     @property
     def name(self) -> str:
@@ -45,6 +55,8 @@ class SourceServer:
             self.fqdn,
             self.instance_id,
             self.account_id,
+            self.drs_account_id,
+            self.staging_account_id,
             self.origin_region,
             self.replication_state.value,
             self.last_launch_result,
@@ -55,12 +67,36 @@ class SourceServer:
 
 @dataclass(frozen=True, slots=True)
 class InventorySnapshot:
-    """The source servers of one account and region, as read at one moment."""
+    """The source servers of the connected account (``account_id``) and of every known account
+    read with it, in one region, as read at one moment. Each server says which account holds it
+    (``drs_account_id``); ``problems`` names the known accounts that could not be read."""
 
     account_id: str
     region: str
     fetched_at: datetime
     servers: tuple[SourceServer, ...]
+    account_names: Mapping[str, str] = field(default_factory=dict)  # known account -> its name
+    problems: Mapping[str, str] = field(default_factory=dict)  # account -> why it could not be read
+    accounts: tuple[str, ...] = ()  # the accounts read (the connected one first); () = it alone
+
+    @property
+    def account_ids(self) -> tuple[str, ...]:
+        """Every account of this inventory: the connected one first, then those read or holding a server."""
+        seen = dict.fromkeys((self.account_id, *self.accounts, *self.problems))
+        for s in self.servers:
+            seen.setdefault(self.server_account(s), None)
+        return tuple(a for a in seen if a)
+
+    def server_account(self, server: SourceServer) -> str:
+        """The account holding ``server`` in DRS (the connected one for servers read before accounts)."""
+        return server.drs_account_id or self.account_id
+
+    def account_label(self, account_id: str) -> str:
+        name = self.account_names.get(account_id, "")
+        return f"{name} ({account_id})" if name else account_id
+
+    def in_account(self, account_id: str) -> tuple[SourceServer, ...]:
+        return tuple(s for s in self.servers if self.server_account(s) == account_id)
 
     def by_id(self) -> dict[str, SourceServer]:
         return {s.source_server_id: s for s in self.servers}
@@ -107,6 +143,7 @@ def server_from_drs(item: Mapping) -> SourceServer:
     ident = props.get("identificationHints") or {}
     repl = item.get("dataReplicationInfo") or {}
     cloud = item.get("sourceCloudProperties") or {}
+    staging = item.get("stagingArea") or {}
     return SourceServer(
         source_server_id=item.get("sourceServerID", ""),
         hostname=ident.get("hostname", ""),
@@ -119,7 +156,16 @@ def server_from_drs(item: Mapping) -> SourceServer:
         last_launch_result=item.get("lastLaunchResult", "") or "",
         recovery_instance_id=item.get("recoveryInstanceId", "") or "",
         tags=dict(item.get("tags") or {}),
+        drs_account_id=arn_account(item.get("arn") or ""),
+        staging_account_id=str(staging.get("stagingAccountID") or "") if staging.get("status") == "EXTENDED" else "",
+        staging_status=str(staging.get("status") or ""),
     )
+
+
+def arn_account(arn: str) -> str:
+    """The account field of an ARN ('' when it is not one)."""
+    parts = str(arn).split(":")
+    return parts[4] if len(parts) > 5 and parts[0] == "arn" else ""
 
 
 def servers_from_drs(items: Iterable[Mapping]) -> tuple[SourceServer, ...]:

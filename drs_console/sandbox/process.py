@@ -50,10 +50,13 @@ class SandboxProcess:
         seed: int = 7,
         speed: float = 30.0,
         history: int = 40,
+        accounts: int = 3,
         log_file: Path | None = None,
         start_timeout: float = 120.0,
     ):
         self.servers, self.seed, self.speed, self.history = servers, seed, speed, history
+        self.accounts = accounts
+        self.known_accounts: list = []  # the child's target accounts (from its health answer)
         self.log_file = log_file
         self.start_timeout = start_timeout
         self.region = "us-east-1"
@@ -84,6 +87,7 @@ class SandboxProcess:
                 self.region = str(health.get("region") or self.region)
                 self.account_id = str(health.get("accountId") or "")
                 self.backend_outputs = dict(health.get("backend") or {})
+                self.known_accounts = _known_accounts(health.get("accounts"))
                 log.info("sandbox child process %d ready at %s", proc.pid, self.endpoint_url)
                 return self.endpoint_url
             self._proc = None  # the port was taken in between: try another
@@ -93,6 +97,7 @@ class SandboxProcess:
         cmd = [
             *sandbox_command(), "sandbox", "serve", "--port", str(port), "--servers", str(self.servers),
             "--seed", str(self.seed), "--speed", f"{self.speed:g}", "--history", str(self.history),
+            "--accounts", str(self.accounts),
         ]
         env = dict(os.environ)
         env[PARENT_PID_ENV] = str(os.getpid())
@@ -173,3 +178,12 @@ class SandboxProcess:
     def __repr__(self) -> str:
         pid = self._proc.pid if self._proc else None
         return f"SandboxProcess(pid={pid}, {self.endpoint_url or 'stopped'})"
+
+
+def _known_accounts(docs: Any) -> list:
+    from ..domain.accounts import parse_accounts
+
+    accounts, problems = parse_accounts(docs if isinstance(docs, list) else [])
+    for problem in problems:
+        log.warning("the sandbox's account %s", problem)
+    return accounts

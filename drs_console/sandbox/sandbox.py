@@ -58,8 +58,13 @@ class Sandbox:
         history: int = 0,
         backend: bool = False,
         incident: timedelta | None = None,
+        accounts: int = 1,
     ):
+        """``accounts``: the hub (moto's default account) plus ``accounts - 1`` target accounts,
+        each with its own seeded DRS and the role of target-account.yaml (sandbox/accounts.py)."""
         from moto.core import DEFAULT_ACCOUNT_ID
+
+        from .accounts import MAX_ACCOUNTS, target_accounts
 
         self.servers = servers
         self.seed = seed
@@ -73,6 +78,9 @@ class Sandbox:
         self.incident = incident  # a simulated incident that long ago (sandbox/incident.py)
         self.incident_info: Any = None  # incident.Incident once started
         self.account_id: str = DEFAULT_ACCOUNT_ID
+        if not 1 <= accounts <= MAX_ACCOUNTS:
+            raise BadInput(f"{accounts} accounts is out of range.", f"Use 1 (the hub alone) to {MAX_ACCOUNTS}.")
+        self.targets = target_accounts(seed, accounts - 1, hub=self.account_id)
         self.clock = SimClock(speed=speed, manual=manual_clock)
         self.endpoint_url: str = ""
         self.ready = False  # True once every service answers, the backend is deployed and seeded
@@ -110,10 +118,17 @@ class Sandbox:
                     home_region=self.region,
                     launch_failure_rate=self.launch_failure_rate,
                     throttle_rate=self.throttle_rate,
+                    targets={t.account_id: (t.servers, t.variant) for t in self.targets},
                 )
             )
+            from .accounts import enforce_trust
+
+            enforce_trust({t.account_id: self.account_id for t in self.targets})
             BackendDict.reset()
             reset_model_data()
+            from ..aws.accounts import ROLE_CACHE
+
+            ROLE_CACHE.clear()  # credentials of an earlier sandbox's roles mean nothing to this one
             sfn = default_user_config.setdefault("stepfunctions", {})
             self._old_sfn_exec = sfn.get("execute_state_machine", False)
             sfn["execute_state_machine"] = True
@@ -138,6 +153,7 @@ class Sandbox:
 
                 self.incident_info = apply_incident(self.drs, self.incident)
             try:
+                self._deploy_targets()
                 if self.backend:
                     self._deploy_backend()
             except BaseException:
@@ -156,6 +172,19 @@ class Sandbox:
         except BaseException:
             self.stop()
             raise
+
+    def _deploy_targets(self) -> None:
+        """Each target account: its seeded DRS made now, and target-account.yaml deployed there."""
+        from .accounts import deploy_target_role
+
+        for target in self.targets:
+            _ = self.drs_for(target.account_id)
+            deploy_target_role(self, target)
+
+    @property
+    def known_accounts(self) -> list:
+        """The target accounts as the console knows them (a role each): what `--sandbox` shows."""
+        return [t.known() for t in self.targets]
 
     def _deploy_backend(self) -> None:
         """The reference backend exactly as `backend deploy` makes it (same template and ASL),
@@ -209,6 +238,7 @@ class Sandbox:
             "servers": self.servers,
             "backend": dict(self.backend_outputs) if self.backend else None,
             **({"incident": self.incident_info.to_json()} if self.incident_info is not None else {}),
+            "accounts": [a.as_dict() for a in self.known_accounts],
         }
 
     def _app(self) -> Any:
@@ -246,6 +276,14 @@ class Sandbox:
 
         install_drs()
         return drs_backends[self.account_id][self.region].simulator
+
+    def drs_for(self, account_id: str) -> DrsSimulator:
+        """The DRS simulator of ``account_id`` (a target account, or any other) in the sandbox's region."""
+        from .drs.models import drs_backends
+        from .install import install_drs
+
+        install_drs()
+        return drs_backends[account_id][self.region].simulator
 
     def connection_params(self) -> ConnectionParams:
         if not self.endpoint_url:

@@ -92,10 +92,13 @@ def _replication(state: str, rng: random.Random) -> tuple[int, float, str, str]:
 
 
 def seed_servers(
-    *, seed: int, count: int, region: str, account_id: str, start: datetime
+    *, seed: int, count: int, region: str, account_id: str, start: datetime, variant: str = ""
 ) -> list[ServerRecord]:
-    """``count`` source servers, the same for the same seed (only times depend on ``start``)."""
-    rng = random.Random(f"drs-sandbox-servers/{seed}")
+    """``count`` source servers, the same for the same seed (only times depend on ``start``).
+
+    ``variant`` (a target account's, sandbox/accounts.py): other draws (other IDs) and host names
+    that start with it, so that no two accounts of one sandbox share a server ID or name."""
+    rng = random.Random(f"drs-sandbox-servers/{seed}" + (f"/{variant}" if variant else ""))
     accounts = account_ids(seed)
     origins = [r for r in ORIGIN_REGIONS if r != region]
     account_region = {acct: origins[i % len(origins)] for i, acct in enumerate(accounts)}
@@ -125,7 +128,7 @@ def seed_servers(
         k = i // len(APPLICATIONS)
         tier = TIERS[k % len(TIERS)]
         number = k // len(TIERS) + 1
-        hostname = f"{prefix}-{tier}-{number:02d}"
+        hostname = f"{variant + '-' if variant else ''}{prefix}-{tier}-{number:02d}"
         app_index = i % len(APPLICATIONS)
         origin_account = accounts[app_index % len(accounts)]
         origin_region = account_region[origin_account]

@@ -16,7 +16,7 @@ PARENT_PID_ENV = "DRS_CONSOLE_SANDBOX_PARENT"
 
 
 def serve(port: int, servers: int, seed: int, speed: float, history: int, out: TextIO, region: str = "us-east-1",
-          incident: timedelta | None = None) -> int:
+          incident: timedelta | None = None, accounts: int = 1) -> int:
     """Start a Sandbox on ``port``, print how to reach it, block until interrupted; returns 0.
 
     The port listens only once the sandbox is ready (every service answers, the backend stack is
@@ -31,7 +31,7 @@ def serve(port: int, servers: int, seed: int, speed: float, history: int, out: T
             except (ValueError, OSError):  # pragma: no cover - unusual platforms
                 pass
     sandbox = Sandbox(servers=servers, seed=seed, speed=speed, port=port, history=history, backend=True, region=region,
-                      incident=incident)
+                      incident=incident, accounts=accounts)
     try:
         url = sandbox.start()
         region = sandbox.region
@@ -54,6 +54,19 @@ def serve(port: int, servers: int, seed: int, speed: float, history: int, out: T
             f"--endpoint-url {url} --region {region}",
             file=out,
         )
+        for target in sandbox.targets:
+            print(f"  target account {target.account_id} ({target.name}, {target.servers} source servers): "
+                  f"role {target.role_arn}", file=out)
+        if sandbox.targets:
+            first = sandbox.targets[0]
+            print("Reach a target account as the hub does (its servers, not the hub's):", file=out)
+            print(f"  {creds} aws sts assume-role --role-arn {first.role_arn} --role-session-name try "
+                  f"--endpoint-url {url} --region {region}", file=out)
+            print("  then with its AccessKeyId/SecretAccessKey/SessionToken in AWS_ACCESS_KEY_ID/"
+                  f"AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN: aws drs describe-source-servers --endpoint-url {url} "
+                  f"--region {region}", file=out)
+            print(f"  the console: drs-console --endpoint-url {url} accounts add {first.account_id} "
+                  f"--role-arn {first.role_arn}", file=out)
         print(f"  readiness: GET {url}{HEALTH_PATH}", file=out)
         print("Press Ctrl+C to stop.", file=out)
         out.flush()

@@ -125,6 +125,7 @@ class DrsSimulator:
         self._arn_tags: dict[str, dict[str, str]] = {}
         self.recovery_plans = RecoveryPlans(self)
         self.recovery_plan_runs = RecoveryPlanRuns(self)
+        self.initialized = True  # False: every operation but InitializeService is refused, as in AWS
         if servers:
             self.add_servers(
                 seed_servers(
@@ -266,6 +267,8 @@ class DrsSimulator:
                     400,
                     fields={"reason": "unknownOperation"},
                 )
+            if not self.initialized and operation != "InitializeService":
+                raise DrsError("UninitializedAccountException", "Account not initialized", 400)
             self.catch_up()
             name = _snake(operation)
             owner = next(o for o in (self.recovery_plans, self.recovery_plan_runs, self) if hasattr(o, name))
@@ -418,6 +421,7 @@ class DrsSimulator:
         return {}
 
     def initialize_service(self) -> dict:
+        self.initialized = True
         return {}
 
     def delete_job(self, jobID: str) -> dict:

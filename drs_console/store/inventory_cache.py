@@ -2,7 +2,11 @@
 
 A cache belongs to one endpoint: AWS itself (no endpoint URL: ``<account>-<region>.json``, as
 before) or a custom ``--endpoint-url`` or the sandbox (``<account>-<region>@<hash of the URL or of "sandbox">.json``),
-so that a sandbox or test-endpoint run never overwrites, nor is shown as, the real account's."""
+so that a sandbox or test-endpoint run never overwrites, nor is shown as, the real account's.
+
+Version 2 keeps the servers per account (``accounts``: one section per account read with the
+connected one, each with its name, its servers and why it could not be read); version 1 files
+(every server at the top, all in the connected account) still load."""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ import hashlib
 import json
 import logging
 import re
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import datetime
 from pathlib import Path
 
@@ -20,7 +24,9 @@ from .atomic import atomic_write_text
 from .paths import app_paths
 
 log = logging.getLogger(__name__)
-CACHE_VERSION = 1
+CACHE_VERSION = 2
+READABLE_VERSIONS = (1, 2)
+_SERVER_FIELDS = frozenset(f.name for f in fields(SourceServer))
 SANDBOX_ENDPOINT = "sandbox"
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
@@ -38,19 +44,26 @@ class InventoryCache:
 
     def save(self, snapshot: InventorySnapshot, endpoint: str | None = None) -> None:
         """Cache ``snapshot`` for its account and region at ``endpoint`` (None/"": AWS itself)."""
-        servers = []
-        for server in snapshot.servers:
-            d = asdict(server)
-            d["replication_state"] = server.replication_state.value
-            d["tags"] = dict(server.tags)
-            servers.append(d)
+        sections = []
+        for account in snapshot.account_ids:
+            servers = []
+            for server in snapshot.in_account(account):
+                d = asdict(server)
+                d["replication_state"] = server.replication_state.value
+                d["tags"] = dict(server.tags)
+                servers.append(d)
+            section = {"accountId": account, "name": snapshot.account_names.get(account, ""), "servers": servers}
+            if account in snapshot.problems:
+                section["problem"] = snapshot.problems[account]
+            sections.append(section)
         doc = {
             "version": CACHE_VERSION,
             "accountId": snapshot.account_id,
             "region": snapshot.region,
             "endpoint": normalize_endpoint(endpoint),
             "fetchedAt": snapshot.fetched_at.isoformat(),
-            "servers": servers,
+            "accounts": sections,
+            "read": list(snapshot.accounts),
         }
         atomic_write_text(self._path(snapshot.account_id, snapshot.region, endpoint), json.dumps(doc))
 
@@ -75,19 +88,36 @@ class InventoryCache:
     def _load_file(self, path: Path, endpoint: str = "") -> InventorySnapshot | None:
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
-            if doc.get("version") != CACHE_VERSION or str(doc.get("endpoint") or "") != endpoint:
+            if doc.get("version") not in READABLE_VERSIONS or str(doc.get("endpoint") or "") != endpoint:
                 return None  # another endpoint's inventory (or a hash collision): never shown here
-            servers = []
-            for d in doc["servers"]:
-                d = dict(d)
-                d["replication_state"] = ReplicationState.parse(d.get("replication_state"))
-                d["tags"] = {str(k): str(v) for k, v in (d.get("tags") or {}).items()}
-                servers.append(SourceServer(**d))
+            hub = str(doc["accountId"])
+            if doc["version"] == 1:  # every server in the connected account
+                sections = [{"accountId": hub, "servers": doc["servers"]}]
+            else:
+                sections = doc["accounts"]
+            servers, names, problems, accounts = [], {}, {}, []
+            for section in sections:
+                account = str(section["accountId"])
+                accounts.append(account)
+                if section.get("name"):
+                    names[account] = str(section["name"])
+                if section.get("problem"):
+                    problems[account] = str(section["problem"])
+                for d in section["servers"]:
+                    d = {k: v for k, v in dict(d).items() if k in _SERVER_FIELDS}  # a newer file's extras left out
+                    d["replication_state"] = ReplicationState.parse(d.get("replication_state"))
+                    d["tags"] = {str(k): str(v) for k, v in (d.get("tags") or {}).items()}
+                    if account != hub:  # a known account's server says so ("" stays the connected one's)
+                        d["drs_account_id"] = str(d.get("drs_account_id") or account)
+                    servers.append(SourceServer(**d))
             return InventorySnapshot(
-                account_id=str(doc["accountId"]),
+                account_id=hub,
                 region=str(doc["region"]),
                 fetched_at=datetime.fromisoformat(doc["fetchedAt"]),
                 servers=tuple(servers),
+                account_names=names,
+                problems=problems,
+                accounts=tuple(str(a) for a in doc.get("read") or ()),
             )
         except FileNotFoundError:
             return None

@@ -1,6 +1,7 @@
 """Typed, versioned user settings stored as JSON under the platformdirs config dir.
 
-Never holds a credential: only the names of things (profile, region, endpoint, stack).
+Never holds a credential: only the names of things (profile, region, endpoint, stack, and the
+known accounts: their IDs, names, profiles and role ARNs).
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ import logging
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+from ..domain.accounts import KnownAccount, parse_accounts
 from .atomic import atomic_write_text
 from .paths import app_paths
 
 log = logging.getLogger(__name__)
 
-SETTINGS_VERSION = 3
+SETTINGS_VERSION = 4
 
 
 @dataclass
@@ -33,6 +35,8 @@ class Settings:
     hidden_columns: dict[str, list[int]] = field(default_factory=dict)
     # point-in-time runs: servers of one wave whose snapshots are further apart than this WARN
     point_in_time_max_spread_minutes: int = 15
+    # The accounts the console reaches besides the connected one (v4): names and ARNs only.
+    accounts: list[KnownAccount] = field(default_factory=list)
 
 
 def _migrate(data: dict) -> dict:
@@ -46,6 +50,10 @@ def _migrate(data: dict) -> dict:
     if version < 3:
         # v3 remembers the desktop's layout (splitters, hidden columns); nothing to convert.
         version = 3
+    if version < 4:
+        # v4 knows other accounts (profile or role to reach each); none before.
+        data.setdefault("accounts", [])
+        version = 4
     data["version"] = version
     return data
 
@@ -74,6 +82,9 @@ def load_settings(path: Path | None = None) -> Settings:
                 continue
             if key in _LAYOUT_KEYS:
                 kwargs[key] = _int_lists(value)
+                continue
+            if key == "accounts":
+                kwargs[key] = _accounts(value, path)
                 continue
             if value is not None and key == "sandbox" and not isinstance(value, bool):
                 continue
@@ -104,7 +115,19 @@ def _int_lists(value) -> dict[str, list[int]]:
     }
 
 
+def _accounts(value, path: Path) -> list[KnownAccount]:
+    """The known accounts of a settings file; an entry that is not valid is left out (logged)."""
+    if not isinstance(value, list):
+        return []
+    accounts, problems = parse_accounts(value)
+    for problem in problems:
+        log.warning("settings file %s: known account %s", path, problem)
+    return accounts
+
+
 def save_settings(settings: Settings, path: Path | None = None) -> None:
     path = path or app_paths().settings_file
     settings.version = SETTINGS_VERSION
-    atomic_write_text(path, json.dumps(asdict(settings), indent=2, sort_keys=True) + "\n")
+    doc = asdict(settings)
+    doc["accounts"] = [a.as_dict() for a in settings.accounts]
+    atomic_write_text(path, json.dumps(doc, indent=2, sort_keys=True) + "\n")

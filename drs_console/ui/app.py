@@ -57,6 +57,7 @@ class ConsoleApp:
         from .errors import ErrorReporter
         from .inventory_state import InventoryState
         from .notifications import Notifier
+        from .pages.accounts import AccountsPage
         from .pages.backend import BackendPage
         from .pages.executions import ExecutionsPage
         from .pages.history import HistoryPage
@@ -76,7 +77,8 @@ class ConsoleApp:
             self.window = window
             window.attach(self.controller, self.runner, self.reporter)
         self.reporter.set_parent_widget(self.window)
-        self.window.add_page(InventoryPage(self.controller, self.runner, state=self.inventory))
+        inventory = InventoryPage(self.controller, self.runner, state=self.inventory)
+        self.window.add_page(inventory)
         plans = PlansPage(self.controller, self.runner, self.inventory, self.library)
         plans.title_changed.connect(self.window.set_document)
         self.window.add_page(plans)
@@ -89,6 +91,9 @@ class ConsoleApp:
         self.executions.execution_changed.connect(history.execution_changed)
         self.window.add_page(history)
         self.window.add_page(BackendPage(self.controller, self.runner))
+        accounts = AccountsPage(self.controller, self.runner)
+        accounts.accounts_changed.connect(inventory.start_refresh)  # their servers, or no longer
+        self.window.add_page(accounts)
         self.cleanup = start_cleanup(self.library)
 
     def open_in_monitor(self, execution_id: str) -> None:

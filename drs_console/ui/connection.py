@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 
 
 SANDBOX_REGION = "us-east-1"  # the in-process sandbox's region (shown in the bar before it starts)
+SANDBOX_ACCOUNTS = 3  # the hub and two target accounts
 
 
 def _default_sandbox_factory():
@@ -27,7 +28,8 @@ def _default_sandbox_factory():
     except ValueError as exc:
         log.warning("%s; no incident simulated", exc)
         incident = None
-    return Sandbox(backend=True, history=40, region=SANDBOX_REGION, incident=incident)
+    return Sandbox(backend=True, history=40, region=SANDBOX_REGION, incident=incident,
+                   accounts=SANDBOX_ACCOUNTS)
 
 
 class ConnectionController(QObject):
@@ -55,11 +57,38 @@ class ConnectionController(QObject):
         self.connection: AwsConnection | None = None
         self.identity: Identity | None = None
         self.sandbox = None
+        self._connector = None  # aws.accounts.AccountConnector of this connection, made when first used
         self._lock = asyncio.Lock()
 
     @property
     def sandbox_region(self) -> str:
         return getattr(self.sandbox, "region", None) or SANDBOX_REGION
+
+    @property
+    def known_accounts(self) -> list:
+        """The accounts reached besides the connected one: the sandbox's own target accounts when
+        connected to it, else the settings' (the Accounts page edits those)."""
+        if self.settings.sandbox and self.sandbox is not None:
+            return list(getattr(self.sandbox, "known_accounts", []) or [])
+        return list(self.settings.accounts)
+
+    def accounts_connector(self):
+        """The connector to the known accounts from this connection (one per connection: its
+        accounts' sessions and clients are made once); None when not connected."""
+        if self.connection is None or self.identity is None:
+            return None
+        if self._connector is None or self._connector.hub is not self.connection:
+            from ..aws.accounts import AccountConnector
+
+            self._connector = AccountConnector(self.connection, hub_arn=self.identity.arn)
+        return self._connector
+
+    def save_settings(self) -> None:
+        if self._persist:
+            try:
+                save_settings(self.settings)
+            except OSError as exc:
+                log.warning("could not save settings: %s", exc)
 
     @property
     def is_connected(self) -> bool:
@@ -123,6 +152,9 @@ class ConnectionController(QObject):
 
     def _drop_connection(self) -> None:
         had = self.connection is not None
+        if self._connector is not None:
+            self._connector.close()
+            self._connector = None
         if self.connection is not None:
             self.connection.close()
         self.connection, self.identity = None, None

@@ -44,6 +44,7 @@ PAGE_TITLES: tuple[tuple[str, str], ...] = (
     ("executions", "Executions"),
     ("history", "History"),
     ("backend", "Backend"),
+    ("accounts", "Accounts"),
 )
 
 

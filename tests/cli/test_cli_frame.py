@@ -16,7 +16,9 @@ def test_inventory_json_against_the_sandbox(capsys):
     assert main(["--sandbox", "inventory", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["accountId"] == "123456789012" and doc["region"] == "us-east-1"
-    assert len(doc["servers"]) == 60
+    hub = [s for s in doc["servers"] if s["accountId"] == "123456789012"]
+    assert len(hub) == 60  # and the sandbox's two target accounts' servers besides
+    assert len({s["accountId"] for s in doc["servers"]}) == 3 and len(doc["accounts"]) == 3
     first = doc["servers"][0]
     for key in ("name", "sourceServerID", "sourceInstanceID", "sourceAccountID", "replicationState", "tags"):
         assert first[key]
@@ -25,8 +27,8 @@ def test_inventory_json_against_the_sandbox(capsys):
 def test_inventory_table_against_the_sandbox(capsys):
     assert main(["--sandbox", "inventory"]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0].split()[:3] == ["NAME", "SOURCE", "SERVER"]
-    assert "60 source servers in account 123456789012, us-east-1" in out
+    assert out.splitlines()[0].split()[:5] == ["NAME", "IN", "ACCOUNT", "SOURCE", "SERVER"]
+    assert "84 source servers in accounts 123456789012, " in out and "(connected: 123456789012), us-east-1" in out
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ def test_pages_and_history_to_monitor(qtbot, aloop, monkeypatch):
     console = ConsoleApp(Settings(), persist_settings=False, restore_geometry=False)
     qtbot.addWidget(console.window)
     try:
-        assert console.page_names() == ["inventory", "plans", "executions", "history", "backend"]
+        assert console.page_names() == ["inventory", "plans", "executions", "history", "backend", "accounts"]
         # the shell painted before the pages exist names the same pages, in the same order
         assert [(p.key, p.title) for p in console.window.pages.values()] == list(PAGE_TITLES)
         opened = []

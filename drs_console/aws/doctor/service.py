@@ -4,16 +4,18 @@ console ships? Each check gives a finding (PASS, WARN or FAIL) with one line say
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ...domain import contract as c
+from ...domain.accounts import KnownAccount
 from ...domain.errors import ConsoleError, Finding, ProblemKind
 from ...domain.wording import noun
 from ..backend import BackendLocation, BackendService, probe_input, render_template
 from ..cfn_template import parse_template
 from ..deployment import Deployment, cli_options, inspect_deployment, newer_than_console, read_resources
 from ..session import AwsConnection
+from . import account_checks as ac
 from . import definition_checks as dc
 from . import role_checks as rc
 from . import run_checks as runs
@@ -41,7 +43,9 @@ class DoctorService:
         state_machine_arn: str | None = None,
         history_table: str | None = None,
         progress: Callable[[Finding], None] | None = None,
+        accounts: Sequence[KnownAccount] = (),
     ) -> list[DoctorFinding]:
+        """``accounts``: the known accounts, each checked last (account_checks.py)."""
         findings: list[DoctorFinding] = []
 
         def add(f: DoctorFinding | list[DoctorFinding]) -> None:
@@ -60,6 +64,8 @@ class DoctorService:
         if dep is not None:
             await self._backend_checks(dep, bool(state_machine_arn or history_table), add)
         add(await self._guard_one("permissions", rc.operator_permissions, self.conn, caller_arn))
+        if accounts:
+            add(await ac.known_account_checks(self.conn, accounts, caller_arn))
         return findings
 
     async def _guard(self, check: str, fn, *args) -> tuple[Any, Any]:

@@ -15,6 +15,7 @@ ALL = "*"  # register every module (tests, and a command COMMANDS does not know)
 # A module's commands are contiguous: a module registers all of its commands at once.
 COMMANDS: dict[str, tuple[str, str]] = {
     "inventory": ("inventory", "list the DRS source servers"),
+    "accounts": ("accounts", "list, add, remove and test the other accounts the console reaches"),
     "sandbox": ("sandbox", "run the simulated AWS (moto + DRS simulator)"),
     "plan": ("plan", "create, edit, validate, show and list wave plans"),
     "backend": ("backend", "deploy or inspect the Step Functions backend"),

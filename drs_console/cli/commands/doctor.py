@@ -20,7 +20,8 @@ def register(sub) -> None:
         "doctor",
         help="check identity, DRS, the deployed backend against this console's, and permissions",
         description="Compares what is deployed (stack, template, definition, Tasks, role, table, recent runs) "
-        "with what this console ships, runs a probe through a real DynamoDB and DRS read, and prints PASS, WARN "
+        "with what this console ships, checks each known account ('drs-console accounts': its role assumed, DRS "
+        "initialized there), runs a probe through a real DynamoDB and DRS read, and prints PASS, WARN "
         "or FAIL per check with one line saying what to do. Exit code 1 when any check FAILs. "
         "--fix applies the remedies the console can apply ('backend deploy', which repairs out-of-band changes) "
         "after asking, then checks again.",
@@ -88,6 +89,7 @@ async def _run(args: argparse.Namespace, ctx: CliContext, conn) -> list[Finding]
         state_machine_arn=args.state_machine_arn,
         history_table=args.history_table,
         progress=show,
+        accounts=ctx.known_accounts(),
     )
 
 

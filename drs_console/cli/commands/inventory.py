@@ -6,6 +6,7 @@ import argparse
 import re
 from datetime import UTC, datetime
 
+from ...aws.accounts import AccountConnector
 from ...aws.drs import DrsService
 from ...domain.errors import BadInput
 from ...domain.inventory import format_age, parse_iso_duration
@@ -47,7 +48,13 @@ def parse_time_arg(text: str, now: datetime) -> datetime:
 async def inventory(args: argparse.Namespace, ctx: CliContext) -> int:
     conn = ctx.connection()
     ident = await conn.identity()
-    snap = await DrsService(conn).inventory(ident.account_id)
+    connector = AccountConnector(conn, hub_arn=ident.arn)
+    try:  # the known accounts' servers too ('drs-console accounts'), each server saying its account
+        snap = await DrsService(conn).inventory(ident.account_id, accounts=ctx.known_accounts(), connector=connector)
+    finally:
+        connector.close()
+    for problem in snap.problems.values():
+        ctx.fail(problem)
     if not conn.params.is_sandbox:
         InventoryCache().save(snap, conn.params.endpoint_url)  # an --endpoint-url run keeps its own cache
     if args.json:
@@ -56,9 +63,13 @@ async def inventory(args: argparse.Namespace, ctx: CliContext) -> int:
                 "accountId": snap.account_id,
                 "region": snap.region,
                 "fetchedAt": snap.fetched_at.isoformat(),
+                "accounts": [{"accountId": a, "name": snap.account_names.get(a, ""), "problem": snap.problems.get(a)}
+                             for a in snap.account_ids],
                 "servers": [
                     {
                         "name": s.name,
+                        "accountId": snap.server_account(s),  # the account holding it in DRS
+                        "stagingAccountID": s.staging_account_id,
                         "sourceServerID": s.source_server_id,
                         "hostname": s.hostname,
                         "fqdn": s.fqdn,
@@ -75,12 +86,15 @@ async def inventory(args: argparse.Namespace, ctx: CliContext) -> int:
             }
         )
         return 0
-    rows = [("NAME", "SOURCE SERVER", "INSTANCE", "ACCOUNT", "REGION", "REPLICATION", "LAG", "LAST LAUNCH")]
+    several = len(snap.account_ids) > 1
+    rows = [("NAME", *(("IN ACCOUNT",) if several else ()), "SOURCE SERVER", "INSTANCE", "SOURCE ACCOUNT", "REGION",
+             "REPLICATION", "LAG", "LAST LAUNCH")]
     for s in sorted(snap.servers, key=lambda s: s.name.casefold()):
         lag = parse_iso_duration(s.lag_duration)
         rows.append(
             (
                 s.name,
+                *((snap.server_account(s),) if several else ()),
                 s.source_server_id,
                 s.instance_id or "-",
                 s.account_id or "-",
@@ -93,7 +107,9 @@ async def inventory(args: argparse.Namespace, ctx: CliContext) -> int:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
         ctx.print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
-    ctx.print(f"\n{plural(len(snap.servers), 'source server')} in account {snap.account_id}, {snap.region}")
+    where = (f"accounts {', '.join(snap.account_ids)} (connected: {snap.account_id})" if several
+             else f"account {snap.account_id}")
+    ctx.print(f"\n{plural(len(snap.servers), 'source server')} in {where}, {snap.region}")
     return 0
 
 

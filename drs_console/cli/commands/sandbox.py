@@ -39,6 +39,11 @@ def register(sub) -> None:
         help="simulate an incident DURATION ago (2h, 90m, 1d): the sample plan's servers and every fourth "
         "replicating server are tagged drs-console:compromised=true since then, to recover them with "
         "'run --point-in-time' to before it (the in-process sandbox: $DRS_CONSOLE_SANDBOX_INCIDENT)")
+    serve.add_argument(
+        "--accounts", type=_accounts, default=3,
+        help="accounts to serve: the hub plus N-1 target accounts, each with its own seeded DRS and a role "
+        "the hub may assume (resources/backend/target-account.yaml); 1 to 10 (default 3)",
+    )
     serve.set_defaults(func=serve_cmd)
 
 
@@ -68,6 +73,16 @@ def _positive(text: str) -> int:
     return value
 
 
+def _accounts(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of accounts: use 1 to 10") from None
+    if not 1 <= value <= 10:
+        raise argparse.ArgumentTypeError(f"{value} is out of range: use 1 (the hub alone) to 10")
+    return value
+
+
 def serve_region(text: str | None) -> str:
     """The region to serve: a region where DRS is offered (as in AWS), else BadInput (exit 2)."""
     region = (text or DEFAULT_REGION).strip()
@@ -90,6 +105,7 @@ def serve_cmd(args: argparse.Namespace, ctx: CliContext) -> int:
         seed=args.seed,
         speed=args.speed,
         history=args.history,
+        accounts=args.accounts,
         out=ctx.out,
         incident=args.incident,
     )

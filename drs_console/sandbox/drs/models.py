@@ -16,8 +16,9 @@ from ..simulator import DEFAULT_JOB_QUOTA, DrsSimulator
 class SimulatorSettings:
     """What new DRS backends are built with. The Sandbox sets these before it starts.
 
-    Only the ``home`` account and region get seeded source servers; any other account or
-    region is an initialized but empty DRS.
+    Only the ``home`` account and region, and each of ``targets`` (account -> (servers, host-name
+    variant), in the home region) get seeded source servers; any other account or region is an
+    initialized but empty DRS.
     """
 
     clock: SimClock = field(default_factory=lambda: SimClock(speed=1.0))
@@ -28,6 +29,7 @@ class SimulatorSettings:
     launch_failure_rate: float = 0.0
     throttle_rate: float = 0.0
     job_quota: int = DEFAULT_JOB_QUOTA
+    targets: dict[str, tuple[int, str]] = field(default_factory=dict)
 
 
 _settings_lock = threading.Lock()
@@ -63,6 +65,14 @@ class DrsBackend(BaseBackend):
             throttle_rate=s.throttle_rate if home else 0.0,
             job_quota=s.job_quota,
         )
+        target = s.targets.get(account_id) if region_name == s.home_region else None
+        if target and target[0]:
+            from ..seed import seed_servers
+
+            self.simulator.add_servers(seed_servers(
+                seed=s.seed, count=target[0], region=region_name, account_id=account_id,
+                start=s.clock.now(), variant=target[1],
+            ))
 
 
 drs_backends = BackendDict(DrsBackend, "drs")

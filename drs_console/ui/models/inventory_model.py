@@ -21,6 +21,8 @@ class InventoryColumn(IntEnum):
     LAG = 6
     LAST_LAUNCH = 7
     TAGS = 8
+    # after TAGS so that the columns users hid (saved by index) stay the same; shown second
+    ACCOUNT = 9
 
 
 class InventoryModel(KeyedTableModel[SourceServer]):
@@ -35,7 +37,19 @@ class InventoryModel(KeyedTableModel[SourceServer]):
         InventoryColumn.LAG: "Lag",
         InventoryColumn.LAST_LAUNCH: "Last launch",
         InventoryColumn.TAGS: "Tags",
+        InventoryColumn.ACCOUNT: "Account",
     }
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.hub_account = ""  # the connected account: a server read without one is in it
+        self.account_names: dict[str, str] = {}
+
+    def set_accounts(self, hub_account: str, names: dict[str, str]) -> None:
+        self.hub_account, self.account_names = hub_account, dict(names)
+
+    def account_of(self, s: SourceServer) -> str:
+        return s.drs_account_id or self.hub_account
 
     def key(self, item: SourceServer) -> str:
         return item.source_server_id
@@ -62,6 +76,19 @@ class InventoryModel(KeyedTableModel[SourceServer]):
                 return s.last_launch_result
             if column is C.TAGS:
                 return s.tags_text()
+            if column is C.ACCOUNT:
+                account = self.account_of(s)
+                name = self.account_names.get(account, "")
+                if role == Qt.ItemDataRole.ToolTipRole:
+                    lines = [f"Held in DRS by account {account}" + (f" ({name})" if name else "")
+                             + (" (connected)" if account == self.hub_account else "")]
+                    if s.extended:
+                        lines.append(f"Extended: replicates through staging account {s.staging_account_id}")
+                    if s.account_id:
+                        lines.append(f"Source account {s.account_id}")
+                    return "\n".join(lines)
+                text = f"{name} ({account})" if name else account
+                return f"{text} · staging {s.staging_account_id}" if s.extended else text
         if role == SORT_ROLE:
             if column is C.LAG:
                 lag = parse_iso_duration(s.lag_duration)
@@ -77,6 +104,7 @@ class InventoryFilterProxy(QSortFilterProxyModel):
         super().__init__(parent)
         self._text = ""
         self._states: frozenset[ReplicationState] | None = None
+        self._account: str | None = None
         self.setSortRole(SORT_ROLE)
         self.setDynamicSortFilter(True)
 
@@ -90,10 +118,21 @@ class InventoryFilterProxy(QSortFilterProxyModel):
         self._states = states
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
+    def set_account(self, account_id: str | None) -> None:
+        """Only the servers held by ``account_id`` in DRS (None: every account)."""
+        self.beginFilterChange()
+        self._account = account_id or None
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
     def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
         server: SourceServer = self.sourceModel().index(source_row, 0, source_parent).data(ITEM_ROLE)
         if server is None:
             return False
         if self._states is not None and server.replication_state not in self._states:
             return False
+        if self._account is not None:
+            model = self.sourceModel()
+            account = model.account_of(server) if isinstance(model, InventoryModel) else server.drs_account_id
+            if account != self._account:
+                return False
         return not self._text or server.matches_text(self._text)

@@ -242,7 +242,8 @@ class BackendPage(Page):
             self.findings.append(finding)
             self.findings_model.update_item(finding)
 
-        findings = await DoctorService(conn, probe_timeout=60.0).run(self._name, progress=progress)
+        findings = await DoctorService(conn, probe_timeout=60.0).run(
+            self._name, progress=progress, accounts=self.controller.known_accounts)
         self.findings = list(findings)
         self.findings_model.set_items(findings)
         counts = {lvl: sum(1 for f in findings if f.level == lvl) for lvl in ("PASS", "WARN", "FAIL")}

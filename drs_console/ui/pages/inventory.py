@@ -86,6 +86,11 @@ class InventoryPage(Page):
         self.state_filter = QComboBox()
         for label, states in STATE_FILTERS:
             self.state_filter.addItem(label, states)
+        self.account_filter = QComboBox()
+        self.account_filter.setObjectName("inventoryAccountFilter")
+        self.account_filter.setToolTip("Show the servers of one account (the accounts page lists them)")
+        self.account_filter.addItem("All accounts", None)
+        self.account_filter.setVisible(False)  # shown once the inventory spans several accounts
         self.refresh_button = QPushButton("Refresh")
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setVisible(False)
@@ -110,12 +115,17 @@ class InventoryPage(Page):
             (InventoryColumn.REPLICATION, 125),
             (InventoryColumn.LAG, 80),
             (InventoryColumn.LAST_LAUNCH, 95),
+            (InventoryColumn.ACCOUNT, 115),
         ):
             self.table.setColumnWidth(col, width)
+        # the account holding each server, shown after its name (its index stays last: see the enum)
+        header = self.table.horizontalHeader()
+        header.moveSection(header.visualIndex(InventoryColumn.ACCOUNT), 1)
 
         bar = QHBoxLayout()
         bar.addWidget(self.search, 2)
         bar.addWidget(self.state_filter)
+        bar.addWidget(self.account_filter)
         bar.addWidget(self.refresh_button)
         bar.addWidget(self.progress)
         bar.addWidget(self.cancel_button)
@@ -127,6 +137,7 @@ class InventoryPage(Page):
         self.search.textChanged.connect(self.proxy.set_text)
         self.search.textChanged.connect(lambda _t: self._update_status())
         self.state_filter.currentIndexChanged.connect(self._state_changed)
+        self.account_filter.currentIndexChanged.connect(self._account_changed)
         self.refresh_button.clicked.connect(self.on_refresh_clicked)
         self.cancel_button.clicked.connect(self.cancel_refresh)
         controller.connected.connect(self._on_connected)
@@ -162,7 +173,9 @@ class InventoryPage(Page):
     def _apply(self, snap: InventorySnapshot, *, offline: bool) -> None:
         self.snapshot = snap
         self.offline = offline
+        self.model.set_accounts(snap.account_id, dict(snap.account_names))
         self.model.set_items(snap.servers)
+        self._fill_account_filter(snap)
         if not self._fitted and snap.servers:
             # columns as wide as their content (once, so they never jump), the rest for the Tags
             self._fitted = True
@@ -177,13 +190,42 @@ class InventoryPage(Page):
             return
         shown, total = self.proxy.rowCount(), len(snap.servers)
         count = f"{shown} of {total} servers" if shown != total else f"{total} servers"
-        where = f"account {snap.account_id} · {snap.region}"
+        accounts = snap.account_ids
+        where = (f"account {snap.account_id} · {snap.region}" if len(accounts) < 2
+                 else f"{len(accounts)} accounts (connected: {snap.account_id}) · {snap.region}")
+        if snap.problems:
+            where += " · " + " ".join(snap.problems.values())
         if self.offline:
             age = format_age(snap.age())
             self.status.setText(f"{count} · {where} · OFFLINE: cached inventory from {age} ago")
         else:
             when = snap.fetched_at.astimezone().strftime("%H:%M:%S")
             self.status.setText(f"{count} · {where} · loaded {when}")
+
+    def _fill_account_filter(self, snap: InventorySnapshot) -> None:
+        """One entry per account of the inventory (the chosen one kept while it is there)."""
+        chosen = self.account_filter.currentData()
+        accounts = snap.account_ids
+        self.account_filter.blockSignals(True)
+        try:
+            self.account_filter.clear()
+            self.account_filter.addItem("All accounts", None)
+            for account in accounts:
+                count = len(snap.in_account(account))
+                label = snap.account_label(account) + (" (connected)" if account == snap.account_id else "")
+                if account in snap.problems:
+                    label += " (not read)"
+                self.account_filter.addItem(f"{label} · {count}", account)
+            index = self.account_filter.findData(chosen) if chosen else 0
+            self.account_filter.setCurrentIndex(max(index, 0))
+        finally:
+            self.account_filter.blockSignals(False)
+        self.account_filter.setVisible(len(accounts) > 1)
+        self.proxy.set_account(self.account_filter.currentData())
+
+    def _account_changed(self) -> None:
+        self.proxy.set_account(self.account_filter.currentData())
+        self._update_status()
 
     def _state_changed(self) -> None:
         self.proxy.set_states(self.state_filter.currentData())
@@ -242,7 +284,10 @@ class InventoryPage(Page):
             raise RuntimeError("not connected")
         self._set_busy(True)
         try:
-            snap = await DrsService(conn).inventory(ident.account_id, progress=self._progress)
+            snap = await DrsService(conn).inventory(
+                ident.account_id, progress=self._progress, accounts=self.controller.known_accounts,
+                connector=self.controller.accounts_connector(),
+            )
         finally:
             self._set_busy(False)
         if self.controller.identity is not ident:  # reconnected meanwhile: drop the stale result
