@@ -1,0 +1,1 @@
+"""Recovery engines: one module per engine (``stepfunctions``: our deployed backend)."""
