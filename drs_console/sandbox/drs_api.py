@@ -74,6 +74,27 @@ OPERATIONS: dict[str, int] = {
     "UntagResource": 200,
     "DeleteJob": 204,
     "InitializeService": 204,
+    # native recovery plans (recovery_plans.py, recovery_plan_runs.py)
+    "CreateRecoveryPlan": 201,
+    "GetRecoveryPlan": 200,
+    "UpdateRecoveryPlan": 200,
+    "DeleteRecoveryPlan": 200,
+    "ListRecoveryPlans": 200,
+    "CreateRecoveryPlanStep": 201,
+    "GetRecoveryPlanStep": 200,
+    "UpdateRecoveryPlanStep": 200,
+    "DeleteRecoveryPlanStep": 200,
+    "ListRecoveryPlanSteps": 200,
+    "ReorderRecoveryPlanSteps": 200,
+    "StartRecoveryPlanExecution": 201,
+    "GetRecoveryPlanExecution": 200,
+    "ListRecoveryPlanExecutions": 200,
+    "GetRecoveryPlanExecutionStep": 200,
+    "ListRecoveryPlanExecutionSteps": 200,
+    "RetryRecoveryPlanExecutionStep": 200,
+    "UpdateRecoveryPlanExecutionStep": 200,
+    "CancelRecoveryPlanExecution": 200,
+    "DeleteRecoveryPlanExecution": 200,
 }
 
 

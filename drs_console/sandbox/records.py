@@ -242,6 +242,8 @@ class JobRecord:
     is_drill: bool = False
     scaled: bool = True  # steps take AWS time / speed (False: seeded history, at AWS's pace)
     fail_ids: frozenset[str] | None = None  # seeded: exactly these servers fail (None: the usual rules)
+    pins: dict[str, Any] = field(default_factory=dict)  # source server ID -> pinned RecoverySnapshot
+    on_end: Any = None  # called with the end time when the job ends (recovery plan executions)
     status: str = "PENDING"
     ended_at: datetime | None = None
     log: list[LogItem] = field(default_factory=list)

@@ -41,11 +41,14 @@ from .records import (
     hex_id,
     parse_drs_time,
 )
+from .recovery_plan_runs import RecoveryPlanRuns
+from .recovery_plans import RecoveryPlans
 from .seed import seed_servers
 from .snapshots import (
     FROZEN_STATES,
     newest_snapshot,
     no_snapshot_reason,
+    pinned_snapshots,
     recovery_snapshots,
     replicated_until,
 )
@@ -111,6 +114,7 @@ class DrsSimulator:
         self._throttle_rate = _rate(throttle_rate)
         self._job_quota = int(job_quota)
         self._fail_ids: set[str] = set()
+        self._fail_once: dict[str, int] = {}
         self._throttle_rng = random.Random(f"drs-sandbox-throttle/{seed}")
         self._id_rng = random.Random(f"drs-sandbox-ids/{seed}/{account_id}/{region}")
         self._events: list[_Event] = []
@@ -120,6 +124,8 @@ class DrsSimulator:
         self._jobs: dict[str, JobRecord] = {}
         self._instances: dict[str, RecoveryInstanceRecord] = {}
         self._arn_tags: dict[str, dict[str, str]] = {}
+        self.recovery_plans = RecoveryPlans(self)
+        self.recovery_plan_runs = RecoveryPlanRuns(self)
         if servers:
             self.add_servers(
                 seed_servers(
@@ -144,10 +150,17 @@ class DrsSimulator:
         with self.lock:
             self._fail_ids.update(server_ids)
 
+    def fail_next_launch(self, source_server_id: str, times: int = 1) -> None:
+        """The next ``times`` launch jobs that include this server fail its launch (then it launches
+        again as usual): a failed step that a retry completes."""
+        with self.lock:
+            self._fail_once[source_server_id] = self._fail_once.get(source_server_id, 0) + int(times)
+
     def clear_failures(self) -> None:
-        """Forget fail_servers() and set the launch failure rate to 0."""
+        """Forget fail_servers(), fail_next_launch() and set the launch failure rate to 0."""
         with self.lock:
             self._fail_ids.clear()
+            self._fail_once.clear()
             self._launch_failure_rate = 0.0
 
     @property
@@ -231,6 +244,8 @@ class DrsSimulator:
             self._events.clear()
             self._jobs.clear()
             self._instances.clear()
+            self.recovery_plan_runs.reset()
+            self.recovery_plans.reset()
             for s in self._servers.values():
                 s.last_launch_result = "NOT_STARTED"
                 s.last_launch = None
@@ -253,7 +268,9 @@ class DrsSimulator:
                     fields={"reason": "unknownOperation"},
                 )
             self.catch_up()
-            body = getattr(self, _snake(operation))(**params)
+            name = _snake(operation)
+            owner = next(o for o in (self.recovery_plans, self.recovery_plan_runs, self) if hasattr(o, name))
+            body = getattr(owner, name)(**params)
             return OPERATIONS[operation], body
 
     def maybe_throttle(self, operation: str) -> None:
@@ -463,10 +480,13 @@ class DrsSimulator:
         _fail: frozenset[str] | None = None,
     ) -> dict:
         ids: list[str] = []
+        pinned: dict[str, str] = {}
         for entry in sourceServers:
             sid = entry["sourceServerID"]
             if sid not in ids:
                 ids.append(sid)
+            if entry.get("recoverySnapshotID"):
+                pinned[sid] = entry["recoverySnapshotID"]
         if len(sourceServers) > MAX_SERVERS_PER_REQUEST:
             raise validation_error(
                 f"sourceServers must have at most {MAX_SERVERS_PER_REQUEST} items.", field="sourceServers"
@@ -495,6 +515,7 @@ class DrsSimulator:
                 "SOURCE_SERVER",
             )
         now = _at or self.clock.now()
+        pins = pinned_snapshots(self._servers, pinned, now)
         job = self._new_job(
             job_type="LAUNCH",
             initiated_by="START_DRILL" if isDrill else "START_RECOVERY",
@@ -505,6 +526,7 @@ class DrsSimulator:
             scaled=_scaled,
         )
         job.fail_ids = _fail
+        job.pins = pins
         launch_type = "DRILL" if isDrill else "RECOVERY"
         for sid in ids:
             s = self._servers[sid]
@@ -603,6 +625,8 @@ class DrsSimulator:
             job.status = "COMPLETED"
             job.ended_at = ended
             job.log.append(LogItem(ended, "JOB_END"))
+            if job.on_end is not None:
+                job.on_end(ended)
 
         self._at(ended, end)
 
@@ -614,9 +638,13 @@ class DrsSimulator:
             server = self._servers[sid]
             rng = self._rng_for(job, sid)
             fails = sid in self._fail_ids or rng.random() < self._launch_failure_rate
+            if job.fail_ids is None and self._fail_once.get(sid):
+                self._fail_once[sid] -= 1
+                fails = True
+            pin = job.pins.get(sid)
             if job.fail_ids is not None:
                 fails = sid in job.fail_ids
-            else:
+            elif pin is None:
                 # DRS cannot launch a server it holds no recovery snapshot of (drill or recovery):
                 # the server fails in the job at once, and the job log says why
                 reason = no_snapshot_reason(server, min(job.created_at, self.clock.now()))
@@ -639,8 +667,11 @@ class DrsSimulator:
                 az=f"{self.region}a",
                 hex8=hex_id(rng, 8),
             )
-            self._at(t_snap, self._step(job, p, t_snap, "SNAPSHOT_START", {}, status="IN_PROGRESS"))
-            self._at(t_snap_end, self._step(job, p, t_snap_end, "SNAPSHOT_END", {}))
+            if pin is not None:  # a pinned recovery snapshot: no new snapshot is taken
+                self._at(t_snap, self._step(job, p, t_snap, "USING_PREVIOUS_SNAPSHOT", {}, status="IN_PROGRESS"))
+            else:
+                self._at(t_snap, self._step(job, p, t_snap, "SNAPSHOT_START", {}, status="IN_PROGRESS"))
+                self._at(t_snap_end, self._step(job, p, t_snap_end, "SNAPSHOT_END", {}))
             self._at(
                 t_conv,
                 self._step(job, p, t_conv, "CONVERSION_START", {"conversionServerID": conversion_server}),
@@ -666,7 +697,9 @@ class DrsSimulator:
                 # the launch takes a new snapshot of the replicated data; a STALLED or DISCONNECTED
                 # server's data stopped at its last contact: it launches from its newest recovery snapshot
                 point = replicated_until(server, t_snap) or t_snap
-                if server.frozen_at is not None and server.replication_state in FROZEN_STATES:
+                if pin is not None:
+                    point = pin.taken
+                elif server.frozen_at is not None and server.replication_state in FROZEN_STATES:
                     newest = newest_snapshot(server, min(t_snap, self.clock.now()))
                     point = newest.taken if newest else point
                 self._at(t_done, self._launched(job, p, target, min(point, t_snap), t_done))

@@ -136,3 +136,20 @@ def no_snapshot_reason(server: ServerRecord, now: datetime) -> str:
 def newest_snapshot(server: ServerRecord, now: datetime) -> RecoverySnapshot | None:
     snaps = recovery_snapshots(server, now)
     return snaps[-1] if snaps else None
+
+
+def pinned_snapshots(servers: dict[str, ServerRecord], pinned: dict[str, str], now: datetime) -> dict[str, RecoverySnapshot]:
+    """StartRecovery's ``recoverySnapshotID`` per source server, resolved to the snapshots they name
+    (a DRS ValidationException for an ID that is not one of the server's recovery snapshots now)."""
+    from .drs_api import validation_error
+
+    out: dict[str, RecoverySnapshot] = {}
+    for sid, pit in pinned.items():
+        found = next((s for s in recovery_snapshots(servers[sid], now) if s.snapshot_id == pit), None)
+        if found is None:
+            raise validation_error(
+                f"Recovery snapshot {pit} is not a recovery snapshot of source server {sid}.",
+                field="sourceServers.recoverySnapshotID",
+            )
+        out[sid] = found
+    return out
