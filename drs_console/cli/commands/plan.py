@@ -117,6 +117,10 @@ def register(sub) -> None:
 
     register_actions(actions)
 
+    from .plan_native import register_actions as register_native_actions
+
+    register_native_actions(actions)
+
 
 # --- validate -----------------------------------------------------------------------------
 
