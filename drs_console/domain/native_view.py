@@ -15,6 +15,7 @@ from typing import Any
 
 from .contract import ExecutionRecord, WaveRecord
 from .execution import Engine, ExecutionType, ExecutionView, ServerTally, ServerView, WaveTally, WaveView
+from .history import HistoryRow
 from .inventory import SourceServer
 from .native_mapping import TAG_PLAN_ID, TAG_PLAN_NAME, source_server_id
 from .progress import parse_time, whole_second
@@ -215,7 +216,18 @@ def build_native_view(
 def summary_view(item: Mapping[str, Any], *, plan_name: str = "", plan_id: str = "", account_id: str = "",
                  region: str = "") -> ExecutionView:
     """A ListRecoveryPlanExecutions item as a view without waves (History's row)."""
-    record, _ = native_record(item, [], plan_tags={TAG_PLAN_NAME: plan_name, TAG_PLAN_ID: plan_id})
     view = build_native_view(execution=item, steps=[], plan_tags={TAG_PLAN_NAME: plan_name, TAG_PLAN_ID: plan_id},
                              account_id=account_id, region=region)
-    return replace(view, recorded_waves=None, recorded_servers=None) if not record.waves else view
+    return replace(view, recorded_waves=None, recorded_servers=None)
+
+
+def history_row(view: ExecutionView) -> HistoryRow:
+    """A native execution as the history list's row (engine "native"; its own status kept)."""
+    native = view.native_status or (view.status.value if view.status else "")
+    ours = view.status.value if view.status else native
+    return HistoryRow(
+        execution_id=view.execution_id, raw_status=ours, status=view.status, plan_name=view.plan_name,
+        plan_id=view.plan_id, execution_type=view.execution_type.value, started_at=view.started_at,
+        ended_at=view.ended_at, execution_arn=view.execution_arn, engine=Engine.NATIVE.value, native_status=native,
+        search_text=" ".join(x for x in (view.execution_id, view.plan_name, ours, native, "native",
+                                         view.execution_type.value) if x).casefold())
