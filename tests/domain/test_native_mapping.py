@@ -14,7 +14,6 @@ from drs_console.domain.native_mapping import (
     Impact,
     NativeServer,
     NativeStep,
-    Severity,
     StepKind,
     drift,
     map_plan,
