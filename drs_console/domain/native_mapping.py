@@ -216,6 +216,19 @@ def _wait_steps(minutes: int, wave_index: int, wave_name: str) -> list[NativeSte
     return steps
 
 
+def _waves(first: int, last: int) -> str:
+    return f"wave {first}" if first == last else f"waves {first}-{last}"
+
+
+def _split_remedy(index: int, count: int) -> str:
+    """Where to split a run at a pause before wave ``index`` (0-based)."""
+    other = "run it on the Step Functions backend, or publish with --drop-pauses."
+    if index == 0:
+        return f"The approval comes before anything runs: start the native plan once approved, or {other}"
+    return (f"Split the run at wave {index + 1}: publish {_waves(1, index)} and {_waves(index + 1, count)} as two "
+            f"plans and start the second when approved, or {other}")
+
+
 def _impact(wave: Wave, ref: ServerRef | None) -> Impact:
     critical = ref.critical if ref is not None and ref.critical is not None else wave.critical
     return Impact.CRITICAL if critical else Impact.OPTIONAL
@@ -260,10 +273,7 @@ def map_plan(
                 severity, "pause-before",
                 f"{label!r} waits for an operator's approval; a native WAIT step is timed, not an approval"
                 + (" (dropped: the native plan goes straight on)." if drop_pauses else "."),
-                "" if drop_pauses else
-                f"Split the run at wave {i + 1}: publish waves 1-{i} and {i + 1}-{len(plan.waves)} as two plans and "
-                "start the second when approved, run it on the Step Functions backend, or publish with "
-                "--drop-pauses.", i))
+                "" if drop_pauses else _split_remedy(i, len(plan.waves)), i))
         if wave.delay_minutes:
             steps.extend(_wait_steps(wave.delay_minutes, i, label))
         refs: list[tuple[str, ServerRef | None]] = [(r.source_server_id, r) for r in wave.servers]

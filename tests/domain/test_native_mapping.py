@@ -290,3 +290,10 @@ def test_a_native_execution_reads_as_the_monitors_views_with_the_native_status_w
     assert created.status is ExecutionStatus.PENDING and created.native_status == "CREATED"
     row = history_row(created)
     assert row.engine == "native" and row.native_status == "CREATED" and not row.is_terminal
+
+
+def test_a_pause_before_the_first_wave_says_to_start_once_approved():
+    (p,) = mapped(plan_with(wave("DB", sid(1), pause_before=True), wave("App", sid(2)))).refused
+    assert "start the native plan once approved" in p.remedy and "Split" not in p.remedy
+    (p,) = mapped(plan_with(wave("DB", sid(1)), wave("App", sid(2), pause_before=True))).refused
+    assert "publish wave 1 and wave 2 as two plans" in p.remedy
