@@ -226,3 +226,22 @@ def test_run_refuses_a_plan_that_is_not_published_or_drifted(harness, cli, tmp_p
     assert code == 2 and "BLOCK drift" in out and f"{b} is missing from the native plan" in out
     code, out, err = cli("preflight", str(path), "--engine", "native", "--json")
     assert code == 0 and json.loads(out)["drift"]
+
+
+def test_doctor_lists_the_native_plans_linked_to_library_plans_and_their_drift(harness, cli, tmp_path):
+    from drs_console.store.plans import PlanLibrary
+
+    a, b = harness.healthy(2)
+    plan, path = _plan_file(harness, tmp_path, [[a], [b]], name="Doctor plan", delays={1: 3})
+    library = PlanLibrary()
+    library.save(plan)
+    published = _publish(cli, path)
+    code, out, err = cli("doctor", "--json")
+    (native,) = [f for f in json.loads(out)["findings"] if f["check"] == "native-plans"]
+    assert native["level"] == "PASS" and "in sync" in native["message"]
+    plan.waves.reverse()  # the order changed in the library since it was published
+    library.save(plan)
+    code, out, err = cli("doctor", "--json")
+    (native,) = [f for f in json.loads(out)["findings"] if f["check"] == "native-plans"]
+    assert native["level"] == "WARN" and "drifted" in native["message"]
+    assert any(published["recoveryPlanArn"] in d and "step 1" in d for d in native["details"])
