@@ -109,7 +109,8 @@ async def _backend_rows(args: argparse.Namespace, ctx: CliContext) -> tuple[Hist
     try:
         service = await _service(args, ctx)
     except ConsoleError as exc:
-        if args.engine == "all" and exc.kind is ProblemKind.NOT_FOUND:
+        named = args.history_table or args.stack_name != c.DEFAULT_STACK_NAME  # asked for by name: an error
+        if args.engine == "all" and exc.kind is ProblemKind.NOT_FOUND and not named:
             return None, [], f"no backend history ({exc.message})"
         raise
     return service, await service.list_all(), ""
