@@ -74,7 +74,10 @@ def register(sub) -> None:
         "backend state machine. A drill is the default; a real recovery needs --recovery and the plan's "
         "name typed exactly with --confirm. With --follow, every wave and server transition and DRS job ID "
         "is printed as it happens, stamped with when it happened in UTC (JSON lines with --json); the exit "
-        "code is then 0 only when the execution ends COMPLETED, 1 for PARTIAL, FAILED, CANCELLED or TIMEOUT.",
+        "code is then 0 only when the execution ends COMPLETED, 1 for PARTIAL, FAILED, CANCELLED or TIMEOUT. "
+        "Two engines: --engine stepfunctions (our deployed backend: pauses for approval, selectors resolved "
+        "at run time, per-wave timeouts) or --engine native (the plan's DRS native plan, published with "
+        "'plan publish': no stack, steps can be retried and skipped, no pause for approval).",
     )
     r.add_argument("file", metavar="FILE", help="plan file (JSON)")
     kind = r.add_mutually_exclusive_group()
@@ -395,6 +398,10 @@ async def cmd_run(args: argparse.Namespace, ctx: CliContext) -> int:
 
         return await native_run(args, ctx, plan, recovery=recovery)
     conn, location = await _connect(args, ctx)
+    delayed = [f"{i + 1} ({w.delay_minutes} min)" for i, w in enumerate(plan.waves) if w.delay_minutes]
+    if delayed:  # a native plan's WAIT steps: the state machine has no timed wait
+        ctx.fail(f"warning: the Step Functions backend does not wait before waves {', '.join(delayed)} "
+                 "(delayMinutes is for the DRS native engine).")
     report = await run_preflight(conn, location, plan, override_target=args.override_target, drill=not recovery)
     _print_preflight(ctx, report, args.json, lines=True)
     if report.blocked:
