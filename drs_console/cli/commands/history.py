@@ -142,8 +142,9 @@ async def history_list(args: argparse.Namespace, ctx: CliContext) -> int:
         raise BadInput(note + "; " + native_note, "Deploy the backend, or check the connection.")
     every = sorted(backend + native, key=lambda r: r.started_at.timestamp() if r.started_at else 0.0, reverse=True)
     rows = flt.apply(every)
-    where = " and ".join(x for x in (service.table if service else "", "DRS native plans" if args.engine != "stepfunctions"
-                                     and not native_note else "") if x) or "-"
+    where = " and ".join(x for x in (service.table if service else "",
+                                     "DRS native plans" if native or service is None and not native_note else "")
+                         if x) or "-"
     if args.csv:
         return _write_csv(ctx, args, rows, where)
     if args.json:
