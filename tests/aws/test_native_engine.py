@@ -116,3 +116,15 @@ def test_a_wait_step_is_not_retried_and_a_running_step_not_skipped():
         with pytest.raises(BadInput, match="EXECUTING"):
             asyncio.run(engine.skip_step(EXEC_ARN, 2))
     conn.stub.assert_no_pending_responses()
+
+
+def test_the_step_functions_engine_is_a_recovery_engine_without_steps():
+    from drs_console.aws.backend import BackendLocation
+    from drs_console.aws.engines.stepfunctions import StepFunctionsEngine
+
+    engine = StepFunctionsEngine(StubConn(), BackendLocation("arn:aws:states:us-east-1:123456789012:x", "t"))
+    assert isinstance(engine, RecoveryEngine) and Capability.PAUSE_RESUME in engine.capabilities
+    with pytest.raises(BadInput, match="does not retry a wave"):
+        asyncio.run(engine.retry_step("exec-1", 1))
+    with pytest.raises(BadInput, match="Pinned recovery snapshots"):
+        asyncio.run(engine.start(_plan(), snapshots={"s-00000000000000001": "pit-1"}))

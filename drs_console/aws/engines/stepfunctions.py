@@ -19,6 +19,7 @@ from typing import Any
 from ...domain import contract as c
 from ...domain.contract import ExecutionRecord
 from ...domain.errors import BadInput, ConsoleError, ProblemKind
+from ...domain.execution import Engine
 from ...domain.status import ACTIVE_STATUSES, ExecutionStatus
 from ..backend import new_execution_id, probe_input, validate_execution_input
 from ..backend_stack import BackendLocation
@@ -470,3 +471,78 @@ def failing_state(events: list[Mapping[str, Any]], error: str = "") -> str:
         if not error or ev_error == error:
             found = entered
     return found or entered
+
+
+class StepFunctionsEngine:
+    """The Step Functions backend as a ``RecoveryEngine``: today's runs (``aws/runs.py``) and monitor
+    (``aws/monitor.py``) on one connection and backend location. No steps to retry or skip."""
+
+    engine = Engine.STEPFUNCTIONS
+
+    def __init__(self, conn: AwsConnection, location: BackendLocation):
+        from . import Capability
+
+        self.conn = conn
+        self.location = location
+        self.capabilities = frozenset({Capability.PAUSE_RESUME, Capability.CANCEL, Capability.DELETE_EXECUTION,
+                                       Capability.SELECTORS_AT_RUN_TIME, Capability.PER_WAVE_TIMEOUT})
+
+    async def start(self, plan: Any, *, recovery: bool = False, confirm: str = "",
+                    snapshots: Mapping[str, str] | None = None) -> Any:
+        from ..runs import start_run
+        from . import Capability, StartedExecution, unsupported
+
+        if snapshots:
+            raise unsupported(self.engine, Capability.RECOVERY_SNAPSHOTS, "Pinned recovery snapshots")
+        run = await start_run(self.conn, self.location, plan, recovery=recovery, confirm=confirm)
+        return StartedExecution(self.engine, run.execution_id, run.execution_arn, run.is_drill, run.plan_id,
+                                run.plan_name, run.started_at, {"executionInput": run.execution_input})
+
+    def monitor(self, execution_id: str, **kwargs: Any) -> Any:
+        from ..monitor import ExecutionMonitor
+
+        return ExecutionMonitor(self.conn, self.location, execution_id, **kwargs)
+
+    async def read(self, execution_id: str) -> Any:
+        return await self.monitor(execution_id).snapshot()
+
+    async def resume(self, execution_id: str) -> None:
+        from ..runs import resume_run
+
+        await resume_run(self.conn, self.location, execution_id)
+
+    async def retry_step(self, execution_id: str, step: int) -> Any:
+        from . import Capability, unsupported
+
+        raise unsupported(self.engine, Capability.RETRY_STEP, "Retrying a step")
+
+    async def skip_step(self, execution_id: str, step: int) -> Any:
+        from . import Capability, unsupported
+
+        raise unsupported(self.engine, Capability.SKIP_STEP, "Skipping a step")
+
+    async def cancel(self, execution_id: str) -> Any:
+        from ..runs import cancel_run
+
+        await cancel_run(self.conn, self.location, execution_id, wait=False)
+        return await self.read(execution_id)
+
+    async def list_executions(self, *, limit: int = 50) -> list:
+        from ...domain.progress import build_view
+
+        records = await StepFunctionsExecutions(self.conn).list_executions(self.location.history_table, limit=limit)
+        return [build_view(execution_id=r.execution_id, record=r, plan=None, region=self.conn.region)
+                for r in records]
+
+    async def delete_execution(self, execution_id: str) -> None:
+        """One finished execution through the history prune (its rules: never an active one)."""
+        from ...domain import history as h
+        from ..history import HistoryService
+
+        service = HistoryService(self.conn, self.location.history_table)
+        rows = [r for r in await service.list_all() if r.execution_id == execution_id]
+        preview = await service.preview(rows, h.PruneScope.selected([execution_id]))
+        if not preview.delete_count:
+            raise BadInput(f"Execution {execution_id} is not a finished execution that can be deleted.",
+                           "An active execution, or one with a DRS job still running, is never deleted.")
+        await service.prune(preview)
