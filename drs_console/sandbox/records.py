@@ -9,8 +9,9 @@ from typing import Any
 
 
 def drs_time(dt: datetime) -> str:
-    """DRS's ISO-8601 timestamp text: '2024-05-01T12:00:03.250000+00:00'."""
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f") + "+00:00"
+    """DRS's ISO-8601 timestamp text, UTC with a 'Z' as the model's ISO8601DatetimeString pattern
+    requires: '2024-05-01T12:00:03.250000Z'."""
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f") + "Z"
 
 
 def parse_drs_time(text: str) -> datetime:

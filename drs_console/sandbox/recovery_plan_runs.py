@@ -211,6 +211,10 @@ class RecoveryPlanRuns:
             return
         step.set("EXECUTING", at)
         todo = [s for s in step.servers if not self._launched(s)]
+        if not todo:  # every server already launched (an earlier attempt)
+            step.set("COMPLETED", at)
+            self._advance(ex, at)
+            return
         entries = []
         for s in todo:
             entry = {"sourceServerID": s.source_server_id}

@@ -12,13 +12,14 @@ checks what the model cannot say (union members, limits across steps, references
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from .drs_api import DrsError, _page, conflict, not_found, validation_error
-from .records import hex_id
+from .records import drs_time, hex_id
 
 if TYPE_CHECKING:
     from .simulator import DrsSimulator
@@ -31,7 +32,7 @@ _SERVER_ARN = re.compile(r"arn:(?:[0-9a-zA-Z_-]+:){3}([0-9]{12,}):source-server/
 
 def plan_time(dt: datetime) -> str:
     """The recovery-plan shapes' timestamp text (ISO8601DatetimeString, UTC with 'Z')."""
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f") + "Z"
+    return drs_time(dt)
 
 
 @dataclass
@@ -88,6 +89,7 @@ class Plan:
     tags: dict[str, str]
     created_at: datetime
     updated_at: datetime
+    seq: int = 0  # creation order (plans made in the same instant list in the order made)
     steps: list[PlanStep] = field(default_factory=list)
 
     @property
@@ -132,6 +134,7 @@ class RecoveryPlans:
         self.sim = sim
         self._plans: dict[str, Plan] = {}
         self._tokens: dict[tuple[str, str], str] = {}  # (operation, clientToken) -> ARN made
+        self._seq = itertools.count(1)
 
     # -- helpers for the executions ---------------------------------------------------------------
     def get(self, arn: str) -> Plan:
@@ -242,7 +245,7 @@ class RecoveryPlans:
         self._name_taken(name)
         now = self._now()
         arn = self._arn(f"recovery-plan/{self._new_id('rp')}")
-        plan = Plan(arn, name, description, dict(tags or {}), now, now)
+        plan = Plan(arn, name, description, dict(tags or {}), now, now, next(self._seq))
         self._plans[arn] = plan
         self.sim._arn_tags[arn] = plan.tags
         if clientToken:
@@ -272,7 +275,7 @@ class RecoveryPlans:
         return {"recoveryPlanArn": plan.arn}
 
     def list_recovery_plans(self, maxResults: int | None = None, nextToken: str | None = None) -> dict:
-        plans = sorted(self._plans.values(), key=lambda p: (p.created_at, p.arn))
+        plans = sorted(self._plans.values(), key=lambda p: (p.created_at, p.seq))
         page, token = _page(plans, maxResults, nextToken, "ListRecoveryPlans")
         out: dict[str, Any] = {"recoveryPlans": [p.summary() for p in page]}
         if token:

@@ -280,7 +280,7 @@ class DrsSimulator:
                 "ThrottlingException",
                 f"Rate exceeded for {operation}",
                 429,
-                fields={"serviceCode": "drs", "quotaCode": "L-DRS-API-RATE", "retryAfterSeconds": "1"},
+                fields={"serviceCode": "drs", "quotaCode": "L-DRS-API-RATE"},  # Retry-After: a header
                 headers={"Retry-After": "1"},
             )
 

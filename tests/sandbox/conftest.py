@@ -10,6 +10,8 @@ from botocore.config import Config
 
 from drs_console.sandbox import Sandbox
 
+from .shapes import RawCapture
+
 NO_RETRIES = Config(retries={"max_attempts": 1, "mode": "standard"})
 
 
@@ -25,14 +27,25 @@ def sandbox() -> Iterator[Sandbox]:
 
 
 @pytest.fixture
-def drs(sandbox: Sandbox):
-    """A boto3 DRS client for the sandbox, without retries."""
-    return sandbox.client("drs", config=NO_RETRIES)
+def raw_drs(sandbox: Sandbox) -> Iterator[RawCapture]:
+    """Every raw DRS response the ``drs`` clients of a test receive; at the end of the test each one
+    must be exactly what botocore's model allows (its output shape, or its error's shape), with no
+    timestamp after the sandbox's now."""
+    capture = RawCapture(clock=sandbox.clock.now)
+    yield capture
+    problems = capture.problems()
+    assert not problems, "DRS responses that break the service model:\n" + "\n".join(problems[:40])
 
 
 @pytest.fixture
-def drs_unvalidated(sandbox: Sandbox):
+def drs(sandbox: Sandbox, raw_drs: RawCapture):
+    """A boto3 DRS client for the sandbox, without retries; its responses are shape-checked."""
+    return raw_drs.attach(sandbox.client("drs", config=NO_RETRIES))
+
+
+@pytest.fixture
+def drs_unvalidated(sandbox: Sandbox, raw_drs: RawCapture):
     """A DRS client that skips botocore's client-side validation (as Step Functions' does)."""
-    return sandbox.client(
+    return raw_drs.attach(sandbox.client(
         "drs", config=Config(retries={"max_attempts": 1, "mode": "standard"}, parameter_validation=False)
-    )
+    ))

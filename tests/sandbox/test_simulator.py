@@ -240,7 +240,7 @@ def test_throttling(sandbox: Sandbox, drs):
     assert _error(exc) == ("ThrottlingException", 429)
     response = exc.value.response
     assert response["ResponseMetadata"]["HTTPHeaders"]["retry-after"] == "1"
-    assert response["retryAfterSeconds"] == "1"
+    assert response["retryAfterSeconds"] == "1"  # botocore reads it from the header (the model's place)
     assert response["ResponseMetadata"]["HTTPHeaders"]["x-amzn-errortype"] == "ThrottlingException"
 
     sandbox.drs.set_throttle_rate(0.3)
