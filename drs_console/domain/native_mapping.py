@@ -46,6 +46,7 @@ MAX_DESCRIPTION = 1024
 TAG_PLAN_ID = "drs-console:plan-id"
 TAG_PLAN_VERSION = "drs-console:plan-version"
 TAG_PLAN_NAME = "drs-console:plan-name"
+TAG_NATIVE_ARN = "drs-console:native-plan-arn"  # on a library plan imported from a native plan
 
 _NAME_BAD = re.compile(r"[^a-zA-Z0-9 _-]+")
 _ARN = re.compile(r"^arn:(?P<partition>[0-9a-zA-Z_-]+):drs:(?P<region>[0-9a-zA-Z_-]+):(?P<account>[0-9]{12,}):"
@@ -384,7 +385,7 @@ def plan_from_native(name: str, description: str, steps: Sequence[NativeStep], *
     plan = Plan.new(name or "Imported native plan", target_account_id=account_id, target_region=region)
     plan.description = description
     if recovery_plan_arn:
-        plan.tags["drs-console:native-plan-arn"] = recovery_plan_arn[:256]
+        plan.tags[TAG_NATIVE_ARN] = recovery_plan_arn[:256]
     notes: list[str] = []
     pending_wait = 0
     for step in steps:

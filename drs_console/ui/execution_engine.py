@@ -356,7 +356,7 @@ class ExecutionEngine:
     # -- the DRS native engine (the Run dialog's engine choice) ---------------------------------
     async def native_check(self, plan: Plan) -> Any:
         """The plan's DRS native mapping, its published native plan and its drift (a NativeCheck)."""
-        from ..aws.engines.native_plans import find_native_plan, mapping_for, native_steps
+        from ..aws.engines.native_plans import find_native_plan, linked_arn, mapping_for, native_steps
         from ..aws.runs import plan_version
         from ..domain.native_mapping import drift, steps_from_api
         from .widgets.engine_choice import NativeCheck
@@ -368,7 +368,7 @@ class ExecutionEngine:
 
             reader = Reader(conn)
             mapping = await mapping_for(conn, plan, plan_version=plan_version(plan), drop_pauses=True, reader=reader)
-            native = await find_native_plan(reader, plan.id)
+            native = await find_native_plan(reader, plan.id, linked_arn(plan))
             if native is None:
                 return NativeCheck(mapping)
             steps = steps_from_api(await native_steps(reader, native["recoveryPlanArn"]))

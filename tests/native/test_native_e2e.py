@@ -205,6 +205,14 @@ def test_a_native_plan_made_with_boto3_is_imported_as_waves_with_delays(harness,
     assert [(w.name, w.server_ids(), w.delay_minutes) for w in plan.waves] == [("First", [a], 0), ("Second", [b], 7)]
     assert plan.waves[1].servers[0].critical is False
     assert plan.tags["drs-console:native-plan-arn"] == plan_arn
+    # publishing the imported plan updates the native plan it came from (the link), never a second one
+    published = _publish(cli, Path(imported["file"]))
+    assert published["recoveryPlanArn"] == plan_arn and not published["created"]
+    tags = drs.get_recovery_plan(recoveryPlanArn=plan_arn)["recoveryPlan"]["tags"]
+    assert tags[TAG_PLAN_ID] == plan.id
+    steps = drs.list_recovery_plan_steps(recoveryPlanArn=plan_arn)["recoveryPlanSteps"]
+    assert sorted((s["stepOrder"], "waitStepConfiguration" in s["configuration"]) for s in steps) == [
+        (1, False), (2, True), (3, False)]
 
 
 def test_status_of_an_unknown_execution_says_where_it_looked(cli):

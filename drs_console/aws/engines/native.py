@@ -124,9 +124,9 @@ class NativeEngine:
 
     async def plan_for(self, plan: Plan) -> dict[str, Any] | None:
         """The published native plan of a library plan (tagged with its ID), or None."""
-        from .native_plans import find_native_plan
+        from .native_plans import find_native_plan, linked_arn
 
-        return await find_native_plan(self.reader, plan.id)
+        return await find_native_plan(self.reader, plan.id, linked_arn(plan))
 
     # -- start -----------------------------------------------------------------------------------
     async def start(self, plan: Plan, *, recovery: bool = False, confirm: str = "",

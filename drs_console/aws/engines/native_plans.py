@@ -17,6 +17,7 @@ from typing import Any
 from ...domain.errors import BadInput, ConsoleError, ProblemKind
 from ...domain.inventory import SourceServer, server_from_drs
 from ...domain.native_mapping import (
+    TAG_NATIVE_ARN,
     TAG_PLAN_ID,
     TAG_PLAN_VERSION,
     ImportedPlan,
@@ -61,12 +62,23 @@ async def list_native_plans(reader: Reader, *, tags: bool = False) -> list[dict[
     return out
 
 
-async def find_native_plan(reader: Reader, plan_id: str) -> dict[str, Any] | None:
-    """The native plan tagged with ``plan_id`` (GetRecoveryPlan item, with its tags), or None."""
-    for p in await list_native_plans(reader, tags=True):
+async def find_native_plan(reader: Reader, plan_id: str, linked_arn: str = "") -> dict[str, Any] | None:
+    """The native plan tagged with ``plan_id`` (GetRecoveryPlan item, with its tags), else the one a
+    plan imported from it links to (``linked_arn``, its tag ``drs-console:native-plan-arn``) while
+    no other library plan owns it; None when there is none."""
+    plans = await list_native_plans(reader, tags=True)
+    for p in plans:
         if (p.get("tags") or {}).get(TAG_PLAN_ID) == plan_id:
             return p
+    for p in plans:
+        if linked_arn and p.get("recoveryPlanArn") == linked_arn and not (p.get("tags") or {}).get(TAG_PLAN_ID):
+            return p
     return None
+
+
+def linked_arn(plan: Plan) -> str:
+    """The native plan an imported plan came from (its ``drs-console:native-plan-arn`` tag)."""
+    return plan.tags.get(TAG_NATIVE_ARN, "")
 
 
 async def native_steps(reader: Reader, plan_arn: str) -> list[dict[str, Any]]:
@@ -114,7 +126,7 @@ async def publish(conn: AwsConnection, plan: Plan, *, plan_version: int, dry_run
         if dry_run:
             return PublishResult(mapping, dry_run=True)
         raise NotMappable(mapping)
-    existing = await find_native_plan(reader, plan.id)
+    existing = await find_native_plan(reader, plan.id, linked_arn(plan))
     if dry_run:
         what = f"update {existing['recoveryPlanArn']}" if existing else "create a native plan"
         return PublishResult(mapping, existing["recoveryPlanArn"] if existing else "", dry_run=True, actions=(what,))
@@ -223,15 +235,20 @@ class LinkedPlan:
 async def linked_plans(conn: AwsConnection, plans: Iterable[Plan], *, version_of) -> list[LinkedPlan]:
     """The native plans linked to library ``plans`` (by tag) and how each drifted from its plan."""
     reader = Reader(conn)
+    plans = list(plans)
     by_id = {p.id: p for p in plans}
-    natives = [n for n in await list_native_plans(reader, tags=True) if (n.get("tags") or {}).get(TAG_PLAN_ID) in by_id]
+    by_link = {linked_arn(p): p for p in plans if linked_arn(p)}
+    natives = []
+    for n in await list_native_plans(reader, tags=True):
+        owner = by_id.get((n.get("tags") or {}).get(TAG_PLAN_ID, "")) or by_link.get(str(n.get("recoveryPlanArn")))
+        if owner is not None:
+            natives.append((n, owner))
     if not natives:
         return []
     ident = await conn.identity()
     inventory = [server_from_drs(i) for i in await reader.all_source_server_items()]
     out = []
-    for native in natives:
-        plan = by_id[(native.get("tags") or {})[TAG_PLAN_ID]]
+    for native, plan in natives:
         expected: list[NativeStep] = list(map_plan(plan, account_id=ident.account_id, region=conn.region,
                                                    inventory=inventory, plan_version=version_of(plan),
                                                    drop_pauses=True).steps)

@@ -10,7 +10,7 @@ from typing import Any
 
 from ...aws.engines import Capability, unsupported
 from ...aws.engines.native import NativeEngine, is_native_ref
-from ...aws.engines.native_plans import find_native_plan, mapping_for, native_steps
+from ...aws.engines.native_plans import find_native_plan, linked_arn, mapping_for, native_steps
 from ...aws.session import AwsConnection
 from ...domain.errors import BadInput, ConsoleError, ProblemKind
 from ...domain.execution import Engine, ExecutionView
@@ -115,7 +115,7 @@ async def native_preflight(ctx: CliContext, conn: AwsConnection, plan: Plan, *, 
 
     # to run: a pause dropped when it was published is a warning (the published plan is what runs)
     mapping = await mapping_for(conn, plan, plan_version=plan_version(plan), drop_pauses=require_published)
-    native = await find_native_plan(NativeEngine(conn).reader, plan.id)
+    native = await find_native_plan(NativeEngine(conn).reader, plan.id, linked_arn(plan))
     differences: list[str] = []
     if native is not None:
         differences = drift(mapping.steps, steps_from_api(await native_steps(NativeEngine(conn).reader,
