@@ -254,6 +254,7 @@ class RunDialog(QDialog):
             self.native_task.cancel()
         self.native_task = None
         if self.engine_choice.native and self.controller.is_connected:
+            self.error_label.setText("")  # a backend error (no stack, say) is not the native engine's
             self.engine_choice.set_checking()
 
             async def check() -> None:
