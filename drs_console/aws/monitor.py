@@ -27,7 +27,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from ..domain.contract import ExecutionRecord
 from ..domain.errors import ConsoleError, ProblemKind
@@ -59,6 +59,18 @@ UNRECORDED_LIMIT = 3  # cycles to wait for a record to appear when no execution 
 Reconnect = Callable[[], Awaitable[AwsConnection | None]]
 
 
+class RecordSource(Protocol):
+    """Where an execution's record comes from when it is not our history table (an engine's own
+    API, e.g. a DRS native execution): the monitor reads jobs, logs and instances as usual."""
+
+    async def read(self, reader: Reader) -> tuple[ExecutionRecord, dict[str, Any]]: ...
+
+    def wave_jobs(self, record: ExecutionRecord) -> dict[str, int]: ...  # job ID -> wave index
+
+    def build(self, *, record: ExecutionRecord, jobs: dict, servers: dict, instances: dict, reasons: dict,
+              account_id: str, region: str) -> ExecutionView: ...
+
+
 @dataclass(frozen=True)
 class CycleResult:
     view: ExecutionView
@@ -84,7 +96,9 @@ class ExecutionMonitor:
         reconnect: Reconnect | None = None,
         account_id: str = "",
         max_attempts: int = 3,
+        source: RecordSource | None = None,
     ):
+        self.source = source
         self.location = location
         self.execution_id = execution_id
         self.execution_arn = execution_arn
@@ -180,7 +194,10 @@ class ExecutionMonitor:
     async def _cycle(self, *, full: bool = False) -> CycleResult:
         reader = self.reader
         before = reader.calls
-        record, plan = await reader.execution(self.location.history_table, self.execution_id)
+        if self.source is not None:
+            record, plan = await self.source.read(reader)
+        else:
+            record, plan = await reader.execution(self.location.history_table, self.execution_id)
         if record is None and not self.execution_arn:
             self._unrecorded += 1
             if full or self._unrecorded > UNRECORDED_LIMIT:
@@ -194,7 +211,7 @@ class ExecutionMonitor:
         if record is not None and record.execution_arn:
             self.execution_arn = record.execution_arn
         fetched = self._input_fetched
-        if self._plan is None or record is None:
+        if self.source is None and (self._plan is None or record is None):
             await self._input_plan()
         if record is None and self.execution_arn and fetched and not full:
             # not recorded yet: is the Step Functions execution still running?
@@ -216,7 +233,8 @@ class ExecutionMonitor:
                 self._servers_loaded = True
         events_changed = False
         if record is not None:
-            wave_jobs = {w.job_id: w.index for w in record.waves if w.job_id}
+            wave_jobs = (self.source.wave_jobs(record) if self.source is not None
+                         else {w.job_id: w.index for w in record.waves if w.job_id})
             todo = list(wave_jobs) if full else [j for j in wave_jobs if j not in self._final_jobs]
             if todo:
                 fresh = await reader.jobs(todo)
@@ -251,6 +269,11 @@ class ExecutionMonitor:
                     self._job_fp[job_id] = fp
                     if done:
                         self._final_jobs.add(job_id)
+        if self.source is not None and record is not None:
+            view = self.source.build(record=record, jobs=self._jobs, servers=self._servers,
+                                     instances=self._instances, reasons=self._reasons,
+                                     account_id=self.account_id, region=self.conn.region)
+            return CycleResult(view, reader.calls - before, events_changed)
         status_if_unrecorded: ExecutionStatus | None = ExecutionStatus.PENDING
         if record is None and self._sfn_status and self._sfn_status not in ("RUNNING", "PENDING_REDRIVE"):
             status_if_unrecorded = ExecutionStatus.FAILED

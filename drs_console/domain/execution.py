@@ -63,6 +63,13 @@ class WaveView:
     error: str = ""
     cause: str = ""
     point_in_time: datetime | None = None  # a point-in-time run: the time this wave recovers to
+    # a DRS native plan's step (engine "native"): its own status where it differs from ``status``
+    # (WAITING, SKIPPED ...), every DRS job of the step, SERVER or WAIT, the wait, the attempt
+    native_status: str = ""
+    job_ids: tuple[str, ...] = ()
+    step_kind: str = ""
+    wait_minutes: int = 0
+    attempt: int = 0
 
     def duration_seconds(self, now: datetime) -> float | None:
         if self.started_at is None:
@@ -73,6 +80,17 @@ class WaveView:
 class ExecutionType(StrEnum):
     DRILL = "DRILL"
     RECOVERY = "RECOVERY"
+
+
+class Engine(StrEnum):
+    """What runs an execution: our deployed Step Functions backend, or a DRS native recovery plan."""
+
+    STEPFUNCTIONS = "stepfunctions"
+    NATIVE = "native"
+
+    @property
+    def label(self) -> str:
+        return "Step Functions" if self is Engine.STEPFUNCTIONS else "DRS native"
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +116,9 @@ class ExecutionView:
     # from the execution item alone (the list, History) counts when it has no waves
     recorded_waves: WaveTally | None = None
     recorded_servers: ServerTally | None = None
+    engine: Engine = Engine.STEPFUNCTIONS
+    native_status: str = ""  # the native execution's own status where it differs from ``status``
+    recovery_plan_arn: str = ""  # the native plan it ran
 
     @property
     def is_terminal(self) -> bool:

@@ -99,6 +99,8 @@ class HistoryRow:
     initiated_by: str = ""
     execution_arn: str = ""
     search_text: str = ""  # casefolded haystack for the free-text filter
+    engine: str = "stepfunctions"  # domain.execution.Engine: "native" for a DRS native execution
+    native_status: str = ""  # a native execution's own status (CREATED, IN_PROGRESS ...)
 
     @classmethod
     def from_item(cls, item: Mapping[str, Any]) -> HistoryRow | None:
@@ -181,6 +183,7 @@ class HistoryRow:
             "serversLaunched": self.servers_launched,
             "serversFailed": self.servers_failed,
             "initiatedBy": self.initiated_by,
+            "engine": self.engine,
         }
 
 

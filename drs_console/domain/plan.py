@@ -79,6 +79,7 @@ class ServerRef:
     source_instance_id: str = ""
     source_account_id: str = ""
     replication_state: ReplicationState = ReplicationState.UNKNOWN
+    critical: bool | None = None  # the DRS native plan's impact level; None: the wave's
 
     @classmethod
     def from_server(cls, server: SourceServer) -> ServerRef:
@@ -95,13 +96,16 @@ class ServerRef:
         return self.name or self.source_server_id
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        doc = {
             "sourceServerId": self.source_server_id,
             "name": self.name,
             "sourceInstanceId": self.source_instance_id,
             "sourceAccountId": self.source_account_id,
             "replicationState": self.replication_state.value,
         }
+        if self.critical is not None:  # written only when set: older files stay as they were
+            doc["critical"] = self.critical
+        return doc
 
 
 @dataclass(slots=True)
@@ -118,6 +122,11 @@ class Wave:
     pause_before: bool = False
     timeout_minutes: int = DEFAULT_WAVE_TIMEOUT_MINUTES
     id: str = field(default_factory=new_id)
+    # the native engine's options (domain/native_mapping.py): optional in the file, written only
+    # when not the default. ``critical``: the servers' default impact level (CRITICAL/OPTIONAL);
+    # ``delay_minutes``: a timed wait before this wave starts (a native WAIT step).
+    critical: bool = True
+    delay_minutes: int = 0
 
     def __post_init__(self) -> None:
         if self.selector is not None and not self.selector.strip():
@@ -140,6 +149,8 @@ class Wave:
             "timeoutMinutes": self.timeout_minutes,
             "selector": self.selector,
             "servers": [s.to_dict() for s in self.servers],
+            **({} if self.critical else {"critical": False}),
+            **({"delayMinutes": self.delay_minutes} if self.delay_minutes else {}),
         }
 
 
@@ -189,7 +200,7 @@ PLAN_ATTRIBUTES = (
     "tags",
     "rto_target_minutes",
 )
-WAVE_OPTIONS = ("name", "pause_before", "timeout_minutes", "selector")
+WAVE_OPTIONS = ("name", "pause_before", "timeout_minutes", "selector", "critical", "delay_minutes")
 
 
 @dataclass(slots=True)
@@ -367,10 +378,10 @@ class Plan:
         wave = self.wave(index)
         if option not in WAVE_OPTIONS:
             raise ValueError(f"not a wave option: {option}")
-        if option == "pause_before":
+        if option in ("pause_before", "critical"):
             if not isinstance(value, bool):
-                raise TypeError("pause_before must be a bool")
-        elif option == "timeout_minutes":
+                raise TypeError(f"{option} must be a bool")
+        elif option in ("timeout_minutes", "delay_minutes"):
             _check_int(value, option)
         elif option == "selector":
             if value is not None:
@@ -652,8 +663,8 @@ _PLAN_KEYS = {
     "rtoTargetMinutes",
 }
 _TARGET_KEYS = {"accountId", "region"}
-_WAVE_KEYS = {"id", "name", "pauseBefore", "timeoutMinutes", "selector", "servers"}
-_SERVER_KEYS = {"sourceServerId", "name", "sourceInstanceId", "sourceAccountId", "replicationState"}
+_WAVE_KEYS = {"id", "name", "pauseBefore", "timeoutMinutes", "selector", "servers", "critical", "delayMinutes"}
+_SERVER_KEYS = {"sourceServerId", "name", "sourceInstanceId", "sourceAccountId", "replicationState", "critical"}
 
 
 def _type_name(value: Any) -> str:
@@ -802,7 +813,15 @@ class _PlanReader:
             timeout_minutes=self.integer(
                 d.get("timeoutMinutes", DEFAULT_WAVE_TIMEOUT_MINUTES), _join(path, "timeoutMinutes")
             ),
+            critical=self.boolean(d.get("critical", True), _join(path, "critical")),
+            delay_minutes=self._delay(d.get("delayMinutes", 0), _join(path, "delayMinutes")),
         )
+
+    def _delay(self, value: Any, path: str) -> int:
+        minutes = self.integer(value, path)
+        if minutes < 0:
+            raise self.fail(path, f"a delay cannot be negative ({minutes})")
+        return minutes
 
     def server(self, data: Any, path: str) -> ServerRef:
         d = self.obj(data, path, _SERVER_KEYS, ("sourceServerId",))
@@ -817,6 +836,7 @@ class _PlanReader:
             ),
             source_account_id=self.string(d.get("sourceAccountId", ""), _join(path, "sourceAccountId"), 64),
             replication_state=ReplicationState.parse(state),
+            critical=self.boolean(d["critical"], _join(path, "critical")) if "critical" in d else None,
         )
 
 

@@ -15,7 +15,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .contract import ExecutionRecord
-from .execution import ExecutionType, ExecutionView, JobLogEvent, ServerTally, ServerView, WaveTally, WaveView
+from .execution import (
+    Engine,
+    ExecutionType,
+    ExecutionView,
+    JobLogEvent,
+    ServerTally,
+    ServerView,
+    WaveTally,
+    WaveView,
+)
 from .fields import duration_value, iso_utc, server_json, server_label
 from .inventory import SourceServer
 from .status import ExecutionStatus, LaunchStatus, ReplicationState
@@ -377,8 +386,12 @@ def wave_outcome(w: WaveView) -> str:
 
 def wave_line(w: WaveView) -> str:
     status = w.status.value if w.status else "NOT STARTED"
+    if w.native_status:  # a DRS native step's own status where it says more (WAITING, SKIPPED)
+        status += f" (native {w.native_status})"
     line = f'wave {w.index + 1} "{w.name}": {status}'
-    if w.job_id:
+    if len(w.job_ids) > 1:
+        line += f" jobs {', '.join(w.job_ids)}"
+    elif w.job_id:
         line += f" job {w.job_id}"
     if w.status is not None and w.status.is_terminal and w.servers:
         line += f" ({w.launched} launched, {w.failed} failed of {len(w.servers)})"
@@ -579,7 +592,12 @@ def view_json(view: ExecutionView, *, servers: bool = True, now: datetime | None
                 "cause": w.cause,
                 "pointInTime": iso_utc(w.point_in_time),
                 **({"servers": [server_json(s) for s in w.servers]} if servers else {}),
+                **({"nativeStatus": w.native_status or (w.status.value if w.status else None),
+                    "jobIds": list(w.job_ids), "stepKind": w.step_kind, "waitMinutes": w.wait_minutes or None,
+                    "attempt": w.attempt or None} if view.engine is Engine.NATIVE else {}),
             }
             for w in view.waves
         ],
+        **({"engine": view.engine.value, "nativeStatus": view.native_status or (view.status.value if view.status else None),
+            "recoveryPlanArn": view.recovery_plan_arn} if view.engine is Engine.NATIVE else {}),
     }

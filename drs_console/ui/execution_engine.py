@@ -360,6 +360,40 @@ class ExecutionEngine:
         self._arns[started.execution_id] = started.execution_arn
         return started.execution_id
 
+    # -- the DRS native engine (the Run dialog's engine choice) ---------------------------------
+    async def native_check(self, plan: Plan) -> Any:
+        """The plan's DRS native mapping, its published native plan and its drift (a NativeCheck)."""
+        from ..aws.engines.native_plans import find_native_plan, linked_arn, mapping_for, native_steps
+        from ..aws.runs import plan_version
+        from ..domain.native_mapping import drift, steps_from_api
+        from .widgets.engine_choice import NativeCheck
+
+        conn = self._conn()
+
+        async def check() -> NativeCheck:
+            from ..aws.drs_batch import Reader
+
+            reader = Reader(conn)
+            mapping = await mapping_for(conn, plan, plan_version=plan_version(plan), drop_pauses=True, reader=reader)
+            native = await find_native_plan(reader, plan.id, linked_arn(plan))
+            if native is None:
+                return NativeCheck(mapping)
+            steps = steps_from_api(await native_steps(reader, native["recoveryPlanArn"]))
+            return NativeCheck(mapping, str(native["recoveryPlanArn"]), tuple(drift(mapping.steps, steps)))
+
+        return await off_gui_thread(check)
+
+    async def start_native(self, plan: Plan, *, drill: bool, confirmation: str = "",
+                           snapshots: dict[str, str] | None = None) -> str:
+        """StartRecoveryPlanExecution of the plan's published native plan; its execution ID."""
+        from ..aws.engines.native import NativeEngine
+
+        conn = self._conn()
+        started = await off_gui_thread(lambda: NativeEngine(conn).start(
+            plan, recovery=not drill, confirm=confirmation, snapshots=snapshots))
+        self._arns[started.execution_id] = started.execution_arn
+        return started.execution_id
+
     async def resume(self, execution_id: str) -> None:
         from ..aws import runs
 

@@ -46,12 +46,14 @@ from .table_view import ConsoleTableView
 from .tasks import TaskRunner
 from .theme import BLUE, RED
 from .widgets.confirm import destructive_box
+from .widgets.engine_choice import EngineChoice
 
 log = logging.getLogger(__name__)
 
 
 class RunDialog(QDialog):
     started = Signal(str)  # execution ID
+    started_native = Signal(str)  # a DRS native execution's ID (the page shows it after the merge)
 
     def __init__(
         self,
@@ -97,6 +99,9 @@ class RunDialog(QDialog):
         group.addButton(self.recovery_radio)
         self.where_label = QLabel("")
         self.where_label.setObjectName("whereLabel")
+        self.engine_choice = EngineChoice()
+        self.native_task: asyncio.Task | None = None
+        self.engine_choice.changed.connect(self._engine_changed)
         self._account, self._region = account, region
 
         # recovery confirmation
@@ -191,6 +196,7 @@ class RunDialog(QDialog):
         modes.addWidget(self.recovery_radio)
         modes.addStretch(1)
         layout.addLayout(modes)
+        layout.addWidget(self.engine_choice)
         point = QHBoxLayout()
         point.addWidget(QLabel("Recover to:"))
         point.addWidget(self.latest_radio)
@@ -285,6 +291,8 @@ class RunDialog(QDialog):
             and self.confirmation_ok()
             and self.controller.is_connected
         )
+        if self.engine_choice.native:  # the native engine's own checks decide (the mapping, publish, drift)
+            ok = self.engine_choice.ready and not starting and self.confirmation_ok() and self.controller.is_connected
         self.start_button.setEnabled(ok)
         if self.result_ is not None and not running:
             blocks = self.blocking()
@@ -296,6 +304,27 @@ class RunDialog(QDialog):
                 )
             elif not self.confirmation_ok():
                 self.preflight_label.setText("Preflight passed. Type the plan name to enable Start.")
+
+    # -- engine --------------------------------------------------------------------------------
+    def _engine_changed(self) -> asyncio.Task | None:
+        """The DRS native engine chosen: check its mapping, publication and drift (Start waits)."""
+        if self.native_task is not None and not self.native_task.done():
+            self.native_task.cancel()
+        self.native_task = None
+        if self.engine_choice.native and self.controller.is_connected:
+            self.error_label.setText("")  # a backend error (no stack, say) is not the native engine's
+            self.engine_choice.set_checking()
+
+            async def check() -> None:
+                try:
+                    self.engine_choice.set_check(await self.engine.native_check(self.plan))
+                except ConsoleError as exc:
+                    self.engine_choice.set_check(None, exc.one_line())
+                self.update_start()
+
+            self.native_task = self.runner.start(check(), name="native-check", on_error=self._failed)
+        self.update_start()
+        return self.native_task
 
     # -- preflight -------------------------------------------------------------------------------
     @asyncSlot()
@@ -396,6 +425,14 @@ class RunDialog(QDialog):
             raise BadInput("The typed name does not match the plan's name.",
                            "Type the plan name exactly to start a recovery.")
         self.preflight_label.setText("Starting…")
+        if self.engine_choice.native:
+            execution_id = await self.engine.start_native(self.plan, drill=self.drill,
+                                                          confirmation=self.confirm_edit.text())
+            self.execution_id = execution_id
+            self.start_task = None
+            self.started_native.emit(execution_id)
+            self.accept()
+            return execution_id
         execution_id = await self.engine.start(
             self.plan,
             drill=self.drill,
@@ -410,7 +447,7 @@ class RunDialog(QDialog):
         return execution_id
 
     def done(self, result: int) -> None:  # noqa: D401 - Qt override
-        for task in (self.preflight_task, self.start_task):
+        for task in (self.preflight_task, self.start_task, self.native_task):
             if task is not None and not task.done() and result != QDialog.DialogCode.Accepted:
                 task.cancel()
         super().done(result)

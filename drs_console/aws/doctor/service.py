@@ -44,8 +44,11 @@ class DoctorService:
         history_table: str | None = None,
         progress: Callable[[Finding], None] | None = None,
         accounts: Sequence[KnownAccount] = (),
+        library_plans: list | None = None,
     ) -> list[DoctorFinding]:
-        """``accounts``: the known accounts, each checked last (account_checks.py)."""
+        """Every check's finding, in order; with ``library_plans`` (the plan library's plans) also the
+        DRS native plans linked to them and their drift; ``accounts``: the known accounts, each checked
+        last (account_checks.py)."""
         findings: list[DoctorFinding] = []
 
         def add(f: DoctorFinding | list[DoctorFinding]) -> None:
@@ -64,6 +67,11 @@ class DoctorService:
         if dep is not None:
             await self._backend_checks(dep, bool(state_machine_arn or history_table), add)
         add(await self._guard_one("permissions", rc.operator_permissions, self.conn, caller_arn))
+        if library_plans is not None:
+            from ..runs import plan_version
+            from .native_checks import native_plans_check
+
+            add(await self._guard_one("native-plans", native_plans_check, self.conn, library_plans, plan_version))
         if accounts:
             add(await ac.known_account_checks(self.conn, accounts, caller_arn))
         return findings

@@ -27,6 +27,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "cancel": ("run", "cancel an execution, polling or paused"),
     "cleanup": ("run", "terminate the recovery instances of a finished drill"),
     "report": ("run", "write an execution report (HTML and/or CSV)"),
+    "retry-step": ("native", "retry a step of a DRS native execution"),
+    "skip-step": ("native", "skip a step of a DRS native execution"),
     "history": ("history", "list the execution history, prune finished executions"),
 }
 COMMAND_MODULES = tuple(dict.fromkeys(module for module, _help in COMMANDS.values()))

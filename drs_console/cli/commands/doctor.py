@@ -8,7 +8,7 @@ import sys
 
 from ...aws.deploy import deploy_backend
 from ...aws.doctor import DoctorService, fixable, worst
-from ...domain.errors import Finding
+from ...domain.errors import ConsoleError, Finding
 from ...domain.wording import plural
 from ..context import CliContext
 from ..options import finite_number
@@ -90,7 +90,23 @@ async def _run(args: argparse.Namespace, ctx: CliContext, conn) -> list[Finding]
         history_table=args.history_table,
         progress=show,
         accounts=ctx.known_accounts(),
+        library_plans=_library_plans(ctx),
     )
+
+
+def _library_plans(ctx: CliContext) -> list:
+    """The plan library's readable plans (for the DRS native plans linked to them)."""
+    from .plan import library_for
+
+    library = library_for(ctx)
+    plans = []
+    for entry in library.list_entries(validator=lambda _plan: []):
+        if entry.error is None:
+            try:
+                plans.append(library.open(entry.path).plan)
+            except ConsoleError:
+                continue
+    return plans
 
 
 def _as_json(f: Finding) -> dict:

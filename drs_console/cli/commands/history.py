@@ -11,7 +11,7 @@ from pathlib import Path
 from ...aws.history import HistoryService, history_table_name
 from ...domain import contract as c
 from ...domain import history as h
-from ...domain.errors import BadInput
+from ...domain.errors import BadInput, ConsoleError, ProblemKind
 from ...domain.execution import WaveTally
 from ...domain.wording import noun, plural
 from ...store.atomic import atomic_write_text
@@ -25,13 +25,17 @@ def register(sub) -> None:
     p = sub.add_parser(
         "history",
         help="list the execution history, prune finished executions",
-        description="The executions recorded in the backend's history table.",
+        description="The executions recorded in the backend's history table, and the DRS native plans' "
+        "executions (Engine column; --engine to choose).",
     )
     hsub = p.add_subparsers(dest="history_command", metavar="SUBCOMMAND", required=True)
 
     def common(q: argparse.ArgumentParser) -> None:
         add_backend_location(q, state_machine=False)
         q.add_argument("--json", action="store_true", help="print JSON")
+        q.add_argument("--engine", choices=("all", "stepfunctions", "native"), default="all",
+                       help="whose executions: the backend's history table (stepfunctions), the DRS native "
+                       "plans' executions (native: ListRecoveryPlanExecutions), or both (default)")
 
     ls = hsub.add_parser(
         "list",
@@ -96,31 +100,74 @@ async def _service(args: argparse.Namespace, ctx: CliContext) -> HistoryService:
     return HistoryService(conn, table)
 
 
+async def _backend_rows(args: argparse.Namespace, ctx: CliContext) -> tuple[HistoryService | None, list[h.HistoryRow],
+                                                                          str]:
+    """The history table's rows (none with --engine native; with --engine all, none and a note
+    when no backend is deployed)."""
+    if args.engine == "native":
+        return None, [], ""
+    try:
+        service = await _service(args, ctx)
+    except ConsoleError as exc:
+        named = args.history_table or args.stack_name != c.DEFAULT_STACK_NAME  # asked for by name: an error
+        if args.engine == "all" and exc.kind is ProblemKind.NOT_FOUND and not named:
+            return None, [], f"no backend history ({exc.message})"
+        raise
+    return service, await service.list_all(), ""
+
+
+async def _native_rows(args: argparse.Namespace, ctx: CliContext) -> tuple[list[h.HistoryRow], str]:
+    """The DRS native executions of the region as rows (none with --engine stepfunctions; with
+    --engine all, none and a note when they cannot be listed)."""
+    if args.engine == "stepfunctions":
+        return [], ""
+    from ...aws.engines.native import NativeEngine
+    from ...domain.native_view import history_row
+
+    try:
+        views = await NativeEngine(ctx.connection()).list_executions(limit=0)
+    except ConsoleError as exc:
+        if args.engine == "native":
+            raise
+        return [], f"native executions not listed: {exc.one_line()}"
+    return [history_row(v) for v in views], ""
+
+
 async def history_list(args: argparse.Namespace, ctx: CliContext) -> int:
     now = datetime.now(UTC)
     flt = _filter(args, now)
-    service = await _service(args, ctx)
-    every = await service.list_all()
+    service, backend, note = await _backend_rows(args, ctx)
+    native, native_note = await _native_rows(args, ctx)
+    if not backend and not native and note and native_note:
+        raise BadInput(note + "; " + native_note, "Deploy the backend, or check the connection.")
+    every = sorted(backend + native, key=lambda r: r.started_at.timestamp() if r.started_at else 0.0, reverse=True)
     rows = flt.apply(every)
+    where = " and ".join(x for x in (service.table if service else "",
+                                     "DRS native plans" if native or service is None and not native_note else "")
+                         if x) or "-"
     if args.csv:
-        return _write_csv(ctx, args, rows, service.table)
+        return _write_csv(ctx, args, rows, where)
     if args.json:
-        ctx.print_json({"historyTable": service.table, "count": len(rows), "total": len(every),
-                        "executions": [r.to_json() for r in rows]})
+        ctx.print_json({"historyTable": service.table if service else None, "count": len(rows), "total": len(every),
+                        "executions": [r.to_json() for r in rows],
+                        **({"notes": [n for n in (note, native_note) if n]} if note or native_note else {})})
         return EXIT_OK
-    table = [("STARTED (UTC)", "PLAN", "TYPE", "STATUS", "DURATION", "WAVES", "LAUNCHED", "FAILED", "BY", "EXECUTION ID")]
+    table = [("STARTED (UTC)", "PLAN", "TYPE", "STATUS", "DURATION", "WAVES", "LAUNCHED", "FAILED", "BY", "ENGINE",
+              "EXECUTION ID")]
     for r in rows:
+        native_row = r.engine == "native"
         table.append(
             (
                 h.format_time(r.started_at) or "-",
                 r.plan_name or "-",
                 r.execution_type or "-",
-                r.raw_status or "-",
+                (r.raw_status + (f" ({r.native_status})" if native_row and r.native_status != r.raw_status else "")) or "-",
                 h.format_duration(r.duration) or "-",
                 WaveTally.of_counts(r.wave_counts, r.wave_count).text() or "-",  # as the GUI says it
                 str(r.servers_launched),
                 str(r.servers_failed),
                 r.initiated_by or "-",
+                "native" if native_row else "stepfunctions",
                 r.execution_id,
             )
         )
@@ -128,7 +175,10 @@ async def history_list(args: argparse.Namespace, ctx: CliContext) -> int:
     for row in table:
         ctx.print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
     shown = f"{len(rows)} of {plural(len(every), 'execution')}" if _filtered(flt) else plural(len(rows), "execution")
-    ctx.print(f"\n{shown} in {service.table}")
+    ctx.print(f"\n{shown} in {where}")
+    for n in (note, native_note):
+        if n:
+            ctx.print(f"note: {n}")
     return EXIT_OK
 
 
@@ -170,27 +220,36 @@ async def history_prune(args: argparse.Namespace, ctx: CliContext) -> int:
         scope = h.PruneScope.selected(args.ids)
     else:
         scope = h.PruneScope.all_finished()
-    service = await _service(args, ctx)
-    rows = await service.list_all()
+    service, rows, note = await _backend_rows(args, ctx)
+    native_rows, native_note = await _native_rows(args, ctx)
+    if service is None and not native_rows and note and native_note:
+        raise BadInput(note + "; " + native_note, "Deploy the backend, or check the connection.")
     if args.ids:
-        known = {r.execution_id for r in rows}
+        known = {r.execution_id for r in rows + native_rows}
         missing = [i for i in dict.fromkeys(args.ids) if i not in known]
         if missing:
             raise BadInput(
-                f"No {noun(len(missing), 'execution')} {', '.join(missing)} in the history table {service.table}.",
+                f"No {noun(len(missing), 'execution')} {', '.join(missing)} in the history table "
+                f"{service.table if service else '(none)'} nor among the DRS native executions.",
                 "Check the IDs with 'drs-console history list'; nothing was deleted.",
             )
-    preview = await service.preview(rows, scope)
+    preview = await service.preview(rows, scope) if service is not None else None
+    native_plan = await _native_prune_preview(ctx, native_rows, scope) if native_rows else None
     if not args.json:
-        for line in preview.summary_lines():
+        for line in preview.summary_lines() if preview is not None else []:
             ctx.print(line)
-    if args.dry_run or preview.delete_count == 0:
+        for line in native_plan.summary_lines() if native_plan is not None else []:
+            ctx.print(line)
+    total = (preview.delete_count if preview else 0) + (len(native_plan.to_delete) if native_plan else 0)
+    table_name = service.table if service else None
+    if args.dry_run or total == 0:
         if args.json:
-            ctx.print_json({"historyTable": service.table, "dryRun": bool(args.dry_run), "preview": preview.to_json(),
-                            "result": None})
+            ctx.print_json({"historyTable": table_name, "dryRun": bool(args.dry_run),
+                            "preview": preview.to_json() if preview else None,
+                            "native": native_plan.to_json() if native_plan else None, "result": None})
         return EXIT_OK
     if not args.yes:
-        answer = _confirm(ctx, preview.delete_count)
+        answer = _confirm(ctx, total)
         if answer is None:
             ctx.fail("stdin is not a terminal, so nobody can confirm the prune: pass --yes to prune without asking.")
             return EXIT_USAGE
@@ -203,14 +262,80 @@ async def history_prune(args: argparse.Namespace, ctx: CliContext) -> int:
             ctx.err.write(f"\rpruning: {done}/{total}")
             ctx.err.flush()
 
-    result = await service.prune(preview, progress=progress)
+    result = await service.prune(preview, progress=progress) if preview is not None and preview.delete_count else None
+    native_done = await native_plan.run(ctx) if native_plan is not None and native_plan.to_delete else None
     if args.json:
-        ctx.print_json({"historyTable": service.table, "dryRun": False, "preview": preview.to_json(),
-                        "result": result.to_json()})
+        ctx.print_json({"historyTable": table_name, "dryRun": False, "preview": preview.to_json() if preview else None,
+                        "result": result.to_json() if result else None,
+                        "native": native_plan.to_json() if native_plan else None,
+                        "nativeResult": native_done})
     else:
-        for line in result.summary_lines():
+        for line in result.summary_lines() if result else []:
             ctx.print(line)
-    if result.error:
+        if native_done is not None:
+            ctx.print(f"Deleted {plural(len(native_done['deleted']), 'DRS native execution')}"
+                      + (f"; kept {len(native_done['refused'])} DRS refused or that became active: "
+                         + "; ".join(native_done["refused"]) if native_done["refused"] else "") + ".")
+    if result is not None and result.error:
         ctx.fail(result.error)
         return 3 if result.error_is_aws else EXIT_USAGE
-    return EXIT_FAILED if result.failed else EXIT_OK
+    return EXIT_FAILED if (result is not None and result.failed) or (native_done and native_done["refused"]) else EXIT_OK
+
+
+class _NativePrune:
+    """What prune does with the DRS native executions: in scope and finished -> DeleteRecoveryPlanExecution;
+    active (CREATED, IN_PROGRESS, CANCELLING) or with a DRS job not completed -> kept."""
+
+    def __init__(self, scope: h.PruneScope, to_delete: list[h.HistoryRow], active: list[str],
+                 live: dict[str, list[str]]):
+        self.scope, self.to_delete, self.active, self.live = scope, to_delete, active, live
+
+    def summary_lines(self) -> list[str]:
+        by: dict[str, int] = {}
+        for r in self.to_delete:
+            by[r.native_status] = by.get(r.native_status, 0) + 1
+        detail = ", ".join(f"{n} {s}" for s, n in sorted(by.items()))
+        return [
+            (f"DRS native: would delete {plural(len(self.to_delete), 'execution')} ({detail})." if self.to_delete
+             else "DRS native: nothing to delete."),
+            f"DRS native preserved: {plural(len(self.active), 'active execution')}, "
+            f"{plural(len(self.live), 'execution')} with a DRS job not completed.",
+        ]
+
+    def to_json(self) -> dict:
+        return {"scope": self.scope.describe(), "toDelete": [r.execution_id for r in self.to_delete],
+                "preservedActive": self.active, "preservedLiveJobs": self.live}
+
+    async def run(self, ctx: CliContext) -> dict:
+        from ...aws.engines.native import NativeEngine
+
+        engine = NativeEngine(ctx.connection())
+        deleted, refused = [], []
+        for r in self.to_delete:
+            try:
+                await engine.delete_execution(r.execution_arn or r.execution_id)  # re-checks active and live jobs
+                deleted.append(r.execution_id)
+            except ConsoleError as exc:
+                refused.append(f"{r.execution_id}: {exc.message}")
+        return {"deleted": deleted, "refused": refused}
+
+
+async def _native_prune_preview(ctx: CliContext, rows: list[h.HistoryRow], scope: h.PruneScope) -> _NativePrune:
+    from ...aws.engines.native import NativeEngine
+    from ...domain.native_view import ACTIVE_NATIVE
+
+    now = datetime.now(UTC)
+    engine = NativeEngine(ctx.connection())
+    to_delete, active, live = [], [], {}
+    for r in rows:
+        if not scope.includes(r, now):
+            continue
+        if r.native_status in ACTIVE_NATIVE or not r.is_terminal:
+            active.append(r.execution_id)
+            continue
+        jobs = await engine.live_jobs(r.execution_arn)
+        if jobs:
+            live[r.execution_id] = jobs
+            continue
+        to_delete.append(r)
+    return _NativePrune(scope, to_delete, active, live)

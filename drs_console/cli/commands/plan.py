@@ -120,6 +120,10 @@ def register(sub) -> None:
     register_actions(actions)
     register_readiness(actions)
 
+    from .plan_native import register_actions as register_native_actions
+
+    register_native_actions(actions)
+
 
 # --- validate -----------------------------------------------------------------------------
 
@@ -228,6 +232,10 @@ def plan_show(args: argparse.Namespace, ctx: CliContext) -> int:
         details.append(f"timeout {wave.timeout_minutes} min")
         if wave.pause_before:
             details.append("pause before")
+        if wave.delay_minutes:  # the DRS native engine's options
+            details.append(f"wait {wave.delay_minutes} min before")
+        if not wave.critical:
+            details.append("servers optional")
         ctx.print(f'\nWave {i + 1} "{wave.name}" ({"; ".join(details)})')
         for ref in wave.servers:
             cells = (
@@ -236,7 +244,7 @@ def plan_show(args: argparse.Namespace, ctx: CliContext) -> int:
                 ref.source_instance_id or "-",
                 ref.source_account_id or "-",
                 ref.replication_state.value,
-            )
+            ) + (() if ref.critical is None else ("critical" if ref.critical else "optional",))
             ctx.print("  " + "  ".join(cells))
     summary = summarize(_context_for(ctx, plan).validate(plan))
     ctx.print(f"\nValidation: {summary.text()} (drs-console plan validate {path} for details)")

@@ -30,7 +30,7 @@ from ...aws.session import AwsConnection
 from ...domain import contract as c
 from ...domain import point_in_time as pit
 from ...domain.errors import BadInput, ConsoleError
-from ...domain.execution import ExecutionView, StreamState
+from ...domain.execution import Engine, ExecutionView, StreamState
 from ...domain.fields import (
     NAME,
     POINT_IN_TIME_LABEL,
@@ -53,6 +53,7 @@ from ...store.atomic import atomic_write_text
 from ...store.plan_io import read_plan_file
 from ..context import CliContext
 from ..options import add_backend_location, seconds_up_to_a_day, seconds_up_to_an_hour
+from .native import add_engine_arg
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_AWS = 0, 1, 2, 3
 REAUTH_RETRY_SECONDS = 15.0
@@ -82,6 +83,13 @@ def _point_in_time_args(p: argparse.ArgumentParser, *, waves: bool) -> None:
     p.add_argument("--max-spread", metavar="MINUTES",
                    help="WARN when one wave's servers recover from snapshots further apart than this "
                         f"(default: the settings' point_in_time_max_spread_minutes, {pit.DEFAULT_MAX_SPREAD_MINUTES})")
+
+
+def _refuse_point_in_time_natively(args: argparse.Namespace, ctx: CliContext) -> None:
+    """The native engine does not resolve a point in time yet: refuse rather than recover to the latest data."""
+    if getattr(args, "point_in_time", None) or getattr(args, "wave_point_in_time", None):
+        raise BadInput("--point-in-time is not supported with --engine native yet.",
+                       "Run the point-in-time recovery with --engine stepfunctions (the default when a backend is deployed).")
 
 
 def point_in_time_options(args: argparse.Namespace, wave_count: int) -> dict[str, Any]:
@@ -117,7 +125,10 @@ def register(sub) -> None:
         "is printed as it happens, stamped with when it happened in UTC (JSON lines with --json); the exit "
         "code is then 0 only when the execution ends COMPLETED, 1 for PARTIAL, FAILED, CANCELLED or TIMEOUT. "
         "With --point-in-time (e.g. after ransomware: a time before it), every server launches from its newest "
-        "recovery snapshot taken at or before TIME, as the preflight shows.",
+        "recovery snapshot taken at or before TIME, as the preflight shows. "
+        "Two engines: --engine stepfunctions (our deployed backend: pauses for approval, selectors resolved "
+        "at run time, per-wave timeouts) or --engine native (the plan's DRS native plan, published with "
+        "'plan publish': no stack, steps can be retried and skipped, no pause for approval).",
     )
     r.add_argument("file", metavar="FILE", help="plan file (JSON)")
     kind = r.add_mutually_exclusive_group()
@@ -132,6 +143,9 @@ def register(sub) -> None:
     _point_in_time_args(r, waves=True)
     r.add_argument("--follow", action="store_true", help="watch the execution until it ends")
     r.add_argument("--json", action="store_true", help="print JSON lines instead of text")
+    add_engine_arg(r, default_help="default: stepfunctions when a backend is deployed. The native engine "
+                   "runs the plan's published DRS native plan ('plan publish'): no pause before a wave, no "
+                   "per-wave timeouts, steps can be retried and skipped")
     _refresh_arg(r)
     _location_args(r)
     r.set_defaults(func=cmd_run)
@@ -153,6 +167,8 @@ def register(sub) -> None:
     pf.add_argument("--override-target", action="store_true", help="accept another account/region (drills only)")
     _point_in_time_args(pf, waves=True)
     pf.add_argument("--json", action="store_true", help="print the report as JSON")
+    add_engine_arg(pf, default_help="default: stepfunctions. With native: the DRS native limits (the "
+                   "mapping: 20 steps, 100 servers, one account and region, no pause) and the published plan's drift")
     _location_args(pf)
     pf.set_defaults(func=cmd_preflight)
 
@@ -166,6 +182,7 @@ def register(sub) -> None:
     st.add_argument("--follow", action="store_true", help="watch until the execution ends")
     st.add_argument("--json", action="store_true", help="print JSON (JSON lines with --follow)")
     _refresh_arg(st)
+    add_engine_arg(st, default_help="default: found from the ID (a native execution's ARN or ID)")
     _location_args(st)
     st.set_defaults(func=cmd_status)
 
@@ -177,6 +194,7 @@ def register(sub) -> None:
     rs.add_argument("--wait", type=float, default=30.0, metavar="SECONDS",
                     help="how long to wait for the state machine to record the resume (default %(default)s)")
     rs.add_argument("--json", action="store_true", help="print JSON")
+    add_engine_arg(rs, default_help="default: found from the ID (a native execution's ARN or ID)")
     _location_args(rs)
     rs.set_defaults(func=cmd_resume)
 
@@ -192,6 +210,7 @@ def register(sub) -> None:
     cn.add_argument("--grace", type=seconds_up_to_a_day, metavar="SECONDS",
                     help="seconds to wait before StopExecution (default: two poll intervals + 30)")
     cn.add_argument("--json", action="store_true", help="print JSON")
+    add_engine_arg(cn, default_help="default: found from the ID (a native execution's ARN or ID)")
     _location_args(cn)
     cn.set_defaults(func=cmd_cancel)
 
@@ -209,6 +228,7 @@ def register(sub) -> None:
     cl.add_argument("--json", action="store_true", help="print JSON lines")
     cl.add_argument("--refresh", type=float, default=5.0, metavar="SECONDS",
                     help="seconds between progress polls of the TERMINATE job (default %(default)s)")
+    add_engine_arg(cl, default_help="default: found from the ID (a native execution's ARN or ID)")
     _location_args(cl)
     cl.set_defaults(func=cmd_cleanup)
 
@@ -221,6 +241,7 @@ def register(sub) -> None:
     rp.add_argument("execution_id", metavar="EXECUTION_ID")
     rp.add_argument("--html", metavar="FILE", help="write a self-contained HTML report")
     rp.add_argument("--csv", metavar="FILE", help="write a CSV report")
+    add_engine_arg(rp, default_help="default: found from the ID (a native execution's ARN or ID)")
     _location_args(rp)
     rp.set_defaults(func=cmd_report)
 
@@ -343,9 +364,12 @@ async def _follow(ctx: CliContext, args: argparse.Namespace, conn: AwsConnection
             extra.close()
 
 
-async def _watch(ctx: CliContext, args: argparse.Namespace, conn: AwsConnection, location: BackendLocation,
-                 execution_id: str, execution_arn: str, opened: list[AwsConnection]) -> int:
-    monitor = ExecutionMonitor(
+async def _watch(ctx: CliContext, args: argparse.Namespace, conn: AwsConnection, location: BackendLocation | None,
+                 execution_id: str, execution_arn: str, opened: list[AwsConnection], *,
+                 monitor: ExecutionMonitor | None = None) -> int:
+    """Print every transition of the execution until it ends (``monitor``: an engine's own, e.g.
+    the DRS native engine's; else one on the backend's history table)."""
+    monitor = monitor or ExecutionMonitor(
         conn, location, execution_id, execution_arn=execution_arn,
         poll_interval=max(1.0, float(args.refresh)),
         reconnect=_reconnect_factory(conn.params, opened),
@@ -381,6 +405,10 @@ async def _watch(ctx: CliContext, args: argparse.Namespace, conn: AwsConnection,
                view=view_json(view, servers=True) if view else None)
     elif view is not None:
         _print_view(ctx, view)
+        if view.engine is Engine.NATIVE:
+            from .native import print_native_extra
+
+            print_native_extra(ctx, view)
     return code
 
 
@@ -399,6 +427,12 @@ def _plan(path: str):
 # -- commands ------------------------------------------------------------------------------------------
 async def cmd_preflight(args: argparse.Namespace, ctx: CliContext) -> int:
     plan = _plan(args.file)
+    if args.engine == Engine.NATIVE.value:
+        from .native import native_conn, native_preflight
+
+        _refuse_point_in_time_natively(args, ctx)
+        code, _ = await native_preflight(ctx, native_conn(ctx), plan, as_json=args.json, require_published=False)
+        return code
     timed = point_in_time_options(args, len(plan.waves))
     conn, location = await _connect(args, ctx)
     report = await run_preflight(conn, location, plan, override_target=args.override_target,
@@ -420,8 +454,17 @@ async def cmd_run(args: argparse.Namespace, ctx: CliContext) -> int:
     from ...aws.runs import check_confirmation
 
     check_confirmation(plan, recovery=recovery, confirm=args.confirm)
+    if await _engine_for_run(args, ctx) == Engine.NATIVE.value:
+        from .native import native_run
+
+        _refuse_point_in_time_natively(args, ctx)
+        return await native_run(args, ctx, plan, recovery=recovery)
     timed = point_in_time_options(args, len(plan.waves))
     conn, location = await _connect(args, ctx)
+    delayed = [f"{i + 1} ({w.delay_minutes} min)" for i, w in enumerate(plan.waves) if w.delay_minutes]
+    if delayed:  # a native plan's WAIT steps: the state machine has no timed wait
+        ctx.fail(f"warning: the Step Functions backend does not wait before waves {', '.join(delayed)} "
+                 "(delayMinutes is for the DRS native engine).")
     report = await run_preflight(conn, location, plan, override_target=args.override_target, drill=not recovery,
                                  **timed)
     _print_preflight(ctx, report, args.json, lines=True)
@@ -450,6 +493,58 @@ async def cmd_run(args: argparse.Namespace, ctx: CliContext) -> int:
     return await _follow(ctx, args, conn, location, run.execution_id, run.execution_arn)
 
 
+async def _engine_for_run(args: argparse.Namespace, ctx: CliContext) -> str:
+    """--engine, else stepfunctions when a backend is deployed (the sandbox deploys one); with
+    neither, say how to choose."""
+    if args.engine:
+        return args.engine
+    if ctx.sandbox or (args.state_machine_arn and args.history_table):
+        return Engine.STEPFUNCTIONS.value
+    if await BackendService(ctx.connection()).stack(args.stack_name) is not None:
+        return Engine.STEPFUNCTIONS.value
+    raise BadInput(f"No backend stack {args.stack_name!r} is deployed here, so there is no default engine.",
+                   "Choose one: --engine native runs the plan's DRS native plan (publish it first with "
+                   "'drs-console plan publish FILE'), or deploy the backend ('drs-console backend deploy') "
+                   "for --engine stepfunctions.")
+
+
+class _NotInHistory(BadInput):
+    """The history table has no such execution (it may be a native one)."""
+
+
+def _native_aware(native_name: str):
+    """Run a command on the native engine when its execution is native: an ARN or --engine native
+    at once; an ID the history table (or a missing backend) does not know, after looking."""
+
+    def decorate(fn):
+        async def wrapper(args: argparse.Namespace, ctx: CliContext) -> int:
+            from . import native
+
+            handler = getattr(native, native_name)
+            target = await native.native_target(args, ctx)
+            if target is not None:
+                return await handler(args, ctx, *target)
+            try:
+                return await fn(args, ctx)
+            except (_NotInHistory, ConsoleError) as exc:
+                backend_missing = isinstance(exc, ConsoleError) and exc.kind.name == "NOT_FOUND" \
+                    and "backend stack" in exc.message
+                if args.engine == Engine.STEPFUNCTIONS.value or not (isinstance(exc, _NotInHistory) or backend_missing):
+                    raise
+                found = await native.native_lookup(ctx, args.execution_id)
+                if found is None:
+                    raise
+                return await handler(args, ctx, *found)
+
+        wrapper.__name__ = fn.__name__
+        wrapper.__doc__ = fn.__doc__
+        wrapper.__wrapped__ = fn
+        return wrapper
+
+    return decorate
+
+
+@_native_aware("native_status")
 async def cmd_status(args: argparse.Namespace, ctx: CliContext) -> int:
     conn, location = await _connect(args, ctx)
     await _require_exists(conn, location, args.execution_id)
@@ -466,10 +561,11 @@ async def cmd_status(args: argparse.Namespace, ctx: CliContext) -> int:
 
 async def _require_exists(conn: AwsConnection, location: BackendLocation, execution_id: str) -> None:
     if await BackendService(conn).read_execution(location.history_table, execution_id) is None:
-        raise BadInput(f"No execution {execution_id} in the history table {location.history_table}.",
+        raise _NotInHistory(f"No execution {execution_id} in the history table {location.history_table}.",
                        "Check the ID with 'drs-console history list'.")
 
 
+@_native_aware("native_resume")
 async def cmd_resume(args: argparse.Namespace, ctx: CliContext) -> int:
     conn, location = await _connect(args, ctx)
     await _require_exists(conn, location, args.execution_id)
@@ -506,6 +602,7 @@ async def _wait_record(conn: AwsConnection, location: BackendLocation, execution
     return record
 
 
+@_native_aware("native_cancel")
 async def cmd_cancel(args: argparse.Namespace, ctx: CliContext) -> int:
     conn, location = await _connect(args, ctx)
     await _require_exists(conn, location, args.execution_id)
@@ -531,13 +628,24 @@ async def cmd_cleanup(args: argparse.Namespace, ctx: CliContext) -> int:
     if bool(args.execution_id) == bool(args.leftovers_of):
         raise BadInput("Give either EXECUTION_ID or --leftovers-of FILE.", "See 'drs-console cleanup --help'.")
     plan = _plan(args.leftovers_of) if args.leftovers_of else None
+    if plan is None:
+        return await _cleanup_execution(args, ctx)
     conn, location = await _connect(args, ctx)
-    if plan is not None:
-        report = await run_preflight(conn, location, plan, override_target=True)
-        job = await terminate_leftovers(conn, report.leftovers)
-        args.execution_id = f"earlier drills of {plan.name!r}"
-    else:
-        job = await start_cleanup(conn, location, args.execution_id)
+    report = await run_preflight(conn, location, plan, override_target=True)
+    job = await terminate_leftovers(conn, report.leftovers)
+    args.execution_id = f"earlier drills of {plan.name!r}"
+    return await _follow_cleanup(args, ctx, conn, job)
+
+
+@_native_aware("native_cleanup_cmd")
+async def _cleanup_execution(args: argparse.Namespace, ctx: CliContext) -> int:
+    conn, location = await _connect(args, ctx)
+    await _require_exists(conn, location, args.execution_id)
+    return await _follow_cleanup(args, ctx, conn, await start_cleanup(conn, location, args.execution_id))
+
+
+async def _follow_cleanup(args: argparse.Namespace, ctx: CliContext, conn: AwsConnection, job) -> int:
+    """Print the TERMINATE jobs' progress until they completed (every cleanup path)."""
     if job.nothing_to_do:
         if args.json:
             _jline(ctx, "cleanup", executionId=args.execution_id, jobIds=[], recoveryInstanceIds=[], done=True)
@@ -571,9 +679,15 @@ async def cmd_cleanup(args: argparse.Namespace, ctx: CliContext) -> int:
 async def cmd_report(args: argparse.Namespace, ctx: CliContext) -> int:
     if not args.html and not args.csv:
         raise BadInput("Nothing to write.", "Pass --html FILE and/or --csv FILE.")
-    conn, location = await _connect(args, ctx)
-    await _require_exists(conn, location, args.execution_id)
-    monitor = ExecutionMonitor(conn, location, args.execution_id)
+    return await _report(args, ctx)
+
+
+@_native_aware("native_report")
+async def _report(args: argparse.Namespace, ctx: CliContext, monitor: ExecutionMonitor | None = None) -> int:
+    if monitor is None:
+        conn, location = await _connect(args, ctx)
+        await _require_exists(conn, location, args.execution_id)
+        monitor = ExecutionMonitor(conn, location, args.execution_id)
     view = await monitor.snapshot()
     events = monitor.events
     for path, text in ((args.html, report_html(view, events) if args.html else ""),
