@@ -146,7 +146,7 @@ class ExecutionDetail(QWidget):
         self.tick(self.now)
         self.waves.show_view(view, self.now)
         self.servers.show_waves(view.waves)
-        self.event_model.set_events(self.events, view.waves)
+        self.job_log.show_events(self.events, view.waves)
         self.header.show_buttons(view)
         if opened:
             self.waves.fit_columns()
@@ -168,7 +168,7 @@ class ExecutionDetail(QWidget):
         self.last_update_at = None
         self.waves.show_view(None, self.now)
         self.servers.clear()
-        self.event_model.set_items([])
+        self.job_log.clear()
         self.header.clear()
         self.set_state(StreamState.LIVE, "")
         self.set_progress("")

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from ...models.execution_models import ExecutionColumn, ExecutionListModel, ExecutionListProxy
 from ...table_view import ConsoleTableView
 from ...widgets.badge import BadgeDelegate
-from .sizing import header_height, type_color
+from .sizing import TextWidths, header_height, type_color
 
 
 class ExecutionList(QWidget):
@@ -27,9 +27,16 @@ class ExecutionList(QWidget):
         self.table.setItemDelegateForColumn(ExecutionColumn.STATUS, badge)
         self.table.setItemDelegateForColumn(ExecutionColumn.TYPE, BadgeDelegate(self.table, colors=type_color))
         self.table.sortByColumn(ExecutionColumn.STATUS, Qt.SortOrder.AscendingOrder)
-        for col, width in ((ExecutionColumn.STATUS, 115), (ExecutionColumn.TYPE, 90), (ExecutionColumn.PLAN, 220),
-                           (ExecutionColumn.STARTED, 150), (ExecutionColumn.ELAPSED, 90),
-                           (ExecutionColumn.WAVES, 60), (ExecutionColumn.INITIATED_BY, 230)):
+        # from the font, so that at 1280 px every column but the last holds its usual longest value
+        # (an active plan's name in bold, the Waves tally whole: "0/2 completed, 1 failed"); an ARN
+        # is cut in the middle
+        fit = TextWidths(self.table)
+        for col, width in ((ExecutionColumn.STATUS, 115), (ExecutionColumn.TYPE, fit.badge("RECOVERY")),
+                           (ExecutionColumn.PLAN, fit.bold("Payments regional failover")),
+                           (ExecutionColumn.STARTED, fit.text("2026-12-01 10:43:12")),
+                           (ExecutionColumn.ELAPSED, fit.text("1 h 00 min")),
+                           (ExecutionColumn.WAVES, fit.text("0/2 completed, 1 failed")),
+                           (ExecutionColumn.INITIATED_BY, 180)):
             self.table.setColumnWidth(col, width)
 
         self.refresh_button = QPushButton("Refresh")

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from ....domain.execution import JobLogEvent, WaveView
 from ...models.execution_models import EventColumn, EventModel, SourceSortedProxy
 from ...models.keyed_table import SORT_ROLE
+from ...models.sliced import SlicedUpdater
 from ...table_view import ConsoleTableView
 from .sizing import TextWidths
 
@@ -15,6 +19,7 @@ class JobLogPane(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.model = EventModel(self)
+        self.updater = SlicedUpdater(self.model)  # thousands of new events: over several loop turns
         self.proxy = SourceSortedProxy(self)  # newest first: sorted by the model, not per comparison
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(SORT_ROLE)
@@ -37,3 +42,10 @@ class JobLogPane(QWidget):
         bar.addStretch(1)
         layout.addLayout(bar)
         layout.addWidget(self.table, 1)
+
+    def show_events(self, events: tuple[JobLogEvent, ...], waves: Iterable[WaveView]) -> None:
+        self.updater.run(self.model.set_events_in_steps(events, waves, self.updater.rows_per_turn))
+
+    def clear(self) -> None:
+        self.updater.cancel()
+        self.model.set_items([])

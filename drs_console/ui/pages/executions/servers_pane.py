@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLa
 
 from ....domain.execution import WaveView
 from ...models.execution_models import ServerColumn, ServerFilterProxy, ServerModel
+from ...models.sliced import SlicedUpdater
 from ...table_view import ConsoleTableView
 from ...widgets.badge import BadgeDelegate
 from .sizing import TextWidths
@@ -25,6 +26,8 @@ class ServersPane(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.model = ServerModel(self)
+        self.updater = SlicedUpdater(self.model)  # a big update is applied over several loop turns
+        self.updater.applied.connect(self.update_count)
         self.proxy = ServerFilterProxy(self)
         self.proxy.setSourceModel(self.model)
         self.table = ConsoleTableView()
@@ -72,12 +75,14 @@ class ServersPane(QWidget):
         layout.addWidget(self.table, 1)
 
     def show_waves(self, waves: Iterable[WaveView]) -> None:
+        """The servers of ``waves``: the first slice of the change now, the rest on the next turns."""
         waves = tuple(waves)
-        self.model.set_waves(waves)
+        self.updater.submit(ServerModel.rows_of(waves))
         self.sync_wave_filter(waves)
         self.update_count()
 
     def clear(self) -> None:
+        self.updater.cancel()
         self.model.set_items([])
 
     def fit_columns(self) -> None:

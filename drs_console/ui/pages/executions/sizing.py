@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import QWidget
 
 from ...table_view import ConsoleTableView
@@ -51,10 +51,16 @@ class TextWidths:
 
     def __init__(self, table: QWidget):
         self.metrics = table.fontMetrics()
+        self.bold_font = QFont(table.font())
+        self.bold_font.setBold(True)
         self.header_metrics = table.horizontalHeader().fontMetrics()
 
     def text(self, sample: str) -> int:
         return self.metrics.horizontalAdvance(sample) + 14
+
+    def bold(self, sample: str) -> int:
+        """A cell in bold (an active execution's plan)."""
+        return QFontMetrics(self.bold_font).horizontalAdvance(sample) + 14
 
     def badge(self, sample: str) -> int:
         return self.metrics.horizontalAdvance(sample) + 30  # BadgeDelegate's padding
