@@ -409,7 +409,7 @@ class ServerFilterProxy(SourceSortedProxy):
 # ================================================================================================
 @dataclass(frozen=True, slots=True)
 class EventRow:
-    key: str
+    key: tuple  # (time, event, source server ID, detail, n-th such event)
     wave_index: int | None
     event: JobLogEvent
 
@@ -439,12 +439,12 @@ class EventModel(KeyedTableModel[EventRow]):
         super().__init__(parent)
         self.names: dict[str, str] = {}  # source server ID -> name (from the waves)
         self.wave_of_server: dict[str, int] = {}
-        self._seen: Counter[str] = Counter()  # events per identical text, for unique keys
+        self._seen: Counter[tuple] = Counter()  # events per identical text, for unique keys
         self._events_done = 0  # how many of the log's events the rows hold
         self._first_event: JobLogEvent | None = None  # and the log's first and last of them
         self._last_event: JobLogEvent | None = None
 
-    def key(self, item: EventRow) -> str:
+    def key(self, item: EventRow) -> tuple:  # type: ignore[override]
         return item.key
 
     def set_events(self, events: Iterable[JobLogEvent], waves: Iterable[WaveView] = ()) -> None:
@@ -483,12 +483,13 @@ class EventModel(KeyedTableModel[EventRow]):
             yield min(step, len(new) - start)
 
     def _rows_of(self, events: Iterable[JobLogEvent]) -> list[EventRow]:
-        seen = self._seen
+        seen, wave_of = self._seen, self.wave_of_server
         rows = []
         for e in events:
-            base = f"{e.time.isoformat()}|{e.event}|{e.source_server_id}|{e.detail}"
-            seen[base] += 1
-            rows.append(EventRow(f"{base}#{seen[base]}", self.wave_of_server.get(e.source_server_id), e))
+            # a tuple, not a formatted string: 5,000 events' keys in a few ms, not 12
+            base = (e.time, e.event, e.source_server_id, e.detail)
+            n = seen[base] = seen[base] + 1
+            rows.append(EventRow((*base, n), wave_of.get(e.source_server_id), e))
         return rows
 
     def cell(self, r: EventRow, column: EventColumn, role: int) -> Any:

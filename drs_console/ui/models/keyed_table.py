@@ -30,6 +30,7 @@ class KeyedTableModel(QAbstractTableModel, Generic[T]):
         super().__init__(parent)
         self._items: list[T] = []
         self._row_of: dict[str, int] = {}
+        self._column_count = len(self.Column)  # asked on every paint: not an enum's len each time
         # sorting by the model itself (``sort_rows``, through a SourceSortedProxy): off by default
         self._sort_column = -1
         self._sort_desc = False
@@ -48,7 +49,7 @@ class KeyedTableModel(QAbstractTableModel, Generic[T]):
         return 0 if parent.isValid() else len(self._items)
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.Column)
+        return 0 if parent.isValid() else self._column_count
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
@@ -88,6 +89,8 @@ class KeyedTableModel(QAbstractTableModel, Generic[T]):
         keeps a row number across a yield (rows are looked up by key), and a generator that is
         closed half-way leaves a consistent model (some rows new, the others as they were)."""
         new = list(items)
+        if self._items and 0 < rows < len(new):
+            yield 0  # a big update: making its rows was this turn's work (the diff starts on the next)
         new_keys = {self.key(i): i for i in new}
         if not self._items and new_keys:
             # a first full load: one reset (views lay out once), not an insert they react to row by row;
