@@ -247,6 +247,9 @@ def run_gui(args: argparse.Namespace) -> int:
         sandbox_factory=desktop_sandbox,
     )
     install_exception_hooks(loop, console.reporter)
+    from .gc_tuning import freeze_long_lived
+
+    freeze_long_lived("started")  # the modules and the window: no gen2 collection walks them again
 
     exit_code = 0
     if screenshot:

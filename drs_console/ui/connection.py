@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, Signal
 
 from ..aws.session import APP_CLIENTS, AwsConnection, ConnectionParams, Identity
 from ..store.settings import Settings, save_settings
+from .gc_tuning import freeze_long_lived
 from .layout_memory import LayoutMemory
 
 log = logging.getLogger(__name__)
@@ -129,6 +130,7 @@ class ConnectionController(QObject):
             self.connection, self.identity = conn, identity
             self._remember(profile, region, endpoint_url, sandbox)
             log.info("connected: account %s, %s, %s", identity.account_id, identity.region, identity.arn)
+            freeze_long_lived("connected")  # the session's clients and models: no gen2 collection walks them
             self.connected.emit(identity)
             return identity
 

@@ -8,11 +8,13 @@ boto3-level object and tests can hand the page a fake engine with fake monitors.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
+from types import ModuleType
 from typing import Any, Protocol
 
 from ..aws.backend import BackendLocation, BackendService
@@ -84,6 +86,21 @@ def view_from_record(record: ExecutionRecord, *, account_id: str = "", region: s
         recorded_waves=WaveTally.of_counts(record.wave_counts, record.wave_count),  # as History counts them
         recorded_servers=ServerTally(0, record.servers_launched, record.servers_failed),
     )
+
+
+async def imported(name: str) -> ModuleType:
+    """``drs_console.<name>``, imported on a worker thread the first time: the first start of a run
+    imported aws.runs and what it pulls in (preflight, doctor) on the GUI thread, a 90 ms stall.
+    (Not read from sys.modules: a module another task is still importing is there half-made;
+    import_module waits for it on the worker thread.)"""
+    module = _IMPORTED.get(name)
+    if module is None:
+        module = await asyncio.to_thread(importlib.import_module, f"{__package__.rpartition('.')[0]}.{name}")
+        _IMPORTED[name] = module
+    return module
+
+
+_IMPORTED: dict[str, ModuleType] = {}
 
 
 async def off_gui_thread(make: Any) -> Any:
@@ -292,7 +309,7 @@ class ExecutionEngine:
         return view_from_record(record, account_id=account, region=region) if record else None
 
     async def monitor(self, execution_id: str, *, poll_seconds: float | None = None) -> Monitor:
-        from ..aws.monitor import ExecutionMonitor
+        ExecutionMonitor = (await imported("aws.monitor")).ExecutionMonitor  # noqa: N806 - a class
 
         loc = await self.location()
         kwargs: dict[str, Any] = {}
@@ -323,7 +340,7 @@ class ExecutionEngine:
                         point_in_time: datetime | None = None) -> PreflightResult:
         """The preflight, off the GUI thread; ``point_in_time``: resolve every server's recovery
         snapshot for that time (the report's ``resolutions``, its checks one row per server)."""
-        from ..aws.preflight import preflight
+        preflight = (await imported("aws.preflight")).preflight
 
         loc = await self.location()
         conn = self._conn()
@@ -339,7 +356,7 @@ class ExecutionEngine:
     ) -> str:
         """Start ``plan`` (aws.runs.start_run: confirmation, preflight, input validation, StartExecution).
         A preflight report of the same plan and type is reused; otherwise it runs again."""
-        from ..aws import runs
+        runs = await imported("aws.runs")
 
         loc = await self.location()
         ident = self.controller.identity
@@ -395,7 +412,7 @@ class ExecutionEngine:
         return started.execution_id
 
     async def resume(self, execution_id: str) -> None:
-        from ..aws import runs
+        runs = await imported("aws.runs")
 
         loc = await self.location()
         ident = self.controller.identity
@@ -404,7 +421,7 @@ class ExecutionEngine:
     async def cancel(self, execution_id: str) -> Any:
         """Cancel, polling or paused, until the execution has stopped (StopExecution as a last
         resort: aws.runs.cancel_run). Returns the CancelResult."""
-        from ..aws import runs
+        runs = await imported("aws.runs")
 
         loc = await self.location()
         ident = self.controller.identity
@@ -412,7 +429,7 @@ class ExecutionEngine:
 
     async def cleanup_drill_instances(self, view: ExecutionView) -> AsyncIterator[str]:
         """Terminate the recovery instances of a finished drill; yields the TERMINATE jobs' progress."""
-        from ..aws import runs
+        runs = await imported("aws.runs")
 
         loc = await self.location()
         job = await runs.start_cleanup(self._conn(), loc, view.execution_id)
@@ -425,7 +442,7 @@ class ExecutionEngine:
 
     async def cleanup_leftovers(self, plan: Plan, preflight: PreflightResult | None) -> AsyncIterator[str]:
         """Terminate the drill instances the preflight found left from earlier drills."""
-        from ..aws import runs
+        runs = await imported("aws.runs")
 
         leftovers = list(getattr(preflight.raw, "leftovers", ()) if preflight is not None else ())
         if not leftovers:

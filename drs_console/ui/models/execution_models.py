@@ -7,7 +7,7 @@ removes), never a model reset, so selection and scroll position survive a poll e
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import IntEnum
@@ -76,6 +76,7 @@ class ExecutionListModel(KeyedTableModel[ExecutionView]):
     """Executions from the history table, kept current by the monitors of the watched ones."""
 
     Column = ExecutionColumn
+    CELL_CHANGES = False  # its proxy orders rows by status and start time: a changed row is signalled whole
     HEADERS = {
         ExecutionColumn.STATUS: "Status",
         ExecutionColumn.TYPE: "Type",
@@ -327,7 +328,11 @@ class ServerModel(KeyedTableModel[ServerRow]):
         return f"{item.wave_index}/{item.server.source_server_id}"
 
     def set_waves(self, waves: Iterable[WaveView]) -> None:
-        self.set_items(ServerRow(w.index, w.name, s) for w in waves for s in w.servers)
+        self.set_items(self.rows_of(waves))
+
+    @staticmethod
+    def rows_of(waves: Iterable[WaveView]) -> list[ServerRow]:
+        return [ServerRow(w.index, w.name, s) for w in waves for s in w.servers]
 
     def cell(self, r: ServerRow, column: ServerColumn, role: int) -> Any:
         C = ServerColumn
@@ -410,7 +415,7 @@ class ServerFilterProxy(SourceSortedProxy):
 # ================================================================================================
 @dataclass(frozen=True, slots=True)
 class EventRow:
-    key: str
+    key: tuple  # (time, event, source server ID, detail, n-th such event)
     wave_index: int | None
     event: JobLogEvent
 
@@ -440,37 +445,57 @@ class EventModel(KeyedTableModel[EventRow]):
         super().__init__(parent)
         self.names: dict[str, str] = {}  # source server ID -> name (from the waves)
         self.wave_of_server: dict[str, int] = {}
-        self._seen: Counter[str] = Counter()  # events per identical text, for unique keys
+        self._seen: Counter[tuple] = Counter()  # events per identical text, for unique keys
         self._events_done = 0  # how many of the log's events the rows hold
+        self._first_event: JobLogEvent | None = None  # and the log's first and last of them
         self._last_event: JobLogEvent | None = None
 
-    def key(self, item: EventRow) -> str:
+    def key(self, item: EventRow) -> tuple:  # type: ignore[override]
         return item.key
 
     def set_events(self, events: Iterable[JobLogEvent], waves: Iterable[WaveView] = ()) -> None:
+        for _rows in self.set_events_in_steps(events, waves):
+            pass
+
+    def set_events_in_steps(self, events: Iterable[JobLogEvent], waves: Iterable[WaveView] = (),
+                            rows: int = 0) -> Iterator[int]:
+        """``set_events`` in steps of at most ``rows`` rows (see ``set_items_in_steps``)."""
         for w in waves:
             for s in w.servers:
                 if s.name:
                     self.names[s.source_server_id] = s.name
                 self.wave_of_server[s.source_server_id] = w.index
         events = tuple(events)
-        done = self._events_done
-        if done and self._items and len(events) >= done and events[done - 1] == self._last_event:
-            # the log only grows: append the new events, leave the others alone
-            self.insert_new(self._rows_of(events[done:]))
+        done, first, last = self._events_done, self._first_event, self._last_event
+        self._events_done, self._first_event, self._last_event = 0, None, None  # until done: a full diff next
+        grown = len(events) - done
+        if done and self._items and grown >= 0 and events[grown] == first and events[-1] == last:
+            # the log (newest first, as the monitor hands it) only grew at its top: add the new events
+            yield from self._insert_in_steps(self._rows_of(events[:grown]), rows)
+        elif done and self._items and grown >= 0 and events[done - 1] == last and events[0] == first:
+            # oldest first, grown at its end
+            yield from self._insert_in_steps(self._rows_of(events[done:]), rows)
         else:
             self._seen = Counter()
-            self.set_items(self._rows_of(events))
+            yield from self.set_items_in_steps(self._rows_of(events), rows)
         self._events_done = len(events)
+        self._first_event = events[0] if events else None
         self._last_event = events[-1] if events else None
 
+    def _insert_in_steps(self, new: list[EventRow], rows: int) -> Iterator[int]:
+        step = rows or max(1, len(new))
+        for start in range(0, len(new), step):
+            self.insert_new(new[start : start + step])
+            yield min(step, len(new) - start)
+
     def _rows_of(self, events: Iterable[JobLogEvent]) -> list[EventRow]:
-        seen = self._seen
+        seen, wave_of = self._seen, self.wave_of_server
         rows = []
         for e in events:
-            base = f"{e.time.isoformat()}|{e.event}|{e.source_server_id}|{e.detail}"
-            seen[base] += 1
-            rows.append(EventRow(f"{base}#{seen[base]}", self.wave_of_server.get(e.source_server_id), e))
+            # a tuple, not a formatted string: 5,000 events' keys in a few ms, not 12
+            base = (e.time, e.event, e.source_server_id, e.detail)
+            n = seen[base] = seen[base] + 1
+            rows.append(EventRow((*base, n), wave_of.get(e.source_server_id), e))
         return rows
 
     def cell(self, r: EventRow, column: EventColumn, role: int) -> Any:

@@ -5,7 +5,7 @@ Subclasses declare ``Column`` (an IntEnum), ``HEADERS``, ``key(item)`` and ``cel
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from enum import IntEnum
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -15,17 +15,22 @@ T = TypeVar("T")
 
 ITEM_ROLE = Qt.ItemDataRole.UserRole + 1  # the domain object of the row
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2  # the value to sort by
+DISPLAY_ROLE = Qt.ItemDataRole.DisplayRole
 _MAX_INSERT_RUNS = 4  # more runs of new rows among a sorted model's rows: appended, then one re-sort
 
 
 class KeyedTableModel(QAbstractTableModel, Generic[T]):
     Column: ClassVar[type[IntEnum]]
     HEADERS: ClassVar[dict[IntEnum, str]]
+    #: a changed row signals only its changed cells; False: the whole row (a model sorted by a
+    #: Qt proxy on more than one column's value, which re-sorts only when its sort column changes)
+    CELL_CHANGES: ClassVar[bool] = True
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self._items: list[T] = []
         self._row_of: dict[str, int] = {}
+        self._column_count = len(self.Column)  # asked on every paint: not an enum's len each time
         # sorting by the model itself (``sort_rows``, through a SourceSortedProxy): off by default
         self._sort_column = -1
         self._sort_desc = False
@@ -44,7 +49,7 @@ class KeyedTableModel(QAbstractTableModel, Generic[T]):
         return 0 if parent.isValid() else len(self._items)
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.Column)
+        return 0 if parent.isValid() else self._column_count
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
@@ -71,59 +76,110 @@ class KeyedTableModel(QAbstractTableModel, Generic[T]):
 
     # -- in-place updates ----------------------------------------------------------------------
     def set_items(self, items: Iterable[T]) -> None:
-        """Make the model hold ``items``: changed rows emit dataChanged, missing rows are removed,
+        """Make the model hold ``items``: changed cells emit dataChanged, missing rows are removed,
         new rows are inserted. Existing rows keep their position (and so views keep selection).
         Into an empty model, one reset."""
+        for _rows in self.set_items_in_steps(items):
+            pass
+
+    def set_items_in_steps(self, items: Iterable[T], rows: int = 0) -> Iterator[int]:
+        """``set_items`` as a generator of steps, each touching at most ``rows`` rows (0: no
+        limit); it yields after each step how many rows that step touched. ``SlicedUpdater`` runs
+        one step per event-loop turn, so a 1,000-row update never holds the GUI for long. No step
+        keeps a row number across a yield (rows are looked up by key), and a generator that is
+        closed half-way leaves a consistent model (some rows new, the others as they were)."""
         new = list(items)
+        if self._items and 0 < rows < len(new):
+            yield 0  # a big update: making its rows was this turn's work (the diff starts on the next)
         new_keys = {self.key(i): i for i in new}
         if not self._items and new_keys:
             # a first full load: one reset (views lay out once), not an insert they react to row by row;
             # sorted here once (plain keys in Python), not by a proxy calling back per comparison
             self.beginResetModel()
-            keys, rows = list(new_keys), list(new_keys.values())
+            keys, values = list(new_keys), list(new_keys.values())
             self._seq, self._next_seq = dict(zip(keys, range(len(keys)), strict=True)), len(keys)
             if self._sort_column >= 0:
                 column, cell = self.Column(self._sort_column), self.cell
-                values = [cell(r, column, SORT_ROLE) for r in rows]
+                ranks = [cell(r, column, SORT_ROLE) for r in values]
                 # stable, also reversed: rows with equal values keep the order they came in
-                order = sorted(range(len(rows)), key=values.__getitem__, reverse=self._sort_desc)
-                keys, rows = [keys[i] for i in order], [rows[i] for i in order]
-            self._items = rows
+                order = sorted(range(len(values)), key=ranks.__getitem__, reverse=self._sort_desc)
+                keys, values = [keys[i] for i in order], [values[i] for i in order]
+            self._items = values
             self._row_of = dict(zip(keys, range(len(keys)), strict=True))
             self.endResetModel()
+            yield len(values)
             return
         # 1. remove rows that are gone (contiguous runs, from the bottom)
         gone = sorted((r for k, r in self._row_of.items() if k not in new_keys), reverse=True)
-        for first, last in _runs_descending(gone):
-            self.beginRemoveRows(QModelIndex(), first, last)
-            del self._items[first : last + 1]
-            self.endRemoveRows()
-        self._reindex()
-        # 2. update rows that changed: one dataChanged per run of adjacent rows, not per row
-        # (a sorting proxy re-sorts on every signal; 1,000 changed rows must not mean 1,000 sorts)
-        last_col = len(self.Column) - 1
-        changed: list[int] = []
-        for key, row in self._row_of.items():
-            fresh = new_keys[key]
-            if fresh != self._items[row]:
-                self._items[row] = fresh
-                changed.append(row)
-        for first, last in _runs_ascending(sorted(changed)):
-            self.dataChanged.emit(self.index(first, 0), self.index(last, last_col))
-        if any(self._out_of_place(r) for r in changed):
+        if gone:
+            for first, last in _runs_descending(gone):
+                self.beginRemoveRows(QModelIndex(), first, last)
+                del self._items[first : last + 1]
+                self.endRemoveRows()
+            self._reindex()
+            yield len(gone)
+        # 2. update rows that changed: one dataChanged per run of rows whose changed cells are the
+        # same columns (a sorting proxy re-sorts on every signal; 1,000 changed rows must not mean
+        # 1,000 sorts, and a cell that did not change is not repainted)
+        fresh = [(k, i) for k, i in new_keys.items() if k in self._row_of]
+        step = rows or max(1, len(fresh))
+        resort = False
+        for start in range(0, len(fresh), step):
+            changed: list[tuple[int, int, int]] = []  # (row, first column, last column)
+            for key, item in fresh[start : start + step]:
+                row = self._row_of.get(key)
+                if row is None:
+                    continue
+                old = self._items[row]
+                if item != old:
+                    self._items[row] = item
+                    span = self._changed_span(old, item)
+                    if span is not None:
+                        changed.append((row, *span))
+            changed.sort()
+            for first, last, c0, c1 in _cell_runs(changed):
+                self.dataChanged.emit(self.index(first, c0), self.index(last, c1))
+            resort = resort or any(self._out_of_place(r) for r, _c0, _c1 in changed)
+            yield min(step, len(fresh) - start)
+        if resort:
             self._resort()
         # 3. add new rows (at the end, or where the model's sort puts them)
-        self.insert_new([i for k, i in new_keys.items() if k not in self._row_of])
+        added = [i for k, i in new_keys.items() if k not in self._row_of]
+        step = rows or max(1, len(added))
+        for start in range(0, len(added), step):
+            self.insert_new(added[start : start + step])
+            yield min(step, len(added) - start)
 
     def update_item(self, item: T) -> None:
         row = self._row_of.get(self.key(item))
         if row is None:
             self.set_items([*self._items, item])
             return
-        self._items[row] = item
-        self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.Column) - 1))
+        old, self._items[row] = self._items[row], item
+        span = self._changed_span(old, item) if old != item else None
+        if span is not None:
+            self.dataChanged.emit(self.index(row, span[0]), self.index(row, span[1]))
         if self._out_of_place(row):
             self._resort()
+
+    def cell_signature(self, item: T, column: IntEnum) -> Any:
+        """What a view shows of a cell: a cell whose signature did not change is not signalled.
+        The display text, unless a model paints more (a font, a colour) from fields the text
+        does not show: then it adds them here."""
+        return self.cell(item, column, DISPLAY_ROLE)
+
+    def _changed_span(self, old: T, new: T) -> tuple[int, int] | None:
+        """The first and last column whose cells differ between ``old`` and ``new`` (None: none)."""
+        if not self.CELL_CHANGES:
+            return 0, len(self.Column) - 1
+        sig = self.cell_signature
+        first = last = -1
+        for column in self.Column:
+            if sig(old, column) != sig(new, column):
+                if first < 0:
+                    first = int(column)
+                last = int(column)
+        return (first, last) if first >= 0 else None
 
     def insert_new(self, rows: Sequence[T]) -> None:
         """Add ``rows`` (none of them in the model yet): appended, or when the model sorts itself,
@@ -250,15 +306,16 @@ def _runs_descending(rows: list[int]):
     yield lo, hi
 
 
-def _runs_ascending(rows: list[int]):
-    """[2, 3, 4, 9] -> (2, 4), (9, 9)"""
-    if not rows:
-        return
-    lo = hi = rows[0]
-    for r in rows[1:]:
-        if r == hi + 1:
-            hi = r
-        else:
-            yield lo, hi
-            lo = hi = r
-    yield lo, hi
+def _cell_runs(changed: list[tuple[int, int, int]]):
+    """Sorted (row, first column, last column) -> (first row, last row, first column, last column):
+    adjacent rows whose changed columns are the same make one range."""
+    run: list[int] | None = None
+    for row, c0, c1 in changed:
+        if run is not None and row == run[1] + 1 and (c0, c1) == (run[2], run[3]):
+            run[1] = row
+            continue
+        if run is not None:
+            yield tuple(run)
+        run = [row, row, c0, c1]
+    if run is not None:
+        yield tuple(run)
