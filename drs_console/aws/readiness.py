@@ -76,7 +76,7 @@ async def read_facts(conn: AwsConnection, plans: Sequence[Plan], *, inventory: I
         ident = await conn.identity()
         inventory = await DrsService(conn).inventory(ident.account_id)
     present = inventory.by_id()
-    planned = {sid for p in plans for rw in resolve_plan(p, list(inventory.servers)) for sid in rw.server_ids}
+    planned = {sid for p in plans for rw in resolve_plan(p, list(inventory.own_servers)) for sid in rw.server_ids}
     points = await recovery_points(Reader(conn), sorted(planned & set(present)))
     drills: list[DrillRecord] | None = None
     note = ""

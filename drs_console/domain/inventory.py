@@ -101,6 +101,12 @@ class InventorySnapshot:
     def by_id(self) -> dict[str, SourceServer]:
         return {s.source_server_id: s for s in self.servers}
 
+    @property
+    def own_servers(self) -> tuple[SourceServer, ...]:
+        """The servers the connected account holds: what a plan of that account resolves its server
+        IDs and selectors against (a selector never picks another account's server by its tags)."""
+        return self.in_account(self.account_id)
+
     def age(self, now: datetime | None = None) -> timedelta:
         now = now or datetime.now(UTC)
         return now - self.fetched_at

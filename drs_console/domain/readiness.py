@@ -410,7 +410,7 @@ def assess(
     now = now or datetime.now(UTC)
     inventory = inventory_for(plan, inventory)
     by_id = inventory.by_id() if inventory else {}
-    resolved = resolve_plan(plan, list(inventory.servers) if inventory else None)
+    resolved = resolve_plan(plan, list(inventory.own_servers) if inventory else None)
     mine = [d for d in drills or () if d.plan_id == plan.id and d.is_terminal and d.started_at is not None]
     mine.sort(key=lambda d: d.started_at or now, reverse=True)
     last = mine[0] if mine else None

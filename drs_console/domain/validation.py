@@ -391,7 +391,7 @@ def validate(
             )
         )
     else:
-        servers = inventory.servers
+        servers = inventory.own_servers
         if not inventory_fresh:
             add(
                 Problem(

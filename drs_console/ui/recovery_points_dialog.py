@@ -82,7 +82,7 @@ class RecoveryPointsDialog(QDialog):
         names = {r.source_server_id: r.name for w in self.plan.waves for r in w.servers if r.name}
         if snap is not None:
             names.update({s.source_server_id: s.name for s in snap.servers})
-        ids = list(dict.fromkeys(s for rw in resolve_plan(self.plan, list(snap.servers) if snap else None)
+        ids = list(dict.fromkeys(s for rw in resolve_plan(self.plan, list(snap.own_servers) if snap else None)
                                  for s in rw.server_ids))
         return ids, names
 
