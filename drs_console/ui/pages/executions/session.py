@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 
 from ....domain.errors import ConsoleError
@@ -55,6 +56,12 @@ class ExecutionSession(QObject):
         if exc is not None:
             if not isinstance(exc, ConsoleError):
                 log.error("monitor of %s failed", self.execution_id, exc_info=exc)
+            self._emit_stopped(exc)
+
+    def _emit_stopped(self, exc: BaseException | None) -> None:
+        # at quit the page (and this QObject's C++ side) may be gone before the task's last step:
+        # nobody is left to tell, so that is not an error to print
+        if shiboken6.isValid(self):
             self.stopped.emit(self.execution_id, exc)
 
     async def run(self) -> None:
@@ -73,7 +80,7 @@ class ExecutionSession(QObject):
                     result = close()
                     if asyncio.iscoroutine(result):
                         await result
-        self.stopped.emit(self.execution_id, None)
+        self._emit_stopped(None)
 
     def stop(self) -> None:
         if self.task is not None and not self.task.done():
