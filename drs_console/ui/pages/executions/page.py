@@ -21,6 +21,7 @@ from qasync import asyncSlot
 
 from ....domain.errors import ConsoleError, ProblemKind
 from ....domain.execution import ExecutionView, MonitorUpdate
+from ....domain.native_view import short_id
 from ....domain.plan import Plan
 from ....domain.wording import plural
 from ...connection import ConnectionController
@@ -38,6 +39,7 @@ from .sizing import now as _now
 
 log = logging.getLogger(__name__)
 
+NATIVE_ARN_MARK = ":recovery-plan-execution/"  # a DRS native execution's ARN (aws.engines.native)
 MAX_WATCHED = 8  # active executions re-attached on connect (the open one always is)
 
 
@@ -90,6 +92,9 @@ class ExecutionsPage(ExecutionActions, Page):
         self.detail_stack.addWidget(self.detail)
         self.detail.close_requested.connect(self.close_detail)
         self.detail.buttons["resume"].clicked.connect(self.on_resume_clicked)
+        self.detail.buttons["retry"].clicked.connect(self.on_retry_clicked)
+        self.detail.buttons["skip"].clicked.connect(self.ask_skip)
+        self.detail.servers.wave_chosen.connect(lambda _i: self.update_step_buttons())
         self.detail.buttons["cancel"].clicked.connect(self.ask_cancel)
         self.detail.buttons["terminate"].clicked.connect(self.ask_terminate)
         self.detail.buttons["export"].clicked.connect(self.choose_export)
@@ -278,6 +283,7 @@ class ExecutionsPage(ExecutionActions, Page):
             self.execution_changed.emit(view.execution_id)
         if view.execution_id == self.open_id:
             self.detail.apply(update)
+            self.update_step_buttons()
         if update.transitions:
             log.info("%s: %s", view.execution_id, "; ".join(update.transitions))
 
@@ -300,7 +306,9 @@ class ExecutionsPage(ExecutionActions, Page):
 
     # -- the detail ----------------------------------------------------------------------------
     def open_execution(self, execution_id: str) -> ExecutionSession:
-        """Show ``execution_id`` in the detail and watch it live."""
+        """Show ``execution_id`` in the detail and watch it live (a DRS native execution's ARN:
+        that execution, on the native engine)."""
+        execution_id = self._native_ref(execution_id)
         if self.open_id and self.open_id != execution_id:
             previous = self.open_id
             view = self.last_views.get(previous)
@@ -324,9 +332,20 @@ class ExecutionsPage(ExecutionActions, Page):
                 self.detail.progress_label.setText("waiting for the first update…")
         self._open_id = execution_id
         self._select_row(execution_id)
+        self.update_step_buttons()
         session = self.watch(execution_id)
         self.execution_opened.emit(execution_id)
         return session
+
+    def _native_ref(self, ref: str) -> str:
+        """A native execution's ARN -> its ID, the engine told it is native; any other ID as is."""
+        if NATIVE_ARN_MARK not in ref:
+            return ref
+        execution_id = short_id(ref)
+        note = getattr(self.engine, "note_native", None)
+        if callable(note):
+            note(execution_id, ref)
+        return execution_id
 
     def _select_row(self, execution_id: str) -> None:
         """Highlight the open execution's row; none while it is not listed yet (never another one)."""
