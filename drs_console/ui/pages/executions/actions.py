@@ -162,7 +162,11 @@ class ExecutionActions:
         finally:
             self._action_task = None
             self.update_step_buttons()
-        self._poke(execution_id)
+        session = self.sessions.get(execution_id)
+        if session is not None and session.running:
+            self._poke(execution_id)
+        else:  # the monitor ended with the failed execution: the retried or skipped step runs again
+            self.watch(execution_id, restart=True)
         wave = view.wave(step - 1)
         now = status_with_native(wave.status, wave.native_status) if wave else "?"
         self.status.setText(f"{'Retrying' if verb == 'retry' else 'Skipped'} step {step} "
