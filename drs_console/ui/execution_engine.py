@@ -491,6 +491,23 @@ class ExecutionEngine:
         self._native[started.execution_id] = started.execution_arn
         return started.execution_id
 
+    async def start_sample_native(self, plan: Plan) -> str:
+        """The sandbox's screenshot: publish ``plan`` as a DRS native plan (its pauses dropped) and
+        start a native drill of it, as 'plan publish --drop-pauses' and 'run --engine native' do."""
+        native_plans = await imported("aws.engines.native_plans")
+        runs = await imported("aws.runs")
+        native = await imported("aws.engines.native")
+        conn = self._conn()
+
+        async def go() -> Any:
+            await native_plans.publish(conn, plan, plan_version=runs.plan_version(plan), drop_pauses=True)
+            return await native.NativeEngine(conn).start(plan, recovery=False)
+
+        started = await off_gui_thread(go)
+        self._arns[started.execution_id] = started.execution_arn
+        self._native[started.execution_id] = started.execution_arn
+        return started.execution_id
+
     async def _native_engine(self) -> Any:
         return (await imported("aws.engines.native")).NativeEngine(self._conn())
 

@@ -11,6 +11,7 @@ import json
 import time
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMainWindow, QMessageBox
 
 from drs_console.domain.status import ExecutionStatus as S
@@ -271,7 +272,8 @@ def test_history_lists_native_executions_filters_by_engine_and_prunes_only_the_f
     engine_of = {eid: page.model.index(r, HistoryColumn.ENGINE).data() for eid, r in rows.items()}
     assert engine_of[done] == engine_of[active] == "DRS native"
     assert engine_of[backend] == "Step Functions"  # beside the backend's executions
-    assert page.model.index(rows[active], HistoryColumn.STATUS).data() == "RUNNING (native IN_PROGRESS)"
+    status = page.model.index(rows[active], HistoryColumn.STATUS)
+    assert status.data() == "RUNNING" and status.data(Qt.ItemDataRole.ToolTipRole) == "RUNNING (native IN_PROGRESS)"
     assert "DRS native plans" in page.status.text()
 
     page.engine_filter.setCurrentText("DRS native")

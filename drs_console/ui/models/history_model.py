@@ -102,8 +102,8 @@ class HistoryModel(KeyedTableModel[HistoryRow]):
                 return printable(r.plan_name or r.plan_id)
             if column is C.TYPE:
                 return r.execution_type
-            if column is C.STATUS:  # a native execution's own status where it says more
-                return _status_text(r) if r.engine == _NATIVE else r.raw_status
+            if column is C.STATUS:
+                return r.raw_status
             if column is C.ENGINE:
                 return _ENGINE_LABELS.get(r.engine, r.engine)
             if column is C.STARTED:
@@ -129,6 +129,8 @@ class HistoryModel(KeyedTableModel[HistoryRow]):
                 return printable(f"{r.plan_name} ({r.plan_id})")
             if column is C.ENGINE and r.engine == _NATIVE:
                 return f"DRS native recovery plan execution {r.execution_arn}"
+            if column is C.STATUS and r.engine == _NATIVE:  # the native execution's own status
+                return _status_text(r)
             return self.cell(r, column, Qt.ItemDataRole.DisplayRole)
         elif role == Qt.ItemDataRole.TextAlignmentRole:
             if column in (C.WAVES, C.LAUNCHED, C.FAILED, C.DURATION):

@@ -160,6 +160,8 @@ class HistoryPage(Page):
             (HistoryColumn.ENGINE, 100),
         ):
             self.table.setColumnWidth(col, width)
+        header = self.table.horizontalHeader()  # the engine beside the type: both say what ran
+        header.moveSection(header.visualIndex(HistoryColumn.ENGINE), header.visualIndex(HistoryColumn.TYPE) + 1)
         self.status = QLabel("")
         self.status.setObjectName("historyStatus")
 
@@ -446,6 +448,30 @@ class HistoryPage(Page):
         if self._task is not None:
             await asyncio.gather(asyncio.shield(self._task), return_exceptions=True)
         await self._loaded.wait()
+        await self._screenshot_native()
+
+    async def _screenshot_native(self) -> None:
+        """The sandbox's screenshot with DRS_CONSOLE_SCREENSHOT_ENGINE=native: a real native drill
+        of the sample plan started now (unless one is listed), then listed beside the backend's."""
+        import os
+
+        from .executions.page import SCREENSHOT_ENGINE_ENV, _sample_native_plan
+
+        ident = self.controller.identity
+        if ident is None or not ident.sandbox or os.environ.get(SCREENSHOT_ENGINE_ENV) != "native":
+            return
+        if any(r.engine == "native" for r in self.model.items()):
+            return
+        plan = _sample_native_plan()
+        if plan is None:
+            return
+        from ..execution_engine import ExecutionEngine
+
+        await ExecutionEngine(self.controller).start_sample_native(plan)
+        self._dirty = True
+        task = self.start_refresh()
+        if task is not None:
+            await asyncio.gather(asyncio.shield(task), return_exceptions=True)
 
     def shutdown(self) -> None:
         self.cancel_refresh()

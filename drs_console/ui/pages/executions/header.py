@@ -89,7 +89,7 @@ class ExecutionHeader(QWidget):
         top.addStretch(1)
         top.addWidget(self.live_label)
         second = QHBoxLayout()
-        for w in (self.started_label, self.progress_label, self.engine_label, self.initiated_label):
+        for w in (self.started_label, self.progress_label, self.initiated_label):
             second.addWidget(w)
             second.addSpacing(12)
         second.addStretch(1)
@@ -114,6 +114,7 @@ class ExecutionHeader(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
         layout.addLayout(second)
+        layout.addWidget(self.engine_label)  # its own line: a native execution's header is as wide as any
         layout.addWidget(self.error_label)
         layout.addWidget(self.banner)
 
@@ -177,10 +178,10 @@ class ExecutionHeader(QWidget):
             self.engine_label.setText("")
             return
         cannot = ExecutionEngine.cannot(v.engine)
-        status = f" · native {v.native_status}" if v.native_status else ""
-        self.engine_label.setText(f"DRS native plan <b>{printable(v.plan_name or v.plan_id)}</b>{status}"
+        self.engine_label.setText(f"DRS native plan <b>{printable(v.plan_name or v.plan_id)}</b>"
                                   + (" · <span style='color:gray'>no pause/resume</span>" if cannot else ""))
         self.engine_label.setToolTip("\n".join([f"Engine: DRS native recovery plan {v.recovery_plan_arn}".strip(),
+                                                 *([f"Native status: {v.native_status}"] if v.native_status else []),
                                                  *(c[0].upper() + c[1:] for c in cannot)]))
 
     def show_elapsed(self, v: ExecutionView, now: datetime) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
@@ -20,7 +21,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QStackedWidget, QS
 from qasync import asyncSlot
 
 from ....domain.errors import ConsoleError, ProblemKind
-from ....domain.execution import ExecutionView, MonitorUpdate
+from ....domain.execution import Engine, ExecutionView, MonitorUpdate
 from ....domain.native_view import short_id
 from ....domain.plan import Plan
 from ....domain.wording import plural
@@ -40,6 +41,7 @@ from .sizing import now as _now
 log = logging.getLogger(__name__)
 
 NATIVE_ARN_MARK = ":recovery-plan-execution/"  # a DRS native execution's ARN (aws.engines.native)
+SCREENSHOT_ENGINE_ENV = "DRS_CONSOLE_SCREENSHOT_ENGINE"  # "native": the sandbox screenshot shows a native drill
 MAX_WATCHED = 8  # active executions re-attached on connect (the open one always is)
 
 
@@ -375,7 +377,13 @@ class ExecutionsPage(ExecutionActions, Page):
                 await asyncio.shield(self._task)
         await self._loaded.wait()
         ident = self.controller.identity
-        if ident is not None and ident.sandbox:
+        if ident is not None and ident.sandbox and os.environ.get(SCREENSHOT_ENGINE_ENV) == "native":
+            plan = _sample_native_plan()
+            if plan is not None:  # a real native drill of the sample plan, started in the sandbox now
+                mine = [v for v in self.model.items() if v.engine is Engine.NATIVE]
+                self.open_execution(mine[0].execution_id if mine else await self.engine.start_sample_native(plan))
+                self.start_refresh()
+        elif ident is not None and ident.sandbox:
             plan = _sample_plan()
             if plan is not None:
                 mine = [v for v in self.model.items() if v.plan_id == plan.id]
@@ -425,6 +433,17 @@ class ExecutionsPage(ExecutionActions, Page):
             self._task.cancel()
         self.stop_all()
         self.notifier.close()
+
+
+def _sample_native_plan() -> Plan | None:
+    """The sample plan as the native screenshot runs it: its pause before the web tier becomes a
+    2-minute WAIT step (a native plan never pauses for an approval)."""
+    plan = _sample_plan()
+    if plan is not None:
+        for wave in plan.waves:
+            if wave.pause_before:
+                wave.pause_before, wave.delay_minutes = False, max(wave.delay_minutes, 2)
+    return plan
 
 
 def _sample_plan() -> Plan | None:

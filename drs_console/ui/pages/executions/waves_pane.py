@@ -48,12 +48,21 @@ class WavesPane(QSplitter):
         self.addWidget(self.timeline)
         self.setSizes([780, 350])
         self.table.selectionModel().selectionChanged.connect(self._selected)
+        header = self.table.horizontalHeader()  # a native step's kind and attempt right after its status
+        for offset, col in enumerate(WaveModel.NATIVE_ONLY, 1):
+            header.moveSection(header.visualIndex(col), header.visualIndex(WaveColumn.STATUS) + offset)
+        self._native = True
         self._show_native_columns(False)
 
     def _show_native_columns(self, native: bool) -> None:
         """A DRS native execution's steps: their kind (SERVER, WAIT n min) and attempt."""
         for col in WaveModel.NATIVE_ONLY:
             self.table.setColumnHidden(col, not native)
+        if native != self._native:  # a step's status may carry its native one: IN_PROGRESS (native WAITING)
+            self._native = native
+            fit = TextWidths(self.table)
+            self.table.setColumnWidth(WaveColumn.STATUS, fit.badge("IN_PROGRESS (native EXECUTING)" if native
+                                                                   else "NOT_STARTED"))
 
     def show_view(self, view: ExecutionView | None, now: datetime) -> None:
         self.model.now = now
