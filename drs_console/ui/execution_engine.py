@@ -534,6 +534,10 @@ class ExecutionEngine:
             raise
 
     async def resume(self, execution_id: str) -> None:
+        if self.is_native(execution_id):  # a native plan never pauses: say why, as the CLI does
+            from ..aws.engines import unsupported
+
+            raise unsupported(Engine.NATIVE, Capability.PAUSE_RESUME, "Resume")
         runs = await imported("aws.runs")
 
         loc = await self.location()
