@@ -303,9 +303,12 @@ class HistoryFilter:
     since: datetime | None = None
     until: datetime | None = None
     text: str = ""
+    engine: str | None = None  # "stepfunctions" | "native" (domain.execution.Engine)
 
     def accepts(self, row: HistoryRow) -> bool:
         if self.statuses is not None and row.status not in self.statuses:
+            return False
+        if self.engine and row.engine != self.engine:
             return False
         if self.execution_type and row.execution_type != self.execution_type:
             return False

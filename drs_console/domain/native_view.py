@@ -231,3 +231,40 @@ def history_row(view: ExecutionView) -> HistoryRow:
         ended_at=view.ended_at, execution_arn=view.execution_arn, engine=Engine.NATIVE.value, native_status=native,
         search_text=" ".join(x for x in (view.execution_id, view.plan_name, ours, native, "native",
                                          view.execution_type.value) if x).casefold())
+
+
+# -- what the GUI shows and allows ------------------------------------------------------------------
+def status_with_native(status: ExecutionStatus | None, native: str = "") -> str:
+    """``CANCELLED (native SKIPPED)``: our status, and the native one where it says more."""
+    ours = status.value if status is not None else "NOT_STARTED"
+    return f"{ours} (native {native})" if native and native != ours else ours
+
+
+def raw_step_status(wave: WaveView) -> str:
+    """A step's own (native) status, from its view."""
+    if wave.native_status:
+        return wave.native_status
+    return wave.status.value if wave.status is not None else "NOT_STARTED"
+
+
+def step_refusal(view: ExecutionView, index: int, action: str) -> str:
+    """Why step ``index`` (0-based) of a native execution cannot be retried (``action`` "retry")
+    or skipped ("skip") now; "" when it can. The same rules as ``NativeEngine.retry_step`` /
+    ``skip_step`` (DRS itself has the last word)."""
+    wave = view.wave(index)
+    if wave is None:
+        return f"Execution {view.execution_id} has no step {index + 1}."
+    raw = raw_step_status(wave)
+    if view.native_status == "CANCELLING" or view.status is ExecutionStatus.CANCELLED:
+        return f"The execution is {view.native_status or view.status.value}: no step is retried or skipped."
+    if action == "retry":
+        if wave.step_kind == "WAIT":
+            return f"Step {index + 1} ({wave.name}) is a WAIT step: there is nothing to retry."
+        if raw not in RETRYABLE_STEP:
+            return f"Step {index + 1} ({wave.name}) is {raw}: only a FAILED or TIMED_OUT server step can be retried."
+        return ""
+    if raw not in SKIPPABLE_STEP:
+        return (f"Step {index + 1} ({wave.name}) is {raw}: only a NOT_STARTED, FAILED or TIMED_OUT step can be "
+                "skipped" + (" (a running step cannot; cancel the execution instead)." if raw in ("EXECUTING", "WAITING")
+                             else "."))
+    return ""

@@ -12,16 +12,25 @@ import importlib
 import logging
 import threading
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from types import ModuleType
 from typing import Any, Protocol
 
 from ..aws.backend import BackendLocation, BackendService
+from ..aws.engines import WHY_NOT, Capability
 from ..domain import contract as c
 from ..domain.contract import ExecutionRecord
 from ..domain.errors import ConsoleError, ProblemKind
-from ..domain.execution import ExecutionType, ExecutionView, MonitorUpdate, ServerTally, WaveTally, WaveView
+from ..domain.execution import (
+    Engine,
+    ExecutionType,
+    ExecutionView,
+    MonitorUpdate,
+    ServerTally,
+    WaveTally,
+    WaveView,
+)
 from ..domain.history import parse_time
 from ..domain.plan import Plan
 from .connection import ConnectionController
@@ -249,6 +258,7 @@ class ExecutionEngine:
         self._location: BackendLocation | None = None
         self._location_for: object = None
         self._arns: dict[str, str] = {}  # executions started here: their ARN (the monitor needs it early)
+        self._native: dict[str, str] = {}  # DRS native executions seen: ID -> execution ARN
         self.cleanup_poll = 2.0
 
     # -- plumbing ------------------------------------------------------------------------------
@@ -297,10 +307,75 @@ class ExecutionEngine:
 
     # -- reading -------------------------------------------------------------------------------
     async def list_executions(self, limit: int = 50) -> list[ExecutionView]:
-        loc = await self.location()
-        records = await BackendService(self._conn()).list_executions(loc.history_table, limit=limit)
+        """The backend's executions (newest ``limit``) and the DRS native ones (newest ``limit``).
+        No backend deployed: the native ones alone (the backend's error when there are none)."""
         account, region = self._ident()
-        return [view_from_record(r, account_id=account, region=region) for r in records]
+        views: list[ExecutionView] = []
+        missing: ConsoleError | None = None
+        try:
+            loc = await self.location()
+            records = await BackendService(self._conn()).list_executions(loc.history_table, limit=limit)
+            views = [view_from_record(r, account_id=account, region=region) for r in records]
+        except ConsoleError as exc:
+            if exc.kind is not ProblemKind.NOT_FOUND:
+                raise
+            missing = exc
+        try:
+            native = await self.list_native(limit)
+        except ConsoleError as exc:
+            log.warning("DRS native executions not listed: %s", exc.one_line())
+            native = []
+        if missing is not None and not native:
+            raise missing
+        return views + [replace(v, account_id=account) for v in native]
+
+    async def list_native(self, limit: int = 50) -> list[ExecutionView]:
+        """The DRS native executions of the region, newest first (views without steps)."""
+        native = await imported("aws.engines.native")
+        views = await native.NativeEngine(self._conn()).list_executions(limit=limit)
+        for v in views:
+            self._native[v.execution_id] = v.execution_arn
+        return views
+
+    # -- the engine of an execution --------------------------------------------------------------
+    def is_native(self, execution_id: str) -> bool:
+        return execution_id in self._native
+
+    def native_arn(self, execution_id: str) -> str:
+        return self._native.get(execution_id, "")
+
+    def note_native(self, execution_id: str, arn: str) -> None:
+        """A DRS native execution known by its ARN (History's row, the Run dialog's start)."""
+        if arn:
+            self._native[execution_id] = arn
+
+    @staticmethod
+    def capabilities(engine: Engine) -> frozenset[Capability]:
+        """What the engine can do (aws.engines: the native engine's CAPABILITIES, the backend's)."""
+        if engine is Engine.NATIVE:  # imported already (on a worker thread) when a native view exists
+            return importlib.import_module(f"{__package__.rpartition('.')[0]}.aws.engines.native").CAPABILITIES
+        # StepFunctionsEngine's (set per instance there)
+        return frozenset({Capability.PAUSE_RESUME, Capability.CANCEL, Capability.DELETE_EXECUTION,
+                          Capability.SELECTORS_AT_RUN_TIME, Capability.PER_WAVE_TIMEOUT})
+
+    def step_refusal(self, view: ExecutionView, index: int | None, action: str) -> str:
+        """Why ``action`` ("retry" or "skip") of step ``index`` does not apply now ("" when it
+        does): the engine's capabilities first, then the step's state."""
+        from ..domain.native_view import step_refusal
+
+        capability = Capability.RETRY_STEP if action == "retry" else Capability.SKIP_STEP
+        if capability not in self.capabilities(view.engine):
+            why = WHY_NOT.get((view.engine, capability), f"the {view.engine.label} engine cannot {capability.value}")
+            return f"{capability.value.capitalize()} does not apply to a {view.engine.label} execution: {why}."
+        if index is None:
+            return f"Select a step first: {capability.value} applies to one step."
+        return step_refusal(view, index, action)
+
+    @staticmethod
+    def cannot(engine: Engine) -> list[str]:
+        """What an engine cannot do, in words (the header says it)."""
+        return [f"no {cap.value}: {WHY_NOT[(engine, cap)]}" for cap in (Capability.PAUSE_RESUME,)
+                if (engine, cap) in WHY_NOT]
 
     async def read_execution(self, execution_id: str) -> ExecutionView | None:
         loc = await self.location()
@@ -311,11 +386,15 @@ class ExecutionEngine:
     async def monitor(self, execution_id: str, *, poll_seconds: float | None = None) -> Monitor:
         ExecutionMonitor = (await imported("aws.monitor")).ExecutionMonitor  # noqa: N806 - a class
 
-        loc = await self.location()
+        loc = await self.location() if not self.is_native(execution_id) else None
         kwargs: dict[str, Any] = {}
         if poll_seconds is not None:  # a fixed interval (tests, benchmarks); else the monitor's adaptive one
             kwargs["poll_interval"] = kwargs["min_interval"] = kwargs["max_interval"] = poll_seconds
         account, _region = self._ident()
+        if self.is_native(execution_id):
+            native = await imported("aws.engines.native")
+            return ThreadedMonitor(native.NativeEngine(self._conn()).monitor(
+                self._native[execution_id], account_id=account, **kwargs))
         return ThreadedMonitor(ExecutionMonitor(self._conn(), loc, execution_id, account_id=account,
                                                 execution_arn=self._arns.get(execution_id, ""), **kwargs))
 
@@ -409,9 +488,56 @@ class ExecutionEngine:
         started = await off_gui_thread(lambda: NativeEngine(conn).start(
             plan, recovery=not drill, confirm=confirmation, snapshots=snapshots))
         self._arns[started.execution_id] = started.execution_arn
+        self._native[started.execution_id] = started.execution_arn
         return started.execution_id
 
+    async def start_sample_native(self, plan: Plan) -> str:
+        """The sandbox's screenshot: publish ``plan`` as a DRS native plan (its pauses dropped) and
+        start a native drill of it, as 'plan publish --drop-pauses' and 'run --engine native' do."""
+        native_plans = await imported("aws.engines.native_plans")
+        runs = await imported("aws.runs")
+        native = await imported("aws.engines.native")
+        conn = self._conn()
+
+        async def go() -> Any:
+            await native_plans.publish(conn, plan, plan_version=runs.plan_version(plan), drop_pauses=True)
+            return await native.NativeEngine(conn).start(plan, recovery=False)
+
+        started = await off_gui_thread(go)
+        self._arns[started.execution_id] = started.execution_arn
+        self._native[started.execution_id] = started.execution_arn
+        return started.execution_id
+
+    async def _native_engine(self) -> Any:
+        return (await imported("aws.engines.native")).NativeEngine(self._conn())
+
+    async def retry_step(self, execution_id: str, step: int) -> ExecutionView:
+        """RetryRecoveryPlanExecutionStep of step ``step`` (1-based) of a native execution (the
+        engine refuses a step that is not FAILED or TIMED_OUT, saying why)."""
+        return await self._step_call(execution_id, step, "retry")
+
+    async def skip_step(self, execution_id: str, step: int) -> ExecutionView:
+        """UpdateRecoveryPlanExecutionStep SKIPPED of step ``step`` (1-based) of a native execution."""
+        return await self._step_call(execution_id, step, "skip")
+
+    async def _step_call(self, execution_id: str, step: int, verb: str) -> ExecutionView:
+        from ..domain.errors import BadInput
+
+        engine = await self._native_engine()
+        arn = self._native.get(execution_id, execution_id)
+        try:
+            return await (engine.retry_step(arn, step) if verb == "retry" else engine.skip_step(arn, step))
+        except ConsoleError as exc:  # DRS's own refusal (a ConflictException): say it as the CLI does
+            if exc.kind is ProblemKind.AWS_ERROR and "Conflict" in exc.message:
+                raise BadInput(f"DRS refused to {verb} step {step}: {exc.message}",
+                               "The step's state changed meanwhile: look at it again.") from exc
+            raise
+
     async def resume(self, execution_id: str) -> None:
+        if self.is_native(execution_id):  # a native plan never pauses: say why, as the CLI does
+            from ..aws.engines import unsupported
+
+            raise unsupported(Engine.NATIVE, Capability.PAUSE_RESUME, "Resume")
         runs = await imported("aws.runs")
 
         loc = await self.location()
@@ -421,6 +547,8 @@ class ExecutionEngine:
     async def cancel(self, execution_id: str) -> Any:
         """Cancel, polling or paused, until the execution has stopped (StopExecution as a last
         resort: aws.runs.cancel_run). Returns the CancelResult."""
+        if self.is_native(execution_id):  # CancelRecoveryPlanExecution: no further step starts
+            return await (await self._native_engine()).cancel(self._native[execution_id])
         runs = await imported("aws.runs")
 
         loc = await self.location()
@@ -431,8 +559,11 @@ class ExecutionEngine:
         """Terminate the recovery instances of a finished drill; yields the TERMINATE jobs' progress."""
         runs = await imported("aws.runs")
 
-        loc = await self.location()
-        job = await runs.start_cleanup(self._conn(), loc, view.execution_id)
+        if self.is_native(view.execution_id):
+            job = await (await self._native_engine()).start_cleanup(self._native[view.execution_id])
+        else:
+            loc = await self.location()
+            job = await runs.start_cleanup(self._conn(), loc, view.execution_id)
         if job.nothing_to_do:
             yield "no recovery instance of this drill is running"
             return

@@ -109,3 +109,26 @@ def test_a_plan_name_with_terminal_escapes_reads_escaped_in_the_table(qapp):
     shown = model.index(0, HistoryColumn.PLAN).data()
     assert "\x1b" not in shown and "\u202e" not in shown
     assert shown.startswith("Pay") and "ments" in shown and shown != "Payments"
+
+
+def test_the_engine_filter_is_one_model_change_and_text_keystrokes_under_it_narrow(qapp):
+    from dataclasses import replace
+
+    model = HistoryModel()
+    model.upsert([replace(row(i), engine="native") if i % 5 == 0 else row(i) for i in range(5000)])
+    proxy = HistoryFilterProxy()
+    proxy.setSourceModel(model)
+    signals: list[str] = []
+    proxy.rowsRemoved.connect(lambda *_a: signals.append("removed"))
+    proxy.modelReset.connect(lambda: signals.append("reset"))
+    for flt in (h.HistoryFilter(engine="native"), h.HistoryFilter(engine="native", text="p"),
+                h.HistoryFilter(engine="native", text="pa"), h.HistoryFilter(engine="stepfunctions", text="pa"),
+                h.HistoryFilter()):
+        signals.clear()
+        proxy.set_filter(flt)
+        assert signals == ["reset"], flt
+        assert visible(proxy) == expected(model, flt)
+    proxy.set_filter(h.HistoryFilter(engine="native"))
+    assert proxy.rowCount() == 1000
+    assert {model.index(r, HistoryColumn.ENGINE).data() for r in range(model.rowCount())} == {"DRS native",
+                                                                                              "Step Functions"}

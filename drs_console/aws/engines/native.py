@@ -258,3 +258,26 @@ class NativeEngine:
         alive = [i for i in items if i.get("jobID") in jobs
                  and str(i.get("ec2InstanceState") or "").upper() not in TERMINATED_STATES]
         return view, alive
+
+    async def start_cleanup(self, execution_id: str):
+        """Terminate a finished native drill's recovery instances (TerminateRecoveryInstances, 200 a
+        call): the ``aws.runs.CleanupJob`` to follow with ``aws.runs.follow_cleanup``, as for a
+        backend drill. Refused for a RECOVERY and for an execution still active."""
+        from ..drs_batch import TERMINATE_PER_CALL, chunks
+        from ..runs import CleanupJob
+
+        view, alive = await self.drill_instances(execution_id)
+        if not view.is_drill:
+            raise BadInput(f"Execution {view.execution_id} is a RECOVERY: its recovery instances are the recovered "
+                           "production, and cleanup is only for drills.",
+                           "Terminate recovery instances of a real recovery in the DRS console, deliberately.")
+        if not view.is_terminal:
+            raise BadInput(f"Execution {view.execution_id} is still {view.native_status or view.status}.",
+                           f"Wait for it to end, or cancel it first ('drs-console cancel {view.execution_id}').")
+        ids = [str(i["recoveryInstanceID"]) for i in alive]
+        jobs = []
+        for batch in chunks(ids, TERMINATE_PER_CALL):
+            resp = await self._call("terminate_recovery_instances", recoveryInstanceIDs=batch)
+            jobs.append(str(resp["job"]["jobID"]))
+        return CleanupJob(view.execution_id, tuple(jobs), tuple(ids),
+                          tuple(sorted({str(i.get("sourceServerID")) for i in alive})))

@@ -121,16 +121,14 @@ async def _native_rows(args: argparse.Namespace, ctx: CliContext) -> tuple[list[
     --engine all, none and a note when they cannot be listed)."""
     if args.engine == "stepfunctions":
         return [], ""
-    from ...aws.engines.native import NativeEngine
-    from ...domain.native_view import history_row
+    from ...aws.engines.native_history import native_history_rows
 
     try:
-        views = await NativeEngine(ctx.connection()).list_executions(limit=0)
+        return await native_history_rows(ctx.connection()), ""
     except ConsoleError as exc:
         if args.engine == "native":
             raise
         return [], f"native executions not listed: {exc.one_line()}"
-    return [history_row(v) for v in views], ""
 
 
 async def history_list(args: argparse.Namespace, ctx: CliContext) -> int:
@@ -263,7 +261,7 @@ async def history_prune(args: argparse.Namespace, ctx: CliContext) -> int:
             ctx.err.flush()
 
     result = await service.prune(preview, progress=progress) if preview is not None and preview.delete_count else None
-    native_done = await native_plan.run(ctx) if native_plan is not None and native_plan.to_delete else None
+    native_done = await native_plan.run(ctx.connection()) if native_plan is not None and native_plan.to_delete else None
     if args.json:
         ctx.print_json({"historyTable": table_name, "dryRun": False, "preview": preview.to_json() if preview else None,
                         "result": result.to_json() if result else None,
@@ -282,60 +280,7 @@ async def history_prune(args: argparse.Namespace, ctx: CliContext) -> int:
     return EXIT_FAILED if (result is not None and result.failed) or (native_done and native_done["refused"]) else EXIT_OK
 
 
-class _NativePrune:
-    """What prune does with the DRS native executions: in scope and finished -> DeleteRecoveryPlanExecution;
-    active (CREATED, IN_PROGRESS, CANCELLING) or with a DRS job not completed -> kept."""
+async def _native_prune_preview(ctx: CliContext, rows: list[h.HistoryRow], scope: h.PruneScope):
+    from ...aws.engines.native_history import native_prune_preview
 
-    def __init__(self, scope: h.PruneScope, to_delete: list[h.HistoryRow], active: list[str],
-                 live: dict[str, list[str]]):
-        self.scope, self.to_delete, self.active, self.live = scope, to_delete, active, live
-
-    def summary_lines(self) -> list[str]:
-        by: dict[str, int] = {}
-        for r in self.to_delete:
-            by[r.native_status] = by.get(r.native_status, 0) + 1
-        detail = ", ".join(f"{n} {s}" for s, n in sorted(by.items()))
-        return [
-            (f"DRS native: would delete {plural(len(self.to_delete), 'execution')} ({detail})." if self.to_delete
-             else "DRS native: nothing to delete."),
-            f"DRS native preserved: {plural(len(self.active), 'active execution')}, "
-            f"{plural(len(self.live), 'execution')} with a DRS job not completed.",
-        ]
-
-    def to_json(self) -> dict:
-        return {"scope": self.scope.describe(), "toDelete": [r.execution_id for r in self.to_delete],
-                "preservedActive": self.active, "preservedLiveJobs": self.live}
-
-    async def run(self, ctx: CliContext) -> dict:
-        from ...aws.engines.native import NativeEngine
-
-        engine = NativeEngine(ctx.connection())
-        deleted, refused = [], []
-        for r in self.to_delete:
-            try:
-                await engine.delete_execution(r.execution_arn or r.execution_id)  # re-checks active and live jobs
-                deleted.append(r.execution_id)
-            except ConsoleError as exc:
-                refused.append(f"{r.execution_id}: {exc.message}")
-        return {"deleted": deleted, "refused": refused}
-
-
-async def _native_prune_preview(ctx: CliContext, rows: list[h.HistoryRow], scope: h.PruneScope) -> _NativePrune:
-    from ...aws.engines.native import NativeEngine
-    from ...domain.native_view import ACTIVE_NATIVE
-
-    now = datetime.now(UTC)
-    engine = NativeEngine(ctx.connection())
-    to_delete, active, live = [], [], {}
-    for r in rows:
-        if not scope.includes(r, now):
-            continue
-        if r.native_status in ACTIVE_NATIVE or not r.is_terminal:
-            active.append(r.execution_id)
-            continue
-        jobs = await engine.live_jobs(r.execution_arn)
-        if jobs:
-            live[r.execution_id] = jobs
-            continue
-        to_delete.append(r)
-    return _NativePrune(scope, to_delete, active, live)
+    return await native_prune_preview(ctx.connection(), rows, scope)

@@ -17,7 +17,8 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyM
 from PySide6.QtGui import QBrush, QFont
 
 from ...domain import fields as f
-from ...domain.execution import ExecutionView, JobLogEvent, ServerView, WaveTally, WaveView
+from ...domain.execution import Engine, ExecutionView, JobLogEvent, ServerView, WaveTally, WaveView
+from ...domain.native_view import status_with_native
 from ...domain.text import printable
 from ..theme import AMBER, GREY, RED, color_for
 from .keyed_table import ITEM_ROLE, SORT_ROLE, KeyedTableModel
@@ -69,7 +70,8 @@ class ExecutionColumn(IntEnum):
     ELAPSED = 4
     WAVES = 5
     INITIATED_BY = 6
-    EXECUTION_ID = 7
+    ENGINE = 7  # Step Functions or DRS native
+    EXECUTION_ID = 8
 
 
 class ExecutionListModel(KeyedTableModel[ExecutionView]):
@@ -85,6 +87,7 @@ class ExecutionListModel(KeyedTableModel[ExecutionView]):
         ExecutionColumn.ELAPSED: "Elapsed",
         ExecutionColumn.WAVES: "Waves",
         ExecutionColumn.INITIATED_BY: "Initiated by",
+        ExecutionColumn.ENGINE: "Engine",
         ExecutionColumn.EXECUTION_ID: "Execution ID",
     }
 
@@ -130,7 +133,11 @@ class ExecutionListModel(KeyedTableModel[ExecutionView]):
         C = ExecutionColumn
         if role in (DISPLAY, TOOLTIP):
             if column is C.STATUS:
-                return status_text(e.status)
+                return status_with_native(e.status, e.native_status) if role == TOOLTIP else status_text(e.status)
+            if column is C.ENGINE:
+                if role == TOOLTIP and e.engine is Engine.NATIVE:
+                    return f"DRS native recovery plan {e.recovery_plan_arn}".strip()
+                return e.engine.label
             if column is C.TYPE:
                 return e.execution_type.value
             if column is C.PLAN:
@@ -195,6 +202,8 @@ class WaveColumn(IntEnum):
     ENDED = 5
     DURATION = 6
     SERVERS = 7
+    KIND = 8  # a DRS native step: SERVER, or WAIT and its minutes
+    ATTEMPT = 9  # a DRS native step's attempt (2 after a retry)
 
 
 class WaveModel(KeyedTableModel[WaveView]):
@@ -208,7 +217,10 @@ class WaveModel(KeyedTableModel[WaveView]):
         WaveColumn.ENDED: "End",
         WaveColumn.DURATION: "Duration",
         WaveColumn.SERVERS: "Servers",
+        WaveColumn.KIND: "Step",
+        WaveColumn.ATTEMPT: "Attempt",
     }
+    NATIVE_ONLY = (WaveColumn.KIND, WaveColumn.ATTEMPT)  # shown for a DRS native execution only
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -231,10 +243,14 @@ class WaveModel(KeyedTableModel[WaveView]):
                 return str(w.index + 1)
             if column is C.NAME:
                 return w.name + ("  (pause first)" if w.pause_before else "")
-            if column is C.STATUS:
-                return status_text(w.status)
+            if column is C.STATUS:  # a native step's own status where it says more: CANCELLED (native SKIPPED)
+                return status_with_native(w.status, w.native_status)
             if column is C.JOB_ID:
-                return w.job_id
+                return ", ".join(w.job_ids) if len(w.job_ids) > 1 else (w.job_id or ", ".join(w.job_ids))
+            if column is C.KIND:
+                return f"WAIT {w.wait_minutes} min" if w.step_kind == "WAIT" else w.step_kind
+            if column is C.ATTEMPT:
+                return str(w.attempt) if w.attempt else ""
             if column is C.STARTED:
                 return clock_text(w.started_at)
             if column is C.ENDED:
@@ -250,8 +266,13 @@ class WaveModel(KeyedTableModel[WaveView]):
                 return f"{w.name}: pauses for an operator's go-ahead before it starts"
             if column is C.STATUS and (w.error or w.cause):
                 return f"{w.error}: {w.cause}".strip(": ")
-            if column is C.JOB_ID and w.job_id:
-                return f"{w.job_id} (Ctrl+C or right-click to copy)"
+            if column is C.JOB_ID and (w.job_id or w.job_ids):
+                jobs = ", ".join(w.job_ids) if w.job_ids else w.job_id
+                return f"{jobs} (Ctrl+C or right-click to copy)"
+            if column is C.KIND and w.step_kind == "WAIT":
+                return f"a WAIT step: DRS waits {w.wait_minutes} min before the next step"
+            if column is C.ATTEMPT and w.attempt > 1:
+                return f"attempt {w.attempt}: the step was retried"
             if column in (C.STARTED, C.ENDED):
                 return full_time_text(w.started_at if column is C.STARTED else w.ended_at)
             if column is C.SERVERS and w.timeout_minutes:

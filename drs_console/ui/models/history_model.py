@@ -22,8 +22,9 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from ...domain.execution import WaveTally
+from ...domain.execution import Engine, WaveTally
 from ...domain.history import HistoryFilter, HistoryRow, format_duration, format_time
+from ...domain.native_view import status_with_native
 from ...domain.text import printable
 from .keyed_table import ITEM_ROLE, SORT_ROLE, KeyedTableModel
 
@@ -39,7 +40,8 @@ class HistoryColumn(IntEnum):
     LAUNCHED = 7
     FAILED = 8
     INITIATED_BY = 9
-    EXECUTION_ID = 10
+    ENGINE = 10  # Step Functions or DRS native
+    EXECUTION_ID = 11
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -61,6 +63,7 @@ def _sort_key(column: HistoryColumn) -> Callable[[HistoryRow], Any]:
         C.LAUNCHED: lambda r: r.servers_launched,
         C.FAILED: lambda r: r.servers_failed,
         C.INITIATED_BY: lambda r: r.initiated_by.casefold(),
+        C.ENGINE: lambda r: (r.engine, r.started_at or _EPOCH),
         C.EXECUTION_ID: lambda r: r.execution_id,
     }
     return keys[column]
@@ -79,6 +82,7 @@ class HistoryModel(KeyedTableModel[HistoryRow]):
         HistoryColumn.LAUNCHED: "Launched",
         HistoryColumn.FAILED: "Failed",
         HistoryColumn.INITIATED_BY: "Initiated by",
+        HistoryColumn.ENGINE: "Engine",
         HistoryColumn.EXECUTION_ID: "Execution ID",
     }
 
@@ -100,6 +104,8 @@ class HistoryModel(KeyedTableModel[HistoryRow]):
                 return r.execution_type
             if column is C.STATUS:
                 return r.raw_status
+            if column is C.ENGINE:
+                return _ENGINE_LABELS.get(r.engine, r.engine)
             if column is C.STARTED:
                 return format_time(r.started_at)
             if column is C.ENDED:
@@ -121,6 +127,10 @@ class HistoryModel(KeyedTableModel[HistoryRow]):
                 return WaveTally.of_counts(r.wave_counts, r.wave_count).detail()
             if column is C.PLAN:
                 return printable(f"{r.plan_name} ({r.plan_id})")
+            if column is C.ENGINE and r.engine == _NATIVE:
+                return f"DRS native recovery plan execution {r.execution_arn}"
+            if column is C.STATUS and r.engine == _NATIVE:  # the native execution's own status
+                return _status_text(r)
             return self.cell(r, column, Qt.ItemDataRole.DisplayRole)
         elif role == Qt.ItemDataRole.TextAlignmentRole:
             if column in (C.WAVES, C.LAUNCHED, C.FAILED, C.DURATION):
@@ -224,6 +234,14 @@ def _keep_out_of_gc_scans() -> None:
     gc.freeze()
 
 
+_NATIVE = Engine.NATIVE.value
+_ENGINE_LABELS = {e.value: e.label for e in Engine}
+
+
+def _status_text(r: HistoryRow) -> str:
+    return status_with_native(r.status, r.native_status) if r.status is not None else r.raw_status
+
+
 def _predicate(flt: HistoryFilter) -> Callable[[HistoryRow], bool]:
     """``flt.accepts``, or a cheaper test of the same when only the search text is set."""
     if _text_only(flt):
@@ -235,14 +253,15 @@ def _predicate(flt: HistoryFilter) -> Callable[[HistoryRow], bool]:
 
 
 def _text_only(flt: HistoryFilter) -> bool:
-    return flt.statuses is None and not flt.execution_type and flt.since is None and flt.until is None
+    return (flt.statuses is None and not flt.execution_type and flt.since is None and flt.until is None
+            and not flt.engine)
 
 
 def _narrows(old: HistoryFilter, new: HistoryFilter) -> bool:
     """True when every row ``new`` accepts, ``old`` accepts too (only the text grew)."""
     return (
-        (old.statuses, old.execution_type, old.since, old.until)
-        == (new.statuses, new.execution_type, new.since, new.until)
+        (old.statuses, old.execution_type, old.since, old.until, old.engine)
+        == (new.statuses, new.execution_type, new.since, new.until, new.engine)
         and old.text.casefold() in new.text.casefold()
     )
 

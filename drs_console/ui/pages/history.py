@@ -1,4 +1,5 @@
-"""History page: every execution of the history table, filters, CSV export and a safe prune."""
+"""History page: every execution of the history table and every DRS native execution (an Engine
+column and filter), filters, CSV export and a safe prune of both."""
 
 from __future__ import annotations
 
@@ -45,6 +46,7 @@ STATUS_FILTERS: list[tuple[str, frozenset[ExecutionStatus] | None]] = [
     ("Finished", TERMINAL_STATUSES),
 ] + [(s.value, frozenset({s})) for s in ExecutionStatus]
 TYPE_FILTERS = [("Drills and recoveries", None), ("Drills", "DRILL"), ("Recoveries", "RECOVERY")]
+ENGINE_FILTERS = [("Both engines", None), ("Step Functions", "stepfunctions"), ("DRS native", "native")]
 CUSTOM = "custom"
 DATE_FILTERS: list[tuple[str, timedelta | str | None]] = [
     ("Any time", None),
@@ -84,6 +86,9 @@ class HistoryPage(Page):
         self._preview_task: asyncio.Task | None = None
         self._prune_task: asyncio.Task | None = None
         self._control: PruneControl | None = None
+        self._native_prune = None  # the last preview's DRS native part (aws.engines.native_history.NativePrune)
+        self._native_note = ""  # why the native executions are not listed, if they are not
+        self._no_backend = ""  # why there is no history table, when only native executions are listed
         self._loaded = asyncio.Event()
         self._message = ""
         self._dirty = False  # an execution started, changed or ended since the last load
@@ -107,6 +112,10 @@ class HistoryPage(Page):
         self.type_filter = QComboBox()
         for label, kind in TYPE_FILTERS:
             self.type_filter.addItem(label, kind)
+        self.engine_filter = QComboBox()
+        self.engine_filter.setObjectName("engineFilter")
+        for label, engine in ENGINE_FILTERS:
+            self.engine_filter.addItem(label, engine)
         self.date_filter = QComboBox()
         for label, span in DATE_FILTERS:
             self.date_filter.addItem(label, span)
@@ -148,8 +157,11 @@ class HistoryPage(Page):
             (HistoryColumn.LAUNCHED, 70),
             (HistoryColumn.FAILED, 55),
             (HistoryColumn.INITIATED_BY, 140),
+            (HistoryColumn.ENGINE, 100),
         ):
             self.table.setColumnWidth(col, width)
+        header = self.table.horizontalHeader()  # the engine beside the type: both say what ran
+        header.moveSection(header.visualIndex(HistoryColumn.ENGINE), header.visualIndex(HistoryColumn.TYPE) + 1)
         self.status = QLabel("")
         self.status.setObjectName("historyStatus")
 
@@ -161,6 +173,7 @@ class HistoryPage(Page):
         filters.addWidget(self.search, 2)
         filters.addWidget(self.status_filter)
         filters.addWidget(self.type_filter)
+        filters.addWidget(self.engine_filter)
         filters.addWidget(self.date_filter)
         filters.addWidget(self.date_from)
         filters.addWidget(self.date_to)
@@ -196,6 +209,7 @@ class HistoryPage(Page):
         self.search.textChanged.connect(lambda _t: self.apply_filter())
         self.status_filter.currentIndexChanged.connect(lambda _i: self.apply_filter())
         self.type_filter.currentIndexChanged.connect(lambda _i: self.apply_filter())
+        self.engine_filter.currentIndexChanged.connect(lambda _i: self.apply_filter())
         self.date_filter.currentIndexChanged.connect(self._date_range_changed)
         self.date_from.dateTimeChanged.connect(lambda _d: self.apply_filter())
         self.date_to.dateTimeChanged.connect(lambda _d: self.apply_filter())
@@ -231,6 +245,7 @@ class HistoryPage(Page):
             since=since,
             until=until,
             text=self.search.text().strip(),
+            engine=self.engine_filter.currentData(),
         )
 
     def apply_filter(self) -> None:
@@ -277,9 +292,13 @@ class HistoryPage(Page):
     def _update_status(self) -> None:
         total, shown = self.model.rowCount(), self.proxy.rowCount()
         parts = []
-        if self.table_name:
+        if self.table_name or self.loaded_at:
             parts.append(f"{shown} of {total} executions" if shown != total else f"{total} executions")
-            parts.append(f"table {self.table_name}")
+            where = [f"table {self.table_name}" if self.table_name else "", "" if self._native_note else
+                     "DRS native plans"]
+            parts.append(" and ".join(w for w in where if w))
+            if self._native_note:
+                parts.append(self._native_note)
             if self.loaded_at:
                 parts.append(f"loaded {self.loaded_at.astimezone().strftime('%H:%M:%S')}")
         if self._message:
@@ -357,14 +376,21 @@ class HistoryPage(Page):
         return False
 
     async def refresh(self) -> list[h.HistoryRow]:
-        """Load every page of the history, updating rows in place as pages arrive; rows no longer
-        in the table are removed at the end. Selection and sort are kept."""
+        """Load every page of the history, updating rows in place as pages arrive, then the DRS
+        native executions (the same call as 'history list'); rows no longer there are removed at the
+        end. Selection and sort are kept. No backend deployed: the native executions alone."""
         ident = self.controller.identity
         self._dirty = False
         self._set_busy(True)
         try:
-            service = await self._service()
             seen: set[str] = set()
+            try:
+                service = await self._service()
+                self._no_backend = ""
+            except ConsoleError as exc:
+                if exc.kind is not ProblemKind.NOT_FOUND:
+                    raise
+                service, self._no_backend = None, exc.one_line()
 
             def on_page(rows: list[h.HistoryRow], so_far: int) -> None:
                 if self.controller.identity is not ident:
@@ -373,7 +399,15 @@ class HistoryPage(Page):
                 self.model.upsert(rows)
                 self.progress.setFormat(f"{so_far} executions…")
 
-            rows = await service.list_all(on_page, page_size=PAGE_SIZE)
+            rows = await service.list_all(on_page, page_size=PAGE_SIZE) if service is not None else []
+            native = await self._native_rows()
+            if service is None and not native and self._native_note:
+                raise ConsoleError(ProblemKind.NOT_FOUND, self._no_backend, "Deploy the backend, or check the connection.")
+            if self.controller.identity is not ident:
+                raise asyncio.CancelledError
+            seen.update(r.execution_id for r in native)
+            self.model.upsert(native)
+            rows = rows + native
             self.model.remove_keys(self.model.keys() - seen)
             if not self._fitted and rows:
                 # every column as wide as its content (once: they never jump), so at 1280 px the
@@ -381,13 +415,26 @@ class HistoryPage(Page):
                 self._fitted = True
                 self.table.fit_columns({c: (50, 220) for c in HistoryColumn if c is not HistoryColumn.EXECUTION_ID})
             self.loaded_at = self.clock()
-            self._message = ""
+            self._message = "" if service is not None else f"no backend history ({self._no_backend})"
             return rows
         finally:
             self._set_busy(False)
             self._loaded.set()
             if self._dirty and self.isVisible():
                 self._change_timer.start()  # something changed while loading: once more
+
+    async def _native_rows(self) -> list[h.HistoryRow]:
+        """The DRS native executions as rows (aws.engines.native_history, as 'history list');
+        none, and a note, when they cannot be listed."""
+        from ..execution_engine import imported
+
+        self._native_note = ""
+        try:
+            module = await imported("aws.engines.native_history")
+            return await module.native_history_rows(self.controller.connection)
+        except ConsoleError as exc:
+            self._native_note = f"native executions not listed: {exc.one_line()}"
+            return []
 
     def _set_busy(self, busy: bool) -> None:
         self.progress.setVisible(busy)
@@ -401,6 +448,30 @@ class HistoryPage(Page):
         if self._task is not None:
             await asyncio.gather(asyncio.shield(self._task), return_exceptions=True)
         await self._loaded.wait()
+        await self._screenshot_native()
+
+    async def _screenshot_native(self) -> None:
+        """The sandbox's screenshot with DRS_CONSOLE_SCREENSHOT_ENGINE=native: a real native drill
+        of the sample plan started now (unless one is listed), then listed beside the backend's."""
+        import os
+
+        from .executions.page import SCREENSHOT_ENGINE_ENV, _sample_native_plan
+
+        ident = self.controller.identity
+        if ident is None or not ident.sandbox or os.environ.get(SCREENSHOT_ENGINE_ENV) != "native":
+            return
+        if any(r.engine == "native" for r in self.model.items()):
+            return
+        plan = _sample_native_plan()
+        if plan is None:
+            return
+        from ..execution_engine import ExecutionEngine
+
+        await ExecutionEngine(self.controller).start_sample_native(plan)
+        self._dirty = True
+        task = self.start_refresh()
+        if task is not None:
+            await asyncio.gather(asyncio.shield(task), return_exceptions=True)
 
     def shutdown(self) -> None:
         self.cancel_refresh()
@@ -423,9 +494,13 @@ class HistoryPage(Page):
             self.start_preview()
 
     def open_selected(self) -> None:
+        """Open the selected execution in the monitor (a DRS native one by its ARN: the monitor
+        then watches it on the native engine)."""
         ids = self.selected_ids()
         if ids:
-            self.open_execution.emit(ids[0])
+            row = self.model.item_at(self.model.row_of(ids[0]))
+            native = row.engine == "native" and row.execution_arn
+            self.open_execution.emit(row.execution_arn if native else ids[0])
 
     def choose_export_path(self) -> QFileDialog:
         dialog = QFileDialog(self, "Export visible rows as CSV", str(Path.home() / "drs-history.csv"), "CSV (*.csv)")
@@ -491,9 +566,21 @@ class HistoryPage(Page):
         """Preview over every loaded row (the whole table once loaded); reads DRS jobs, deletes nothing."""
         if self._task is not None and not self._task.done():
             await asyncio.gather(asyncio.shield(self._task), return_exceptions=True)
-        service = await self._service()
-        preview = await service.preview(self.model.items(), scope, now=self.clock())
-        self.prune_panel.show_preview(preview)
+        from ..execution_engine import imported
+
+        items = self.model.items()
+        backend = [r for r in items if r.engine != "native"]
+        native_rows = [r for r in items if r.engine == "native"]
+        if self.table_name is not None or not self._no_backend:
+            preview = await (await self._service()).preview(backend, scope, now=self.clock())
+        else:  # no backend: nothing of its own to delete
+            preview = h.PrunePreview(scope, (), (), {})
+        self._native_prune = None
+        if native_rows:  # the same rules as 'history prune' (never active, nothing with live DRS jobs)
+            module = await imported("aws.engines.native_history")
+            self._native_prune = await module.native_prune_preview(self.controller.connection, native_rows, scope,
+                                                                   now=self.clock())
+        self.prune_panel.show_preview(preview, self._native_prune)
         return preview
 
     @asyncSlot(object)
@@ -511,20 +598,27 @@ class HistoryPage(Page):
 
     async def prune(self, preview: h.PrunePreview, *, before_batch=None) -> h.PruneResult:
         """Run the prune of ``preview`` (cancellable between batches); deleted rows leave the table."""
-        service = await self._service()
+        native, self._native_prune = self._native_prune, None
+        native_count = native.delete_count if native is not None else 0
         self._control = PruneControl()
-        self.prune_panel.show_running(preview.delete_count)
+        self.prune_panel.show_running(preview.delete_count + native_count)
         self.prune_button.setEnabled(False)
         result = h.PruneResult()
+        native_done: dict | None = None
         try:
-            result = await service.prune(
-                preview, progress=self._prune_progress, control=self._control, before_batch=before_batch
-            )
+            if preview.delete_count:
+                service = await self._service()
+                result = await service.prune(
+                    preview, progress=self._prune_progress, control=self._control, before_batch=before_batch
+                )
+            if native_count and not result.cancelled and not result.error:
+                # DeleteRecoveryPlanExecution, each re-checked (still finished, no live DRS job)
+                native_done = await native.run(self.controller.connection)
         finally:
             self._control = None
             self.prune_button.setEnabled(True)
-            self.model.remove_keys(result.deleted)
-            self.prune_panel.show_result(result)
+            self.model.remove_keys(result.deleted + list((native_done or {}).get("deleted", ())))
+            self.prune_panel.show_result(result, native_done)
             self._update_status()
         if result.error:
             raise ConsoleError(

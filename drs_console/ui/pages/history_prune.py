@@ -35,13 +35,16 @@ class PrunePanel(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setMinimumWidth(300)
         self.preview: PrunePreview | None = None
+        self.native = None  # the preview's DRS native part (aws.engines.native_history.NativePrune)
         self._selected_ids: frozenset[str] = frozenset()
 
         title = QLabel("<b>Prune finished executions</b>")
         note = QLabel(
             "Only COMPLETED, PARTIAL, FAILED, CANCELLED and TIMEOUT executions are deleted, with their "
             "wave records. Active executions are never deleted, nor CANCELLED ones with a DRS job still "
-            "running; every delete re-checks the record at that moment."
+            "running; every delete re-checks the record at that moment. DRS native executions: the same "
+            "rules (never CREATED, IN_PROGRESS or CANCELLING, nothing with a DRS job not completed), deleted "
+            "with DeleteRecoveryPlanExecution."
         )
         note.setWordWrap(True)
         note.setStyleSheet("color: palette(mid);")
@@ -138,14 +141,22 @@ class PrunePanel(QFrame):
             self.scope_older.setChecked(True)
 
     # -- states --------------------------------------------------------------------------------
+    def total(self) -> int:
+        """Executions the shown preview would delete, of both engines."""
+        native = self.native.delete_count if self.native is not None else 0
+        return (self.preview.delete_count if self.preview is not None else 0) + native
+
     def show_computing(self) -> None:
         self.preview = None
+        self.native = None
         self.delete_button.setEnabled(False)
         self.delete_button.setText("Delete")
         self.preview_label.setText("<i>Computing the preview (checking DRS jobs)…</i>")
 
-    def show_preview(self, preview: PrunePreview) -> None:
+    def show_preview(self, preview: PrunePreview, native=None) -> None:
+        """The preview; ``native``: its DRS native part (a NativePrune), counted in the total."""
         self.preview = preview
+        self.native = native
         self.result_label.setText("")
         by_status = "".join(f"<li>{n} {s}</li>" for s, n in preview.by_status.items())
         live = len(preview.preserved_live_jobs)
@@ -157,9 +168,18 @@ class PrunePanel(QFrame):
             f"<p>Preserved: <b>{len(preview.preserved_active)}</b> active; "
             f"<b>{live}</b> CANCELLED with a DRS job still PENDING or STARTED"
             f" ({preview.jobs_checked} job(s) checked).</p>"
+            + (self._native_html(native) if native is not None else "")
         )
-        self.delete_button.setText(f"Delete {preview.delete_count} execution(s)")
-        self.delete_button.setEnabled(preview.delete_count > 0)
+        self.delete_button.setText(f"Delete {self.total()} execution(s)")
+        self.delete_button.setEnabled(self.total() > 0)
+
+    @staticmethod
+    def _native_html(native) -> str:
+        by_status = "".join(f"<li>{n} {s}</li>" for s, n in native.by_status().items())
+        return (f"<p>DRS native: <b>{native.delete_count}</b> execution(s) would be deleted"
+                + (f":<ul style='margin:0'>{by_status}</ul>" if by_status else ".")
+                + f"</p><p>DRS native preserved: <b>{len(native.active)}</b> active; <b>{len(native.live)}</b> "
+                "with a DRS job not completed.</p>")
 
     def show_running(self, total: int) -> None:
         self.delete_button.setEnabled(False)
@@ -177,14 +197,21 @@ class PrunePanel(QFrame):
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
 
-    def show_result(self, result: PruneResult) -> None:
+    def show_result(self, result: PruneResult, native_done: dict | None = None) -> None:
         for w in (self.scope_all, self.scope_older, self.days, self.close_button):
             w.setEnabled(True)
         self.scope_selected.setEnabled(bool(self._selected_ids))
         self.cancel_button.setVisible(False)
         self.progress.setVisible(False)
-        self.result_label.setText("\n".join(result.summary_lines()))
+        lines = result.summary_lines()
+        if native_done is not None:
+            refused = native_done.get("refused") or []
+            lines.append(f"DRS native: deleted {len(native_done.get('deleted') or [])} execution(s)"
+                         + (f"; kept {len(refused)} DRS refused or that became active: " + "; ".join(refused)
+                            if refused else "") + ".")
+        self.result_label.setText("\n".join(lines))
         self.preview = None
+        self.native = None
         self.delete_button.setText("Delete")
         self.delete_button.setEnabled(False)
 
@@ -193,7 +220,7 @@ class PrunePanel(QFrame):
         self.delete_button.setEnabled(False)
 
     def _delete_clicked(self) -> None:
-        if self.preview is not None and self.preview.delete_count:
+        if self.preview is not None and self.total():
             self.prune_requested.emit(self.preview)
 
     def stopping(self) -> None:

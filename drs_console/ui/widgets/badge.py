@@ -34,7 +34,7 @@ class BadgeDelegate(QStyledItemDelegate):
         width = min(metrics.horizontalAdvance(shown) + 14, max(0, option.rect.width() - 8))
         height = min(option.rect.height() - 6, metrics.height() + 4)
         rect = QRectF(option.rect.x() + 4, option.rect.center().y() - height / 2 + 1, width, height)
-        bg = self._colors(text)
+        bg = self._colors(text.partition(" (")[0])  # "CANCELLED (native SKIPPED)": CANCELLED's color
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         # on a selected row the badge keeps an outline, so a blue badge stays visible on the highlight
         painter.setPen(option.palette.highlightedText().color() if selected else Qt.PenStyle.NoPen)

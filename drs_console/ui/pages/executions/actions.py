@@ -1,5 +1,6 @@
 """What the operator does to the open execution: Resume, Cancel, Terminate drill instances,
-Export report, re-authenticate or retry live updates, and running a plan (the Run dialog).
+Export report, re-authenticate or retry live updates, and running a plan (the Run dialog); for a
+DRS native execution, Retry step and Skip step (of the selected step, else the first failed one).
 
 A mixin of ExecutionsPage (it uses the page's ``detail``, ``engine``, ``runner``, ``controller``,
 ``status``, ``open_id``, ``watch`` and ``open_execution``): one place for the controls, apart from
@@ -14,7 +15,8 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 from qasync import asyncSlot
 
-from ....domain.execution import ExecutionView, StreamState
+from ....domain.execution import Engine, ExecutionView, StreamState
+from ....domain.native_view import RETRYABLE_STEP, raw_step_status, status_with_native
 from ....domain.plan import Plan
 from ....domain.text import printable
 from ....store.atomic import atomic_write_text
@@ -76,10 +78,100 @@ class ExecutionActions:
         finally:
             cancelling.cancel()
         self._poke(execution_id)
+        if isinstance(result, ExecutionView):  # a DRS native execution: CancelRecoveryPlanExecution
+            self.status.setText(f"Cancel of {execution_id} requested (now "
+                                f"{status_with_native(result.status, result.native_status)}): DRS starts no further "
+                                "step; a step's job in flight runs to its end.")
+            return
         how = getattr(result, "how", "") or getattr(result, "value", "") or "requested"
         record = getattr(result, "record", None)  # read after the cancel took effect
         now = f" (now {record.raw_status})" if record is not None and record.raw_status else ""
         self.status.setText(f"Cancel of {execution_id}: {how}{now}.")
+
+    # -- a DRS native execution's steps ---------------------------------------------------------
+    def step_target(self) -> int | None:
+        """The step Retry and Skip act on (0-based): the one selected, else the first failed one."""
+        view = self.detail.view
+        if view is None:
+            return None
+        chosen = self.detail.server_proxy.wave_index
+        if chosen is not None:
+            return chosen
+        return next((w.index for w in view.waves if raw_step_status(w) in RETRYABLE_STEP), None)
+
+    def update_step_buttons(self) -> None:
+        """Retry step / Skip step enabled only when the engine and the step's state allow it; the
+        tooltip says why not."""
+        view = self.detail.view
+        if view is None or view.engine is not Engine.NATIVE:
+            return
+        index = self.step_target()
+        busy = self._action_task is not None and not self._action_task.done()
+        for action, label in (("retry", "Retry step"), ("skip", "Skip step")):
+            button = self.detail.buttons[action]
+            why = self.engine.step_refusal(view, index, action)
+            button.setText(f"{label} {index + 1}" + ("…" if action == "skip" else "") if index is not None
+                           else label + ("…" if action == "skip" else ""))
+            button.setEnabled(not why and not busy)
+            wave = view.wave(index) if index is not None else None
+            button.setToolTip(why or (f"{'Retry' if action == 'retry' else 'Skip'} step {index + 1} "
+                                      f"({wave.name if wave else ''})" + (
+                                          ": a new attempt for its servers that did not launch" if action == "retry"
+                                          else ": its servers are not recovered; the execution goes on")))
+
+    @asyncSlot()
+    async def on_retry_clicked(self) -> None:
+        index = self.step_target()
+        if self.open_id and index is not None:
+            self._action(self.retry_step(self.open_id, index + 1), "retry-step")
+
+    async def retry_step(self, execution_id: str, step: int) -> ExecutionView:
+        """RetryRecoveryPlanExecutionStep (step 1-based); the monitor then shows the new attempt."""
+        return await self._step_action(execution_id, step, "retry")
+
+    def ask_skip(self) -> QMessageBox | None:
+        view, index = self.detail.view, self.step_target()
+        if view is None or index is None or self.engine.step_refusal(view, index, "skip"):
+            return None
+        wave = view.wave(index)
+        box, yes = destructive_box(
+            self,
+            title="Skip step",
+            text=f"Skip step {index + 1} ({printable(wave.name if wave else '')}) of {printable(view.plan_name)!r}?",
+            informative="Its servers are not recovered; skipping a failed step resumes the execution at the next "
+            "one.",
+            destructive="Skip step",
+            safe="Keep it",
+        )
+        box.buttonClicked.connect(lambda b, eid=view.execution_id, n=index + 1:
+                                  self._action(self.skip_step(eid, n), "skip-step") if b is yes else None)
+        self._keep(box)
+        box.open()
+        return box
+
+    async def skip_step(self, execution_id: str, step: int) -> ExecutionView:
+        """UpdateRecoveryPlanExecutionStep SKIPPED (step 1-based)."""
+        return await self._step_action(execution_id, step, "skip")
+
+    async def _step_action(self, execution_id: str, step: int, verb: str) -> ExecutionView:
+        for key in ("retry", "skip"):
+            self.detail.buttons[key].setEnabled(False)
+        try:
+            view = await (self.engine.retry_step(execution_id, step) if verb == "retry"
+                          else self.engine.skip_step(execution_id, step))
+        finally:
+            self._action_task = None
+            self.update_step_buttons()
+        session = self.sessions.get(execution_id)
+        if session is not None and session.running:
+            self._poke(execution_id)
+        else:  # the monitor ended with the failed execution: the retried or skipped step runs again
+            self.watch(execution_id, restart=True)
+        wave = view.wave(step - 1)
+        now = status_with_native(wave.status, wave.native_status) if wave else "?"
+        self.status.setText(f"{'Retrying' if verb == 'retry' else 'Skipped'} step {step} "
+                            f"{wave.name if wave else ''!r} of {execution_id} (step now {now}).")
+        return view
 
     def ask_terminate(self) -> QMessageBox | None:
         view = self.detail.view
@@ -171,8 +263,10 @@ class ExecutionActions:
 
         dialog = RunDialog(plan, self.engine, self.controller, self.runner, parent=self)
         dialog.started.connect(self._run_started)
+        dialog.started_native.connect(self._run_started)  # a DRS native execution: the same live monitor
         if on_started is not None:
             dialog.started.connect(on_started)
+            dialog.started_native.connect(on_started)
         self._keep(dialog)
         dialog.open()
         dialog.start_preflight()

@@ -36,7 +36,8 @@ class ExecutionList(QWidget):
                            (ExecutionColumn.STARTED, fit.text("2026-12-01 10:43:12")),
                            (ExecutionColumn.ELAPSED, fit.text("1 h 00 min")),
                            (ExecutionColumn.WAVES, fit.text("0/2 completed, 1 failed")),
-                           (ExecutionColumn.INITIATED_BY, 180)):
+                           (ExecutionColumn.INITIATED_BY, fit.text("alice@example.c")),  # elided; the tooltip has it whole
+                           (ExecutionColumn.ENGINE, fit.text("Step Functions"))):
             self.table.setColumnWidth(col, width)
 
         self.refresh_button = QPushButton("Refresh")

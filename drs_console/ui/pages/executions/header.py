@@ -9,17 +9,20 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from ....domain.execution import ExecutionView, StreamState
+from ....domain.execution import Engine, ExecutionView, StreamState
 from ....domain.fields import stamp
 from ....domain.status import ExecutionStatus
 from ....domain.text import printable
 from ....domain.wording import noun
+from ...execution_engine import ExecutionEngine
 from ...models.execution_models import full_time_text, seconds_text, status_text
 from ...theme import BLUE, RED, banner_colors, color_for
 from .sizing import DRILL_COLOR, RECOVERY_COLOR, badge_css
 
 #: the action buttons, in their order on the second line (key -> label); the page connects them
 BUTTONS = (
+    ("retry", "Retry step"),  # a DRS native execution's failed step (shown for native executions only)
+    ("skip", "Skip step…"),
     ("resume", "Resume"),
     ("cancel", "Cancel…"),
     ("terminate", "Terminate instances…"),
@@ -63,6 +66,10 @@ class ExecutionHeader(QWidget):
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error_label.setStyleSheet(f"color: {RED.name()};")
         self.error_label.setVisible(False)
+        # the engine: "DRS native plan <name>", and what it cannot do (no pause/resume)
+        self.engine_label = QLabel("")
+        self.engine_label.setObjectName("engineLabel")
+        self.engine_label.setVisible(False)
 
         self.buttons: dict[str, QPushButton] = {}
         for key, label in BUTTONS:
@@ -107,6 +114,7 @@ class ExecutionHeader(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
         layout.addLayout(second)
+        layout.addWidget(self.engine_label)  # its own line: a native execution's header is as wide as any
         layout.addWidget(self.error_label)
         layout.addWidget(self.banner)
 
@@ -116,6 +124,8 @@ class ExecutionHeader(QWidget):
                       self.started_label, self.elapsed_label, self.initiated_label,
                       self.progress_label, self.error_label):
             label.setText("")
+        self.engine_label.setText("")
+        self.engine_label.setVisible(False)
         self.error_label.setVisible(False)
         self.type_badge.setStyleSheet("")
         self.status_badge.setStyleSheet("")
@@ -146,6 +156,7 @@ class ExecutionHeader(QWidget):
         self.initiated_label.setText(f"by {by}" if by else "")
         self.initiated_label.setToolTip(v.initiated_by)
         self.plan_label.setToolTip(f"Execution {v.execution_id}\n{v.execution_arn}".strip())
+        self.show_engine(v)
         waves, servers = v.wave_tally, v.server_tally  # the same derivation as History and the report
         text = f"waves {waves.text()}" if waves.total else "no waves"
         if servers.total:
@@ -158,6 +169,20 @@ class ExecutionHeader(QWidget):
         self.error_label.setText(f"{status_text(v.status)}: {error}" if error else "")
         self.error_label.setToolTip(error)
         self.error_label.setVisible(bool(error))
+
+    def show_engine(self, v: ExecutionView) -> None:
+        """A DRS native execution: the engine and the plan it ran, what the engine cannot do."""
+        native = v.engine is Engine.NATIVE
+        self.engine_label.setVisible(native)
+        if not native:
+            self.engine_label.setText("")
+            return
+        cannot = ExecutionEngine.cannot(v.engine)
+        self.engine_label.setText(f"DRS native plan <b>{printable(v.plan_name or v.plan_id)}</b>"
+                                  + (" · <span style='color:gray'>no pause/resume</span>" if cannot else ""))
+        self.engine_label.setToolTip("\n".join([f"Engine: DRS native recovery plan {v.recovery_plan_arn}".strip(),
+                                                 *([f"Native status: {v.native_status}"] if v.native_status else []),
+                                                 *(c[0].upper() + c[1:] for c in cannot)]))
 
     def show_elapsed(self, v: ExecutionView, now: datetime) -> None:
         elapsed = seconds_text(v.elapsed_seconds(now))
@@ -179,6 +204,13 @@ class ExecutionHeader(QWidget):
 
     def show_buttons(self, v: ExecutionView | None) -> None:
         active = v is not None and not v.is_terminal
+        native = v is not None and v.engine is Engine.NATIVE
+        self.buttons["resume"].setVisible(not native)  # a native plan never pauses (the engine label says so)
+        self.buttons["retry"].setVisible(native)
+        self.buttons["skip"].setVisible(native)
+        if not native:
+            self.buttons["retry"].setEnabled(False)
+            self.buttons["skip"].setEnabled(False)
         self.buttons["resume"].setEnabled(v is not None and v.status is ExecutionStatus.PAUSED)
         self.buttons["cancel"].setEnabled(active and v.status is not ExecutionStatus.CANCELLING)
         launched = v is not None and any(

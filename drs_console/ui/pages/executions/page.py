@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
@@ -20,7 +21,8 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QStackedWidget, QS
 from qasync import asyncSlot
 
 from ....domain.errors import ConsoleError, ProblemKind
-from ....domain.execution import ExecutionView, MonitorUpdate
+from ....domain.execution import Engine, ExecutionView, MonitorUpdate
+from ....domain.native_view import short_id
 from ....domain.plan import Plan
 from ....domain.wording import plural
 from ...connection import ConnectionController
@@ -38,6 +40,8 @@ from .sizing import now as _now
 
 log = logging.getLogger(__name__)
 
+NATIVE_ARN_MARK = ":recovery-plan-execution/"  # a DRS native execution's ARN (aws.engines.native)
+SCREENSHOT_ENGINE_ENV = "DRS_CONSOLE_SCREENSHOT_ENGINE"  # "native": the sandbox screenshot shows a native drill
 MAX_WATCHED = 8  # active executions re-attached on connect (the open one always is)
 
 
@@ -90,6 +94,9 @@ class ExecutionsPage(ExecutionActions, Page):
         self.detail_stack.addWidget(self.detail)
         self.detail.close_requested.connect(self.close_detail)
         self.detail.buttons["resume"].clicked.connect(self.on_resume_clicked)
+        self.detail.buttons["retry"].clicked.connect(self.on_retry_clicked)
+        self.detail.buttons["skip"].clicked.connect(self.ask_skip)
+        self.detail.servers.wave_chosen.connect(lambda _i: self.update_step_buttons())
         self.detail.buttons["cancel"].clicked.connect(self.ask_cancel)
         self.detail.buttons["terminate"].clicked.connect(self.ask_terminate)
         self.detail.buttons["export"].clicked.connect(self.choose_export)
@@ -278,6 +285,7 @@ class ExecutionsPage(ExecutionActions, Page):
             self.execution_changed.emit(view.execution_id)
         if view.execution_id == self.open_id:
             self.detail.apply(update)
+            self.update_step_buttons()
         if update.transitions:
             log.info("%s: %s", view.execution_id, "; ".join(update.transitions))
 
@@ -300,7 +308,9 @@ class ExecutionsPage(ExecutionActions, Page):
 
     # -- the detail ----------------------------------------------------------------------------
     def open_execution(self, execution_id: str) -> ExecutionSession:
-        """Show ``execution_id`` in the detail and watch it live."""
+        """Show ``execution_id`` in the detail and watch it live (a DRS native execution's ARN:
+        that execution, on the native engine)."""
+        execution_id = self._native_ref(execution_id)
         if self.open_id and self.open_id != execution_id:
             previous = self.open_id
             view = self.last_views.get(previous)
@@ -324,9 +334,20 @@ class ExecutionsPage(ExecutionActions, Page):
                 self.detail.progress_label.setText("waiting for the first update…")
         self._open_id = execution_id
         self._select_row(execution_id)
+        self.update_step_buttons()
         session = self.watch(execution_id)
         self.execution_opened.emit(execution_id)
         return session
+
+    def _native_ref(self, ref: str) -> str:
+        """A native execution's ARN -> its ID, the engine told it is native; any other ID as is."""
+        if NATIVE_ARN_MARK not in ref:
+            return ref
+        execution_id = short_id(ref)
+        note = getattr(self.engine, "note_native", None)
+        if callable(note):
+            note(execution_id, ref)
+        return execution_id
 
     def _select_row(self, execution_id: str) -> None:
         """Highlight the open execution's row; none while it is not listed yet (never another one)."""
@@ -356,7 +377,13 @@ class ExecutionsPage(ExecutionActions, Page):
                 await asyncio.shield(self._task)
         await self._loaded.wait()
         ident = self.controller.identity
-        if ident is not None and ident.sandbox:
+        if ident is not None and ident.sandbox and os.environ.get(SCREENSHOT_ENGINE_ENV) == "native":
+            plan = _sample_native_plan()
+            if plan is not None:  # a real native drill of the sample plan, started in the sandbox now
+                mine = [v for v in self.model.items() if v.engine is Engine.NATIVE]
+                self.open_execution(mine[0].execution_id if mine else await self.engine.start_sample_native(plan))
+                self.start_refresh()
+        elif ident is not None and ident.sandbox:
             plan = _sample_plan()
             if plan is not None:
                 mine = [v for v in self.model.items() if v.plan_id == plan.id]
@@ -406,6 +433,17 @@ class ExecutionsPage(ExecutionActions, Page):
             self._task.cancel()
         self.stop_all()
         self.notifier.close()
+
+
+def _sample_native_plan() -> Plan | None:
+    """The sample plan as the native screenshot runs it: its pause before the web tier becomes a
+    2-minute WAIT step (a native plan never pauses for an approval)."""
+    plan = _sample_plan()
+    if plan is not None:
+        for wave in plan.waves:
+            if wave.pause_before:
+                wave.pause_before, wave.delay_minutes = False, max(wave.delay_minutes, 2)
+    return plan
 
 
 def _sample_plan() -> Plan | None:

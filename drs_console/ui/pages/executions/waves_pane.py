@@ -7,7 +7,7 @@ from datetime import datetime
 from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
 from PySide6.QtWidgets import QSplitter
 
-from ....domain.execution import ExecutionView
+from ....domain.execution import Engine, ExecutionView
 from ...models.execution_models import WaveColumn, WaveModel
 from ...models.keyed_table import ITEM_ROLE, SORT_ROLE
 from ...table_view import ConsoleTableView
@@ -41,12 +41,28 @@ class WavesPane(QSplitter):
                            (WaveColumn.STATUS, fit.badge("NOT_STARTED")),
                            (WaveColumn.JOB_ID, fit.text("drsjob-2649…3b4fb2fab18")),
                            (WaveColumn.STARTED, fit.text("00:00:00")), (WaveColumn.ENDED, fit.text("00:00:00")),
-                           (WaveColumn.DURATION, fit.text("1 h 00 min"))):
+                           (WaveColumn.DURATION, fit.text("1 h 00 min")),
+                           (WaveColumn.KIND, fit.text("WAIT 60 min")), (WaveColumn.ATTEMPT, fit.header("Attempt"))):
             self.table.setColumnWidth(col, width)
         self.addWidget(self.table)
         self.addWidget(self.timeline)
         self.setSizes([780, 350])
         self.table.selectionModel().selectionChanged.connect(self._selected)
+        header = self.table.horizontalHeader()  # a native step's kind and attempt right after its status
+        for offset, col in enumerate(WaveModel.NATIVE_ONLY, 1):
+            header.moveSection(header.visualIndex(col), header.visualIndex(WaveColumn.STATUS) + offset)
+        self._native = True
+        self._show_native_columns(False)
+
+    def _show_native_columns(self, native: bool) -> None:
+        """A DRS native execution's steps: their kind (SERVER, WAIT n min) and attempt."""
+        for col in WaveModel.NATIVE_ONLY:
+            self.table.setColumnHidden(col, not native)
+        if native != self._native:  # a step's status may carry its native one: IN_PROGRESS (native WAITING)
+            self._native = native
+            fit = TextWidths(self.table)
+            self.table.setColumnWidth(WaveColumn.STATUS, fit.badge("IN_PROGRESS (native EXECUTING)" if native
+                                                                   else "NOT_STARTED"))
 
     def show_view(self, view: ExecutionView | None, now: datetime) -> None:
         self.model.now = now
@@ -54,6 +70,7 @@ class WavesPane(QSplitter):
             self.model.set_items([])
             self.timeline.set_view(None)
         else:
+            self._show_native_columns(view.engine is Engine.NATIVE)
             self.model.set_items(view.waves)
             self.timeline.set_view(view, now)
 
