@@ -175,3 +175,25 @@ def test_fitting_a_column_measures_the_rows_in_view_not_all_of_them(qtbot):
     assert len(model.rows_read) <= MEASURED_ROWS  # not 1,000 rows through Python
     wide = table.fontMetrics().horizontalAdvance("a-much-longer-server-name")
     assert table.columnWidth(ServerColumn.NAME) >= wide  # the longest name in view is not cut
+
+
+def test_new_events_on_top_of_a_5000_event_log_are_inserted_without_touching_the_others(qtbot):
+    from drs_console.ui.models.execution_models import EventModel
+    from tests.ui.execution_fakes import event
+
+    model = EventModel()
+    log = tuple(event(5000 - i, "LAUNCH_START", i % N) for i in range(5000))  # newest first, as the monitor hands it
+    model.set_events(log)
+    seen = _changes(model)
+    inserted: list[int] = []
+    removed: list[int] = []
+    model.rowsInserted.connect(lambda _p, first, last: inserted.append(last - first + 1))
+    model.rowsRemoved.connect(lambda _p, first, last: removed.append(last - first + 1))
+    model.modelReset.connect(lambda: removed.append(-1))
+    keyed: list[int] = []
+    rows_of = model._rows_of
+    model._rows_of = lambda events: keyed.append(len(events)) or rows_of(events)
+    model.set_events(tuple(event(6000 - i, "JOB_END", i) for i in range(70)) + log)
+    assert sum(inserted) == 70 and removed == [] and seen == []
+    assert keyed == [70]  # the 5,000 events already shown are not keyed and compared again
+    assert model.rowCount() == 5070
