@@ -271,6 +271,8 @@ class RunDialog(QDialog):
         self.result_ = None  # a preflight of another point in time is not this one's
         self.pit_label.setVisible(False)
         self.start_preflight()
+        if self.engine_choice.native:
+            self._engine_changed()  # the native engine resolves the new time as well
 
     def confirmation_ok(self) -> bool:
         return self.drill or self.confirm_edit.text() == self.plan.name
@@ -315,9 +317,15 @@ class RunDialog(QDialog):
             self.error_label.setText("")  # a backend error (no stack, say) is not the native engine's
             self.engine_choice.set_checking()
 
+            at = self.point_in_time  # the native check resolves it too (Start waits for its BLOCKs)
+            timed = {"point_in_time": at} if at is not None else {}
+
             async def check() -> None:
                 try:
-                    self.engine_choice.set_check(await self.engine.native_check(self.plan))
+                    found = await self.engine.native_check(self.plan, **timed)
+                    if at != self.point_in_time:  # changed meanwhile: its own check follows
+                        return
+                    self.engine_choice.set_check(found)
                 except ConsoleError as exc:
                     self.engine_choice.set_check(None, exc.one_line())
                 self.update_start()
@@ -426,8 +434,13 @@ class RunDialog(QDialog):
                            "Type the plan name exactly to start a recovery.")
         self.preflight_label.setText("Starting…")
         if self.engine_choice.native:
+            check = self.engine_choice.check
+            points = check.points if check is not None else None
+            if (points.point_in_time if points is not None else None) != self.point_in_time:
+                raise BadInput("The point in time changed since it was checked.", "Wait for the check, then Start.")
+            extra = {"points": points} if points is not None else {}
             execution_id = await self.engine.start_native(self.plan, drill=self.drill,
-                                                          confirmation=self.confirm_edit.text())
+                                                          confirmation=self.confirm_edit.text(), **extra)
             self.execution_id = execution_id
             self.start_task = None
             self.started_native.emit(execution_id)
