@@ -228,6 +228,17 @@ def _server_ids(ids: list[str]) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
+def _held_ids(plan: Plan, index: int, args: argparse.Namespace) -> list[str]:
+    """``args.server_ids``, checked: source server IDs that wave ``index`` holds."""
+    ids = _server_ids(args.server_ids)
+    wave = plan.wave(index)
+    missing = [i for i in ids if i not in set(wave.server_ids())]
+    if missing:
+        raise BadInput(f"Wave {index + 1} \"{wave.name}\" does not hold {', '.join(missing)}.",
+                       f"See 'drs-console plan show {args.plan}'.")
+    return ids
+
+
 def _refs(plan: Plan, ids: list[str]) -> list[ServerRef]:
     """ServerRefs with the display details of the cached inventory of the plan's target, if any."""
     snapshot = None
@@ -365,12 +376,8 @@ def plan_move(args: argparse.Namespace, ctx: CliContext) -> int:
                                 f'Moved wave "{name}" from {src + 1} to {dst + 1}.', fromIndex=src, toIndex=dst)
     if not args.server_ids:
         raise BadInput("--to-wave needs the IDs of the servers to move.", f"Add them after WAVE ({args.wave}).")
-    ids = _server_ids(args.server_ids)
+    ids = _held_ids(plan, src, args)
     wave = plan.wave(src)
-    missing = [i for i in ids if i not in set(wave.server_ids())]
-    if missing:
-        raise BadInput(f"Wave {src + 1} \"{wave.name}\" does not hold {', '.join(missing)}.",
-                       f"See 'drs-console plan show {args.plan}'.")
     dst = resolve_wave(plan, args.to_wave)
     position = _position(args.position, len(plan.wave(dst).servers) + 1, "--position")
     _edit(lambda: plan.move_servers(src, ids, dst, position))
@@ -388,11 +395,7 @@ def plan_remove(args: argparse.Namespace, ctx: CliContext) -> int:
     parts: list[str] = []
     details: dict[str, Any] = {"waveIndex": index}
     if args.server_ids:
-        ids = _server_ids(args.server_ids)
-        missing = [i for i in ids if i not in set(wave.server_ids())]
-        if missing:
-            raise BadInput(f"Wave {index + 1} \"{wave.name}\" does not hold {', '.join(missing)}.",
-                           f"See 'drs-console plan show {args.plan}'.")
+        ids = _held_ids(plan, index, args)
         _edit(lambda: plan.remove_servers(index, ids))
         parts.append(f'Removed {plural(len(ids), "server")} from wave {index + 1} "{wave.name}".')
         details["removed"] = ids
@@ -475,12 +478,8 @@ def plan_set_server(args: argparse.Namespace, ctx: CliContext) -> int:
     library, loaded, path = _open_for_edit(ctx, args.plan)
     plan = loaded.plan
     index = resolve_wave(plan, args.wave)
-    ids = _server_ids(args.server_ids)
+    ids = _held_ids(plan, index, args)
     wave = plan.wave(index)
-    missing = [i for i in ids if i not in set(wave.server_ids())]
-    if missing:
-        raise BadInput(f"Wave {index + 1} \"{wave.name}\" does not hold {', '.join(missing)}.",
-                       f"See 'drs-console plan show {args.plan}'.")
     critical = None if args.wave_default else args.critical
     _edit(lambda: plan.set_server_critical(index, ids, critical))
     text = (f'Set {plural(len(ids), "server")} of wave {index + 1} "{wave.name}" to {_level(critical)} '
