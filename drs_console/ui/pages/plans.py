@@ -31,6 +31,7 @@ from ..connection import ConnectionController
 from ..inventory_state import InventoryState
 from ..models.keyed_table import ITEM_ROLE, SORT_ROLE
 from ..models.plan_models import LibraryColumn, PlanLibraryModel
+from ..native_plans_dialogs import ImportNativeDialog, PublishNativeDialog
 from ..plan_editor import PlanEditor
 from ..plan_readiness import ReadinessUpdater
 from ..recovery_points_dialog import RecoveryPointsDialog
@@ -101,6 +102,8 @@ class PlansPage(Page):
             ("import", "Import…", self.choose_import),
             ("export", "Export…", self.choose_export),
             ("points", "Recovery points…", self.show_recovery_points),
+            ("publish", "Publish as DRS native plan…", self.publish_native),
+            ("import_native", "Import DRS native plans…", self.import_native),
         ):
             button = QPushButton(label)
             button.clicked.connect(slot)
@@ -405,8 +408,8 @@ class PlansPage(Page):
     def save(self) -> Path | None:
         return self.editor.save() if self.editor is not None else None
 
-    def show_recovery_points(self) -> RecoveryPointsDialog | None:
-        """The recovery snapshots of the selected (or open) plan's servers over the last days."""
+    def _chosen_plan(self) -> Plan | None:
+        """The selected plan (the open one when it is selected, or nothing is); None says why."""
         entry = self.selected_entry()
         plan = None
         if self.editor is not None and (entry is None or self.editor.path == entry.path):
@@ -419,12 +422,44 @@ class PlansPage(Page):
                 return None
         if plan is None:
             self.status.setText("Select a plan first.")
+        return plan
+
+    def show_recovery_points(self) -> RecoveryPointsDialog | None:
+        """The recovery snapshots of the selected (or open) plan's servers over the last days."""
+        plan = self._chosen_plan()
+        if plan is None:
             return None
         dialog = RecoveryPointsDialog(plan, self.controller, self.runner, self.inventory, self)
         self._keep(dialog)
         dialog.open()
         dialog.start_load()
         return dialog
+
+    def publish_native(self) -> PublishNativeDialog | None:
+        """The selected plan's DRS native mapping (what does not map, and why), then Publish."""
+        plan = self._chosen_plan()
+        if plan is None:
+            return None
+        dialog = PublishNativeDialog(plan, self.controller, self.runner, self)
+        self._keep(dialog)
+        dialog.open()
+        dialog.start_load()
+        return dialog
+
+    def import_native(self) -> ImportNativeDialog:
+        """The DRS native plans of the account; the chosen ones become library plans (linked)."""
+        dialog = ImportNativeDialog(self.controller, self.runner, self.library, self)
+        dialog.imported.connect(self._native_imported)
+        self._keep(dialog)
+        dialog.open()
+        dialog.start_load()
+        return dialog
+
+    def _native_imported(self, paths: list[Path]) -> None:
+        self.refresh_library()
+        if paths:
+            self.select_path(paths[-1])
+            self.status.setText(printable(f"Imported {len(paths)} DRS native plan(s) into the library."))
 
     def run_open_plan(self) -> None:
         """Save the open plan if it has edits (a run records the plan as saved), then ask to run it."""
