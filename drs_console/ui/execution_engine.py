@@ -406,6 +406,13 @@ class ExecutionEngine:
 
         return await off_gui_thread(check)
 
+    async def recovery_snapshots(self, server_ids, since: datetime) -> dict[str, list]:
+        """Server ID -> its recovery snapshots since ``since`` (newest first; aws/snapshots.py,
+        on the connection's executor): the Run dialog's point-in-time timeline."""
+        from ..aws.snapshots import SnapshotService
+
+        return await SnapshotService(self._conn()).of_servers(server_ids, since=since)
+
     async def start_native(self, plan: Plan, *, drill: bool, confirmation: str = "",
                            snapshots: dict[str, str] | None = None, points: Any = None) -> str:
         """StartRecoveryPlanExecution of the plan's published native plan; its execution ID.

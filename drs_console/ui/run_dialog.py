@@ -47,6 +47,7 @@ from .tasks import TaskRunner
 from .theme import BLUE, RED
 from .widgets.confirm import destructive_box
 from .widgets.engine_choice import EngineChoice
+from .widgets.point_timeline import PointTimeline
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +142,10 @@ class RunDialog(QDialog):
         self.pit_edit.setEnabled(False)
         self.pit_utc_label = QLabel("")
         self.pit_utc_label.setObjectName("pitUtcLabel")
+        # every server's recovery snapshots with the chosen point as a line (read off the GUI thread)
+        self.point_timeline = PointTimeline(getattr(engine, "recovery_snapshots", None))
+        self.point_timeline.setVisible(False)
+        self.timeline_task: asyncio.Task | None = None
         self.pit_label = QLabel("")  # the resolution: every server's snapshot, or why not
         self.pit_label.setObjectName("pitLabel")
         self.pit_label.setWordWrap(True)
@@ -205,6 +210,7 @@ class RunDialog(QDialog):
         point.addWidget(self.pit_utc_label)
         point.addStretch(1)
         layout.addLayout(point)
+        layout.addWidget(self.point_timeline)
         layout.addWidget(self.recovery_frame)
         pre = QHBoxLayout()
         pre.addWidget(self.preflight_label, 1)
@@ -268,11 +274,37 @@ class RunDialog(QDialog):
     def _point_changed(self) -> None:
         self.pit_edit.setEnabled(self.pit_radio.isChecked())
         self._show_utc()
+        self._show_timeline()
         self.result_ = None  # a preflight of another point in time is not this one's
         self.pit_label.setVisible(False)
         self.start_preflight()
         if self.engine_choice.native:
             self._engine_changed()  # the native engine resolves the new time as well
+
+    def _show_timeline(self) -> asyncio.Task | None:
+        """With "Point in time": the plan's servers' snapshots and the chosen point as a line."""
+        at = self.point_in_time
+        self.point_timeline.setVisible(at is not None)
+        if at is None:
+            return None
+        if not self.point_timeline.needs_load(at) or (self.timeline_task is not None and not self.timeline_task.done()):
+            self.point_timeline.set_point(at)
+            return None
+        if not self.controller.is_connected:
+            self.point_timeline.fetch = None
+        names = {r.source_server_id: r.name for w in self.plan.waves for r in w.servers if r.name}
+        ids = [r.source_server_id for w in self.plan.waves for r in w.servers]
+        report = self.result_.raw if self.result_ is not None else None
+        if isinstance(report, PreflightReport):  # selectors resolved by the preflight
+            ids += [s for w in report.waves for s in w.server_ids]
+            names.update({sid: s.name for sid, s in report.servers.items() if s.name})
+        self.timeline_task = self.runner.start(self.point_timeline.load(ids, names, at), name="point-timeline",
+                                               on_error=self._timeline_failed)
+        return self.timeline_task
+
+    def _timeline_failed(self, exc: BaseException) -> bool:
+        self.point_timeline.status.setText(exc.one_line() if isinstance(exc, ConsoleError) else str(exc))
+        return False  # shown under the timeline
 
     def confirmation_ok(self) -> bool:
         return self.drill or self.confirm_edit.text() == self.plan.name
@@ -460,7 +492,7 @@ class RunDialog(QDialog):
         return execution_id
 
     def done(self, result: int) -> None:  # noqa: D401 - Qt override
-        for task in (self.preflight_task, self.start_task, self.native_task):
+        for task in (self.preflight_task, self.start_task, self.native_task, self.timeline_task):
             if task is not None and not task.done() and result != QDialog.DialogCode.Accepted:
                 task.cancel()
         super().done(result)
