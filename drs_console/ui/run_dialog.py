@@ -282,22 +282,26 @@ class RunDialog(QDialog):
             self._engine_changed()  # the native engine resolves the new time as well
 
     def _show_timeline(self) -> asyncio.Task | None:
-        """With "Point in time": the plan's servers' snapshots and the chosen point as a line."""
+        """With "Point in time": the plan's servers' snapshots and the chosen point as a line
+        (read again when the preflight resolved servers a selector added)."""
         at = self.point_in_time
         self.point_timeline.setVisible(at is not None)
         if at is None:
             return None
-        if not self.point_timeline.needs_load(at) or (self.timeline_task is not None and not self.timeline_task.done()):
-            self.point_timeline.set_point(at)
-            return None
-        if not self.controller.is_connected:
-            self.point_timeline.fetch = None
         names = {r.source_server_id: r.name for w in self.plan.waves for r in w.servers if r.name}
         ids = [r.source_server_id for w in self.plan.waves for r in w.servers]
         report = self.result_.raw if self.result_ is not None else None
         if isinstance(report, PreflightReport):  # selectors resolved by the preflight
             ids += [s for w in report.waves for s in w.server_ids]
             names.update({sid: s.name for sid, s in report.servers.items() if s.name})
+        loading = self.timeline_task is not None and not self.timeline_task.done()
+        if self.preflight_task is not None and not self.preflight_task.done():
+            loading = True  # its end shows the timeline, with the servers it resolved
+        if loading or not self.point_timeline.needs_load(at, ids):
+            self.point_timeline.set_point(at)
+            return None
+        if not self.controller.is_connected:
+            self.point_timeline.fetch = None
         self.timeline_task = self.runner.start(self.point_timeline.load(ids, names, at), name="point-timeline",
                                                on_error=self._timeline_failed)
         return self.timeline_task
@@ -339,12 +343,18 @@ class RunDialog(QDialog):
             elif not self.confirmation_ok():
                 self.preflight_label.setText("Preflight passed. Type the plan name to enable Start.")
 
+    def _show_pit_label(self) -> None:
+        """The backend preflight's per-server table; the native engine shows its own (engine choice)."""
+        self.pit_label.setVisible(bool(self.pit_label.text()) and self.point_in_time is not None
+                                  and not self.engine_choice.native)
+
     # -- engine --------------------------------------------------------------------------------
     def _engine_changed(self) -> asyncio.Task | None:
         """The DRS native engine chosen: check its mapping, publication and drift (Start waits)."""
         if self.native_task is not None and not self.native_task.done():
             self.native_task.cancel()
         self.native_task = None
+        self._show_pit_label()
         if self.engine_choice.native and self.controller.is_connected:
             self.error_label.setText("")  # a backend error (no stack, say) is not the native engine's
             self.engine_choice.set_checking()
@@ -406,14 +416,16 @@ class RunDialog(QDialog):
         self.rpo_label.setVisible(bool(rpo))
         pit_lines = resolution_lines(report.resolutions) if isinstance(report, PreflightReport) and at else []
         self.pit_label.setText("<br>".join(_esc(line.strip()) for line in pit_lines))
-        self.pit_label.setVisible(bool(pit_lines))
+        self._show_pit_label()
         self.preflight_task = None
+        self._show_timeline()  # the servers a selector resolved to get their strips too
         self.update_start()
         return result
 
     def _failed(self, exc: BaseException) -> bool:
         self.preflight_task = None
         self.start_task = None
+        self._show_timeline()
         text = exc.one_line() if isinstance(exc, ConsoleError) else str(exc)
         self.error_label.setText(text)
         self.update_start()

@@ -50,8 +50,14 @@ class PointTimeline(QWidget):
         self.server_ids: list[str] = []
         self.point: datetime | None = None
 
-    def needs_load(self, point: datetime | None) -> bool:
-        return self.read_since is None or (point is not None and point - BEFORE_POINT < self.read_since)
+    def _fit(self) -> None:
+        """As tall as its strips (a scroll bar past ``HEIGHT``)."""
+        self.scroll.setMinimumHeight(min(HEIGHT, self.timeline.sizeHint().height() + 2 * self.scroll.frameWidth()))
+
+    def needs_load(self, point: datetime | None, server_ids: Iterable[str] = ()) -> bool:
+        """Whether what was read does not cover ``point`` (or these servers)."""
+        return (self.read_since is None or (point is not None and point - BEFORE_POINT < self.read_since)
+                or not set(server_ids) <= set(self.server_ids))
 
     def set_point(self, point: datetime | None) -> None:
         """Draw the chosen point; the axis spans at least the last day and a few hours before it."""
@@ -89,6 +95,7 @@ class PointTimeline(QWidget):
             return
         self.read_since = since
         self.timeline.set_snapshots({sid: [s.at for s in found.get(sid, [])] for sid in ids}, datetime.now(UTC))
+        self._fit()
         self.set_point(self.point)
         none = [sid for sid in ids if not found.get(sid)]
         total = sum(len(found.get(sid, [])) for sid in ids)
