@@ -110,7 +110,7 @@ class PublishNativeDialog(QDialog):
         if drop != self.drop_pauses.isChecked():  # toggled meanwhile: its own load follows
             return mapping
         self.mapping = mapping
-        self.details.setPlainText(printable("\n".join(mapping.lines())))
+        self.details.setPlainText("\n".join(printable(line) for line in mapping.lines()))
         where = (f"updates {native['recoveryPlanArn']}" if native else f"creates a native plan in {conn.region}")
         if mapping.ok:
             self.summary.setText(_esc(f"{plural(len(mapping.steps), 'step')}, {plural(mapping.server_count, 'server')}"
@@ -143,7 +143,7 @@ class PublishNativeDialog(QDialog):
                                    drop_pauses=self.drop_pauses.isChecked())
         except NotMappable as exc:  # the inventory changed since the mapping was shown
             self.mapping = exc.mapping
-            self.details.setPlainText(printable("\n".join(exc.mapping.lines())))
+            self.details.setPlainText("\n".join(printable(line) for line in exc.mapping.lines()))
             self.summary.setText(f"<b style='color:{RED.name()}'>Cannot publish (nothing was created).</b>")
             return None
         self.result_ = result
@@ -191,8 +191,10 @@ class ImportNativeDialog(QDialog):
         self.import_button.clicked.connect(self.start_import)
         self.list.itemChanged.connect(lambda _i: self.import_button.setEnabled(bool(self.chosen())))
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Each chosen native plan becomes a wave plan in the library (its SERVER steps the "
-                                "waves, the WAIT steps before a step that wave's wait); the plan keeps the link."))
+        intro = QLabel("Each chosen native plan becomes a wave plan in the library (its SERVER steps the waves, the "
+                       "WAIT steps before a step that wave's wait); the plan keeps the link.")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
         layout.addWidget(self.list, 1)
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)

@@ -174,8 +174,9 @@ class PlanEditor(ServerEditing, QWidget):
         self.server_table.setDragEnabled(True)
         self.server_table.setAcceptDrops(True)
         self.server_table.setDropIndicatorShown(True)
-        for col, width in ((ServerColumn.NAME, 150), (ServerColumn.SOURCE_SERVER_ID, 160),
-                           (ServerColumn.SOURCE_INSTANCE_ID, 160), (ServerColumn.SOURCE_ACCOUNT_ID, 115)):
+        for col, width in ((ServerColumn.NAME, 140), (ServerColumn.SOURCE_SERVER_ID, 150),
+                           (ServerColumn.SOURCE_INSTANCE_ID, 150), (ServerColumn.SOURCE_ACCOUNT_ID, 105),
+                           (ServerColumn.REPLICATION, 95)):
             self.server_table.setColumnWidth(col, width)
         self.server_table.setItemDelegateForColumn(ServerColumn.REPLICATION, BadgeDelegate(self.server_table))
         self.add_servers_button = QPushButton("Add from inventory…")

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
     QLabel,
+    QMenu,
     QMessageBox,
     QPushButton,
     QSplitter,
@@ -102,13 +103,20 @@ class PlansPage(Page):
             ("import", "Import…", self.choose_import),
             ("export", "Export…", self.choose_export),
             ("points", "Recovery points…", self.show_recovery_points),
-            ("publish", "Publish as DRS native plan…", self.publish_native),
-            ("import_native", "Import DRS native plans…", self.import_native),
         ):
             button = QPushButton(label)
             button.clicked.connect(slot)
             self.buttons[key] = button
             bar.addWidget(button)
+        # the DRS native engine: publish the selected plan, import the account's native plans
+        self.native_button = QPushButton("DRS native")
+        self.native_button.setObjectName("nativePlansButton")
+        self.native_button.setToolTip("Publish the selected plan as a DRS native recovery plan, or import native plans")
+        native_menu = QMenu(self.native_button)
+        self.publish_action = native_menu.addAction("Publish as DRS native plan…", self.publish_native)
+        self.import_native_action = native_menu.addAction("Import DRS native plans…", self.import_native)
+        self.native_button.setMenu(native_menu)
+        bar.addWidget(self.native_button)
         bar.addStretch(1)
         self.save_button = QPushButton("Save")
         self.save_button.setEnabled(False)
