@@ -128,8 +128,8 @@ async def native_preflight(ctx: CliContext, conn: AwsConnection, plan: Plan, *, 
     if require_published and native is None:
         problems.append(f"BLOCK not published: {plan.name!r} has no DRS native plan in {conn.region}. "
                         "Publish it first: 'drs-console plan publish FILE'.")
-    if points is not None:
-        problems.extend(f"BLOCK {b.check}: {b.message} {b.remedy}".strip() for b in points.blocking())
+    pit_blocks = [f"BLOCK {b.check}: {b.message} {b.remedy}".strip() for b in points.blocking()] if points else []
+    problems.extend(pit_blocks)
     if require_published and differences:
         problems.append("BLOCK drift: the native plan differs from the library plan (" + "; ".join(differences)
                         + "). Publish it again: 'drs-console plan publish FILE'.")
@@ -149,7 +149,7 @@ async def native_preflight(ctx: CliContext, conn: AwsConnection, plan: Plan, *, 
         for line in points.lines() if points is not None else ():
             ctx.print(line)
         for line in problems:
-            if line.startswith("BLOCK"):
+            if line.startswith("BLOCK") and line not in pit_blocks:  # those are in the checks above
                 ctx.print(line)
     return (EXIT_USAGE if problems else EXIT_OK), native
 
