@@ -87,19 +87,28 @@ class PointTimeline(QWidget):
             self.timeline.empty_text = "Not connected: the recovery snapshots are read live from DRS."
             self.timeline.set_snapshots({}, now)
             return
-        self.status.setText(f"Reading the recovery snapshots of {plural(len(ids), 'server')}…")
-        try:
-            found = await self.fetch(ids, since)
-        except ConsoleError as exc:
-            self.status.setText(printable(exc.one_line()))
+        read = await read_snapshots(self.timeline, self.status, ids, since, self.fetch)
+        if read is None:
             return
         self.read_since = since
-        self.timeline.set_snapshots({sid: [s.at for s in found.get(sid, [])] for sid in ids}, datetime.now(UTC))
         self._fit()
         self.set_point(self.point)
-        none = [sid for sid in ids if not found.get(sid)]
-        total = sum(len(found.get(sid, [])) for sid in ids)
-        text = (f"{plural(total, 'recovery snapshot')} of {plural(len(ids), 'server')} since "
-                f"{since:%Y-%m-%d %H:%M} UTC; the red line is the chosen point: each server recovers to its "
-                "newest snapshot left of it")
-        self.status.setText(text + (f"; {plural(len(none), 'server')} with none." if none else "."))
+        self.status.setText(read + "; the red line is the chosen point: each server recovers to its newest "
+                            "snapshot left of it.")
+
+
+async def read_snapshots(timeline: SnapshotTimeline, status: QLabel, ids: list[str], since: datetime,
+                         fetch: Fetch) -> str | None:
+    """Read ``ids``' snapshots since ``since`` into ``timeline``; the summary line (None: the error
+    is in ``status``). Shared by the Run dialog's timeline and the Recovery points dialog."""
+    status.setText(f"Reading the recovery snapshots of {plural(len(ids), 'server')}…")
+    try:
+        found = await fetch(ids, since)
+    except ConsoleError as exc:
+        status.setText(printable(exc.one_line()))
+        return None
+    timeline.set_snapshots({sid: [s.at for s in found.get(sid, [])] for sid in ids}, datetime.now(UTC))
+    none = [sid for sid in ids if not found.get(sid)]
+    total = sum(len(found.get(sid, [])) for sid in ids)
+    text = f"{plural(total, 'recovery snapshot')} of {plural(len(ids), 'server')} since {since:%Y-%m-%d %H:%M} UTC"
+    return text + (f"; {plural(len(none), 'server')} with none" if none else "")
