@@ -18,6 +18,7 @@ from .execution import Engine, ExecutionType, ExecutionView, ServerTally, Server
 from .history import HistoryRow
 from .inventory import SourceServer
 from .native_mapping import TAG_PLAN_ID, TAG_PLAN_NAME, source_server_id
+from .native_point_in_time import read_tags
 from .progress import parse_time, whole_second
 from .status import ExecutionStatus, LaunchStatus, ReplicationState
 
@@ -149,6 +150,8 @@ def build_native_view(
     step_details = step_details or {}
     record, _plan = native_record(execution, steps, plan_tags=plan_tags)
     exec_status = record.status
+    # a point-in-time run: the time requested and each server's snapshot, as tagged at its start
+    requested_at, recorded = read_tags(execution.get("tags"))
     waves: list[WaveView] = []
     for i, step in enumerate(ordered_steps(steps)):
         rec = record.waves[i]
@@ -165,6 +168,7 @@ def build_native_view(
         launched = failed = 0
         for s in _servers_of(step):
             sid = source_server_id(str(s.get("serverArn")))
+            pinned = recorded.get(sid)
             job_id = str(s.get("jobID") or "")
             job = jobs.get(job_id) or {}
             part = next((p for p in job.get("participatingServers") or [] if p.get("sourceServerID") == sid), None)
@@ -191,15 +195,19 @@ def build_native_view(
                 ec2_instance_state=str(inst.get("ec2InstanceState") or ""),
                 failure_reason=why,
                 recovery_point=whole_second(parse_time(inst.get("pointInTimeSnapshotDateTime"))),
+                recovery_snapshot_id=pinned.snapshot_id if pinned else "",
+                recovery_snapshot_at=whole_second(pinned.taken) if pinned else None,
             ))
         wait = _wait_of(step)
+        asked = {p.requested for sv in views if (p := recorded.get(sv.source_server_id)) and p.requested}
         waves.append(WaveView(
             index=i, name=rec.name or (f"Wait {wait} min" if wait else f"Step {i + 1}"),
             status=rec.status, job_id=rec.job_id, started_at=whole_second(started), ended_at=whole_second(ended),
             timeout_minutes=0, servers=tuple(views), launched=launched, failed=failed,
             error=rec.error, cause=rec.cause, native_status=shown_status(rec.status, rec.raw_status),
             job_ids=job_ids, step_kind="WAIT" if "waitStepConfiguration" in (step.get("configuration") or {})
-            else "SERVER", wait_minutes=wait, attempt=int(detail.get("attempt") or 0)))
+            else "SERVER", wait_minutes=wait, attempt=int(detail.get("attempt") or 0),
+            point_in_time=whole_second(next(iter(asked))) if len(asked) == 1 else None))
     kind = ExecutionType.RECOVERY if record.execution_type == "RECOVERY" else ExecutionType.DRILL
     return ExecutionView(
         execution_id=record.execution_id, plan_id=record.plan_id, plan_name=record.plan_name, execution_type=kind,
@@ -210,7 +218,8 @@ def build_native_view(
         recorded_waves=WaveTally.of_counts(record.wave_counts, record.wave_count),
         recorded_servers=ServerTally(sum(w.server_count for w in record.waves), 0, 0),
         engine=Engine.NATIVE, native_status=shown_status(exec_status, record.raw_status),
-        recovery_plan_arn=str(execution.get("recoveryPlanArn") or ""))
+        recovery_plan_arn=str(execution.get("recoveryPlanArn") or ""),
+        point_in_time=whole_second(requested_at))
 
 
 def summary_view(item: Mapping[str, Any], *, plan_name: str = "", plan_id: str = "", account_id: str = "",

@@ -15,7 +15,7 @@ import copy
 import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -383,6 +383,8 @@ class Plan:
                 raise TypeError(f"{option} must be a bool")
         elif option in ("timeout_minutes", "delay_minutes"):
             _check_int(value, option)
+            if option == "delay_minutes" and value < 0:
+                raise ValueError(f"a delay cannot be negative ({value})")
         elif option == "selector":
             if value is not None:
                 _check_text(value, option, MAX_SELECTOR)
@@ -483,6 +485,24 @@ class Plan:
                 server_ids=tuple(r.source_server_id for _, r in items),
             )
         )
+
+    def set_server_critical(self, wave_index: int, server_ids: Iterable[str],
+                            critical: bool | None) -> dict[str, bool | None]:
+        """Set the impact level of servers of a wave (True CRITICAL, False OPTIONAL, None: the
+        wave's); returns {server ID: its old value} (set each back to undo). ValueError for an ID
+        the wave does not hold."""
+        if critical is not None and not isinstance(critical, bool):
+            raise TypeError("critical must be a bool or None")
+        wave = self.wave(wave_index)
+        wanted = list(dict.fromkeys(server_ids))
+        missing = [i for i in wanted if i not in set(wave.server_ids())]
+        if missing:
+            raise ValueError(f"wave {wave_index + 1} does not hold {', '.join(missing)}")
+        old = {r.source_server_id: r.critical for r in wave.servers if r.source_server_id in set(wanted)}
+        wave.servers = [replace(r, critical=critical) if r.source_server_id in old else r for r in wave.servers]
+        self._emit(PlanChange(ChangeKind.WAVE_CHANGED, wave_index=wave_index, wave_id=wave.id,
+                              field="server_critical", server_ids=tuple(old)))
+        return old
 
     def move_servers(
         self, src_wave: int, server_ids: Iterable[str], dst_wave: int, position: int | None = None

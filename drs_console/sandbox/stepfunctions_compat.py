@@ -16,7 +16,11 @@ this module patches moto, in this process only, without touching moto's files:
   LALR parser per parse, ~10-40 ms); parsed paths are cached (``cached_parse``).
 * StopExecution of an execution parked in a ``.waitForTaskToken`` task ends it ABORTED (moto
   leaves it RUNNING or turns it FAILED); the ``error``/``cause`` of StopExecution and the
-  ``cause`` of SendTaskFailure are kept.
+  ``cause`` of SendTaskFailure are kept. StopExecution of an execution inside a ``Map`` state
+  ends it quietly: moto's aborted iteration carries the stop's error *string* as its event details
+  and the Map state then calls ``.get`` on it (``AttributeError('str' object has no attribute
+  'get')``, logged as an ERROR by every process that stops such an execution); the details are
+  read as ``{"error": ..., "cause": ...}`` here.
 * DynamoDB conditional writes are atomic on AWS; moto checks the condition and writes in two
   steps, so two executions taking the same server lease at once could both succeed. Single-item
   writes and transactions run one at a time here. (The optimized ``dynamodb:*`` integration
@@ -306,6 +310,19 @@ def _patch_stop_and_callbacks() -> None:
             endpoint.interrupt_all()
 
     Execution.stop = stop
+
+    from moto.stepfunctions.parser.asl.component.state.exec.execute_state import ExecutionState
+
+    original_error_output = ExecutionState._construct_error_output_value
+
+    def construct_error_output_value(failure_event):
+        details = list(failure_event.event_details.values()) if failure_event.event_details else []
+        if len(details) == 1 and not isinstance(details[0], dict):
+            # a Map iteration aborted by StopExecution: moto puts ProgramStopped.error (a str) here
+            return {"Error": "" if details[0] is None else str(details[0]), "Cause": ""}
+        return original_error_output(failure_event)
+
+    ExecutionState._construct_error_output_value = staticmethod(construct_error_output_value)
 
     def stop_execution(self):
         from moto.stepfunctions.parser.api import ExecutionStatus

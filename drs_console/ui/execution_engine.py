@@ -457,9 +457,12 @@ class ExecutionEngine:
         return started.execution_id
 
     # -- the DRS native engine (the Run dialog's engine choice) ---------------------------------
-    async def native_check(self, plan: Plan) -> Any:
-        """The plan's DRS native mapping, its published native plan and its drift (a NativeCheck)."""
+    async def native_check(self, plan: Plan, *, point_in_time: datetime | None = None) -> Any:
+        """The plan's DRS native mapping, its published native plan and its drift (a NativeCheck);
+        with ``point_in_time``, each server's snapshot for it (the backend preflight's resolution
+        and checks: ``aws/engines/native_points.py``)."""
         from ..aws.engines.native_plans import find_native_plan, linked_arn, mapping_for, native_steps
+        from ..aws.engines.native_points import resolve_plan_points
         from ..aws.runs import plan_version
         from ..domain.native_mapping import drift, steps_from_api
         from .widgets.engine_choice import NativeCheck
@@ -471,22 +474,33 @@ class ExecutionEngine:
 
             reader = Reader(conn)
             mapping = await mapping_for(conn, plan, plan_version=plan_version(plan), drop_pauses=True, reader=reader)
+            points = await resolve_plan_points(conn, plan, point_in_time=point_in_time, reader=reader) \
+                if point_in_time is not None else None
             native = await find_native_plan(reader, plan.id, linked_arn(plan))
             if native is None:
-                return NativeCheck(mapping)
+                return NativeCheck(mapping, points=points)
             steps = steps_from_api(await native_steps(reader, native["recoveryPlanArn"]))
-            return NativeCheck(mapping, str(native["recoveryPlanArn"]), tuple(drift(mapping.steps, steps)))
+            return NativeCheck(mapping, str(native["recoveryPlanArn"]), tuple(drift(mapping.steps, steps)),
+                               points=points)
 
         return await off_gui_thread(check)
 
+    async def recovery_snapshots(self, server_ids, since: datetime) -> dict[str, list]:
+        """Server ID -> its recovery snapshots since ``since`` (newest first; aws/snapshots.py,
+        on the connection's executor): the Run dialog's point-in-time timeline."""
+        from ..aws.snapshots import SnapshotService
+
+        return await SnapshotService(self._conn()).of_servers(server_ids, since=since)
+
     async def start_native(self, plan: Plan, *, drill: bool, confirmation: str = "",
-                           snapshots: dict[str, str] | None = None) -> str:
-        """StartRecoveryPlanExecution of the plan's published native plan; its execution ID."""
+                           snapshots: dict[str, str] | None = None, points: Any = None) -> str:
+        """StartRecoveryPlanExecution of the plan's published native plan; its execution ID.
+        ``points``: the point-in-time resolution the native check showed (its mapping is passed)."""
         from ..aws.engines.native import NativeEngine
 
         conn = self._conn()
         started = await off_gui_thread(lambda: NativeEngine(conn).start(
-            plan, recovery=not drill, confirm=confirmation, snapshots=snapshots))
+            plan, recovery=not drill, confirm=confirmation, snapshots=snapshots, points=points))
         self._arns[started.execution_id] = started.execution_arn
         self._native[started.execution_id] = started.execution_arn
         return started.execution_id

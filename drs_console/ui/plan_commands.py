@@ -133,3 +133,21 @@ class MoveServers(PlanCommand):
     def undo(self) -> None:
         assert self.move is not None
         self.plan.undo_move_servers(self.move)
+
+
+class SetServerCritical(PlanCommand):
+    """Servers' impact level: True CRITICAL, False OPTIONAL, None the wave's (undo: each its old one)."""
+
+    def __init__(self, plan: Plan, wave_index: int, server_ids: Sequence[str], critical: bool | None):
+        n = len(server_ids)
+        level = "the wave's impact" if critical is None else ("critical" if critical else "optional")
+        super().__init__(plan, f"Set {n} server{'s' if n != 1 else ''} of wave {wave_index + 1} {level}")
+        self.wave_index, self.server_ids, self.critical = wave_index, list(server_ids), critical
+        self.old: dict[str, bool | None] = {}
+
+    def redo(self) -> None:
+        self.old = self.plan.set_server_critical(self.wave_index, self.server_ids, self.critical)
+
+    def undo(self) -> None:
+        for value in dict.fromkeys(self.old.values()):
+            self.plan.set_server_critical(self.wave_index, [s for s, v in self.old.items() if v is value], value)

@@ -7,11 +7,10 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
     QComboBox,
     QFormLayout,
     QGroupBox,
@@ -29,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..domain.plan import MAX_RTO_TARGET_MINUTES, ChangeKind, FailurePolicy, Plan, PlanChange, ServerRef, Wave
+from ..domain.plan import MAX_RTO_TARGET_MINUTES, ChangeKind, FailurePolicy, Plan, PlanChange, Wave
 from ..domain.selector import SelectorSyntaxError, TagSelector
 from ..domain.text import printable
 from ..domain.validation import Problem, summarize, validate
@@ -39,24 +38,23 @@ from .inventory_state import InventoryState
 from .models.keyed_table import ITEM_ROLE, SORT_ROLE
 from .models.plan_models import ProblemColumn, ProblemsModel, ServerColumn, WaveListModel, WaveServersModel
 from .plan_commands import (
-    AddServers,
     AddWave,
-    MoveServers,
     MoveWave,
-    RemoveServers,
     RemoveWave,
     SetPlanAttribute,
     SetWaveOption,
 )
+from .plan_editor_servers import ServerEditing
 from .table_view import ConsoleTableView
 from .theme import banner_css
 from .widgets.badge import BadgeDelegate
+from .widgets.wave_form import WaveForm
 
 log = logging.getLogger(__name__)
 AUTOSAVE_MS = 5000
 
 
-class PlanEditor(QWidget):
+class PlanEditor(ServerEditing, QWidget):
     dirty_changed = Signal(bool)
     saved = Signal(object)  # Path
     validated = Signal(list)  # list[Problem]
@@ -162,25 +160,11 @@ class PlanEditor(QWidget):
         wl.addLayout(wave_buttons)
 
         # -- selected wave -------------------------------------------------------------------
-        self.wave_name = QLineEdit()
-        self.pause_before = QCheckBox("Pause before this wave (wait for Resume)")
-        self.timeout = QSpinBox()
-        self.timeout.setRange(1, 24 * 60)
-        self.timeout.setSuffix(" min")
-        self.selector = QLineEdit()
-        self.selector.setPlaceholderText("optional tag selector, e.g. Application=payments AND Tier=web")
-        self.selector_preview = QLabel("")
-        self.selector_preview.setWordWrap(True)
-        wave_form = QFormLayout()
-        wave_form.addRow("Wave name", self.wave_name)
-        row = QHBoxLayout()
-        row.addWidget(self.pause_before)
-        row.addWidget(QLabel("Timeout"))
-        row.addWidget(self.timeout)
-        row.addStretch(1)
-        wave_form.addRow("", row)
-        wave_form.addRow("Tag selector", self.selector)
-        wave_form.addRow("", self.selector_preview)
+        self.wave_form = WaveForm()
+        form_ = self.wave_form
+        self.wave_name, self.pause_before, self.timeout = form_.wave_name, form_.pause_before, form_.timeout
+        self.wave_critical, self.delay = form_.critical, form_.delay
+        self.selector, self.selector_preview = form_.selector, form_.selector_preview
         self.server_table = ConsoleTableView()
         self.server_table.setObjectName("waveServers")
         self.server_table.setSortingEnabled(False)  # the order is the plan's order
@@ -190,8 +174,9 @@ class PlanEditor(QWidget):
         self.server_table.setDragEnabled(True)
         self.server_table.setAcceptDrops(True)
         self.server_table.setDropIndicatorShown(True)
-        for col, width in ((ServerColumn.NAME, 150), (ServerColumn.SOURCE_SERVER_ID, 160),
-                           (ServerColumn.SOURCE_INSTANCE_ID, 160), (ServerColumn.SOURCE_ACCOUNT_ID, 115)):
+        for col, width in ((ServerColumn.NAME, 140), (ServerColumn.SOURCE_SERVER_ID, 150),
+                           (ServerColumn.SOURCE_INSTANCE_ID, 150), (ServerColumn.SOURCE_ACCOUNT_ID, 105),
+                           (ServerColumn.REPLICATION, 95)):
             self.server_table.setColumnWidth(col, width)
         self.server_table.setItemDelegateForColumn(ServerColumn.REPLICATION, BadgeDelegate(self.server_table))
         self.add_servers_button = QPushButton("Add from inventory…")
@@ -199,13 +184,20 @@ class PlanEditor(QWidget):
         self.move_to_button = QPushButton("Move to wave")
         self.move_to_button.setMenu(QMenu(self.move_to_button))
         self.move_to_button.menu().aboutToShow.connect(self._fill_move_menu)
+        self.impact_button = QPushButton("Impact")
+        self.impact_button.setObjectName("serverImpact")
+        self.impact_button.setToolTip("The selected servers' impact level on the DRS native engine")
+        impact = QMenu(self.impact_button)
+        for text, value in (("Critical", True), ("Optional", False), ("The wave's level", None)):
+            impact.addAction(text, lambda v=value: self.set_selected_servers_critical(v))
+        self.impact_button.setMenu(impact)
         server_buttons = QHBoxLayout()
-        for b in (self.add_servers_button, self.remove_servers_button, self.move_to_button):
+        for b in (self.add_servers_button, self.remove_servers_button, self.move_to_button, self.impact_button):
             server_buttons.addWidget(b)
         server_buttons.addStretch(1)
         self.wave_box = QGroupBox("Wave")
         sl = QVBoxLayout(self.wave_box)
-        sl.addLayout(wave_form)
+        sl.addWidget(self.wave_form)
         sl.addWidget(self.server_table, 1)
         sl.addLayout(server_buttons)
 
@@ -286,6 +278,8 @@ class PlanEditor(QWidget):
         self.wave_name.editingFinished.connect(lambda: self._set_wave("name", self.wave_name.text(), "name"))
         self.pause_before.clicked.connect(lambda on: self._set_wave("pause_before", bool(on), "pause"))
         self.timeout.editingFinished.connect(lambda: self._set_wave("timeout_minutes", self.timeout.value(), "timeout"))
+        self.wave_critical.clicked.connect(lambda on: self._set_wave("critical", bool(on), "impact level"))
+        self.delay.editingFinished.connect(lambda: self._set_wave("delay_minutes", self.delay.value(), "wait before"))
         self.selector.editingFinished.connect(
             lambda: self._set_wave("selector", self.selector.text().strip() or None, "selector")
         )
@@ -331,9 +325,9 @@ class PlanEditor(QWidget):
 
     def _set_read_only(self, read_only: bool) -> None:
         for w in (self.name_edit, self.description_edit, self.account_edit, self.region_edit, self.use_connected,
-                  self.policy, self.poll, self.rto_target, self.wave_name, self.pause_before, self.timeout, self.selector,
+                  self.policy, self.poll, self.rto_target, *self.wave_form.editors(),
                   self.add_wave_button, self.delete_wave_button, self.wave_up, self.wave_down,
-                  self.add_servers_button, self.remove_servers_button, self.move_to_button):
+                  self.add_servers_button, self.remove_servers_button, self.move_to_button, self.impact_button):
             w.setEnabled(not read_only)
         self.wave_list.setDragDropMode(
             QAbstractItemView.DragDropMode.NoDragDrop if read_only else QAbstractItemView.DragDropMode.DragDrop
@@ -438,12 +432,7 @@ class PlanEditor(QWidget):
             return
         wave = self.plan.waves[index]
         self.wave_box.setTitle(f"Wave {index + 1}: {printable(wave.name)}")
-        if self.wave_name.text() != wave.name:
-            self.wave_name.setText(wave.name)
-        self.pause_before.setChecked(wave.pause_before)
-        self.timeout.setValue(wave.timeout_minutes)
-        if self.selector.text() != (wave.selector or ""):
-            self.selector.setText(wave.selector or "")
+        self.wave_form.show_wave(wave)
         self._preview_selector()
 
     def _preview_selector(self) -> None:
@@ -468,91 +457,12 @@ class PlanEditor(QWidget):
             " — resolved again when the plan runs."
         )
 
-    # -- servers -------------------------------------------------------------------------------
-    def open_picker(self) -> InventoryPicker | None:
-        idx = self.selected_wave_index()
-        if idx is None:
-            return None
-        picker = InventoryPicker(
-            self.inventory, f"wave {idx + 1} ({self.plan.wave(idx).name})", set(self.plan.explicit_server_ids()), self
-        )
-        picker.chosen.connect(lambda servers, i=idx: self.add_servers(i, servers))
-        picker.finished.connect(lambda _r, p=picker: self._pickers.remove(p) if p in self._pickers else None)
-        self._pickers.append(picker)
-        picker.open()
-        return picker
-
-    def add_servers(self, wave_index: int, servers) -> None:
-        refs = [s if isinstance(s, ServerRef) else ServerRef.from_server(s) for s in servers]
-        self.push(AddServers(self.plan, wave_index, refs))
-
-    def remove_selected_servers(self) -> None:
-        idx = self.selected_wave_index()
-        ids = self.selected_server_ids()
-        if idx is not None and ids:
-            self.push(RemoveServers(self.plan, idx, ids))
-
-    def move_servers(self, src: int, ids: list[str], dst: int, position: int | None) -> bool:
-        ok = self.push(MoveServers(self.plan, src, ids, dst, position))
-        if ok and src == dst:
-            self._select_servers(ids)
-        return ok
-
-    def _select_servers(self, ids: list[str]) -> None:
-        sel = self.server_table.selectionModel()
-        sel.clearSelection()
-        wanted = set(ids)
-        for row in range(self.server_model.rowCount()):
-            ref = self.server_model.ref_at(row)
-            if ref and ref.source_server_id in wanted:
-                sel.select(self.server_model.index(row, 0),
-                           QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows)
-
-    def _reorder_selected_servers(self, delta: int) -> None:
-        idx = self.selected_wave_index()
-        ids = self.selected_server_ids()
-        if idx is None or not ids:
-            return
-        rows = sorted(i.row() for i in self.server_table.selectionModel().selectedRows())
-        if delta < 0:
-            position = rows[0] - 1
-            if position < 0:
-                return
-        else:
-            position = rows[-1] + 2
-            if position > self.server_model.rowCount():
-                return
-        self.move_servers(idx, ids, idx, position)
-
-    def _move_selected_servers_to_wave(self, delta: int) -> None:
-        idx = self.selected_wave_index()
-        ids = self.selected_server_ids()
-        if idx is None or not ids:
-            return
-        dst = idx + delta
-        if 0 <= dst < len(self.plan.waves):
-            self.move_servers(idx, ids, dst, None)
-
-    def _fill_move_menu(self) -> None:
-        menu = self.move_to_button.menu()
-        menu.clear()
-        idx = self.selected_wave_index()
-        for i, wave in enumerate(self.plan.waves):
-            if i == idx:
-                continue
-            menu.addAction(f"{i + 1}. {printable(wave.name)}", lambda d=i: self._move_selected_servers_to(d))
-
-    def _move_selected_servers_to(self, dst: int) -> None:
-        idx = self.selected_wave_index()
-        ids = self.selected_server_ids()
-        if idx is not None and ids:
-            self.move_servers(idx, ids, dst, None)
-
     # -- plan changes --------------------------------------------------------------------------
     def _on_plan_change(self, change: PlanChange) -> None:
         if change.kind in (ChangeKind.PLAN_ATTRIBUTE, ChangeKind.RESET):
             self._load_fields()
-        if change.kind is ChangeKind.WAVE_CHANGED and change.wave_index == self.selected_wave_index():
+        if change.kind is ChangeKind.WAVE_CHANGED and change.wave_index == self.selected_wave_index() \
+                and change.field != "server_critical":  # the server table updates its own rows
             self._show_wave(change.wave_index)
         if change.kind in (ChangeKind.WAVE_REMOVED, ChangeKind.WAVE_INSERTED, ChangeKind.WAVE_MOVED):
             if self.selected_wave_index() is None and self.plan.waves:

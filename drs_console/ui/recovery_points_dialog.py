@@ -21,15 +21,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..domain.errors import ConsoleError
 from ..domain.plan import Plan
 from ..domain.snapshots import RecoverySnapshot
 from ..domain.text import printable
 from ..domain.validation import resolve_plan
-from ..domain.wording import plural
 from .connection import ConnectionController
 from .inventory_state import InventoryState
 from .tasks import TaskRunner
+from .widgets.point_timeline import read_snapshots
 from .widgets.snapshot_timeline import SnapshotTimeline
 
 log = logging.getLogger(__name__)
@@ -105,19 +104,9 @@ class RecoveryPointsDialog(QDialog):
             self.timeline.set_snapshots({}, now)
             self.status.setText("Recovery snapshots are read live from DRS.")
             return
-        self.status.setText(f"Reading the recovery snapshots of {plural(len(ids), 'server')}…")
-        try:
-            found = await self.fetch(ids, since)
-        except ConsoleError as exc:
-            self.status.setText(printable(exc.one_line()))
-            return
-        self.timeline.set_snapshots({sid: [s.at for s in found.get(sid, [])] for sid in ids}, datetime.now(UTC))
-        total = sum(len(v) for v in found.values())
-        none = [sid for sid in ids if not found.get(sid)]
-        text = f"{plural(total, 'recovery snapshot')} of {plural(len(ids), 'server')} since {since:%Y-%m-%d %H:%M} UTC"
-        if none:
-            text += f"; {plural(len(none), 'server')} with none"
-        self.status.setText(text + ".")
+        text = await read_snapshots(self.timeline, self.status, ids, since, self.fetch)
+        if text is not None:
+            self.status.setText(text + ".")
 
     async def _describe(self, ids: Iterable[str], since: datetime) -> dict[str, list[RecoverySnapshot]]:
         from ..aws.snapshots import SnapshotService

@@ -47,6 +47,7 @@ from .tasks import TaskRunner
 from .theme import BLUE, RED
 from .widgets.confirm import destructive_box
 from .widgets.engine_choice import EngineChoice
+from .widgets.point_timeline import PointTimeline
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +142,10 @@ class RunDialog(QDialog):
         self.pit_edit.setEnabled(False)
         self.pit_utc_label = QLabel("")
         self.pit_utc_label.setObjectName("pitUtcLabel")
+        # every server's recovery snapshots with the chosen point as a line (read off the GUI thread)
+        self.point_timeline = PointTimeline(getattr(engine, "recovery_snapshots", None))
+        self.point_timeline.setVisible(False)
+        self.timeline_task: asyncio.Task | None = None
         self.pit_label = QLabel("")  # the resolution: every server's snapshot, or why not
         self.pit_label.setObjectName("pitLabel")
         self.pit_label.setWordWrap(True)
@@ -205,6 +210,7 @@ class RunDialog(QDialog):
         point.addWidget(self.pit_utc_label)
         point.addStretch(1)
         layout.addLayout(point)
+        layout.addWidget(self.point_timeline)
         layout.addWidget(self.recovery_frame)
         pre = QHBoxLayout()
         pre.addWidget(self.preflight_label, 1)
@@ -268,9 +274,41 @@ class RunDialog(QDialog):
     def _point_changed(self) -> None:
         self.pit_edit.setEnabled(self.pit_radio.isChecked())
         self._show_utc()
+        self._show_timeline()
         self.result_ = None  # a preflight of another point in time is not this one's
         self.pit_label.setVisible(False)
         self.start_preflight()
+        if self.engine_choice.native:
+            self._engine_changed()  # the native engine resolves the new time as well
+
+    def _show_timeline(self) -> asyncio.Task | None:
+        """With "Point in time": the plan's servers' snapshots and the chosen point as a line
+        (read again when the preflight resolved servers a selector added)."""
+        at = self.point_in_time
+        self.point_timeline.setVisible(at is not None)
+        if at is None:
+            return None
+        names = {r.source_server_id: r.name for w in self.plan.waves for r in w.servers if r.name}
+        ids = [r.source_server_id for w in self.plan.waves for r in w.servers]
+        report = self.result_.raw if self.result_ is not None else None
+        if isinstance(report, PreflightReport):  # selectors resolved by the preflight
+            ids += [s for w in report.waves for s in w.server_ids]
+            names.update({sid: s.name for sid, s in report.servers.items() if s.name})
+        loading = self.timeline_task is not None and not self.timeline_task.done()
+        if self.preflight_task is not None and not self.preflight_task.done():
+            loading = True  # its end shows the timeline, with the servers it resolved
+        if loading or not self.point_timeline.needs_load(at, ids):
+            self.point_timeline.set_point(at)
+            return None
+        if not self.controller.is_connected:
+            self.point_timeline.fetch = None
+        self.timeline_task = self.runner.start(self.point_timeline.load(ids, names, at), name="point-timeline",
+                                               on_error=self._timeline_failed)
+        return self.timeline_task
+
+    def _timeline_failed(self, exc: BaseException) -> bool:
+        self.point_timeline.status.setText(exc.one_line() if isinstance(exc, ConsoleError) else str(exc))
+        return False  # shown under the timeline
 
     def confirmation_ok(self) -> bool:
         return self.drill or self.confirm_edit.text() == self.plan.name
@@ -305,19 +343,31 @@ class RunDialog(QDialog):
             elif not self.confirmation_ok():
                 self.preflight_label.setText("Preflight passed. Type the plan name to enable Start.")
 
+    def _show_pit_label(self) -> None:
+        """The backend preflight's per-server table; the native engine shows its own (engine choice)."""
+        self.pit_label.setVisible(bool(self.pit_label.text()) and self.point_in_time is not None
+                                  and not self.engine_choice.native)
+
     # -- engine --------------------------------------------------------------------------------
     def _engine_changed(self) -> asyncio.Task | None:
         """The DRS native engine chosen: check its mapping, publication and drift (Start waits)."""
         if self.native_task is not None and not self.native_task.done():
             self.native_task.cancel()
         self.native_task = None
+        self._show_pit_label()
         if self.engine_choice.native and self.controller.is_connected:
             self.error_label.setText("")  # a backend error (no stack, say) is not the native engine's
             self.engine_choice.set_checking()
 
+            at = self.point_in_time  # the native check resolves it too (Start waits for its BLOCKs)
+            timed = {"point_in_time": at} if at is not None else {}
+
             async def check() -> None:
                 try:
-                    self.engine_choice.set_check(await self.engine.native_check(self.plan))
+                    found = await self.engine.native_check(self.plan, **timed)
+                    if at != self.point_in_time:  # changed meanwhile: its own check follows
+                        return
+                    self.engine_choice.set_check(found)
                 except ConsoleError as exc:
                     self.engine_choice.set_check(None, exc.one_line())
                 self.update_start()
@@ -366,14 +416,16 @@ class RunDialog(QDialog):
         self.rpo_label.setVisible(bool(rpo))
         pit_lines = resolution_lines(report.resolutions) if isinstance(report, PreflightReport) and at else []
         self.pit_label.setText("<br>".join(_esc(line.strip()) for line in pit_lines))
-        self.pit_label.setVisible(bool(pit_lines))
+        self._show_pit_label()
         self.preflight_task = None
+        self._show_timeline()  # the servers a selector resolved to get their strips too
         self.update_start()
         return result
 
     def _failed(self, exc: BaseException) -> bool:
         self.preflight_task = None
         self.start_task = None
+        self._show_timeline()
         text = exc.one_line() if isinstance(exc, ConsoleError) else str(exc)
         self.error_label.setText(text)
         self.update_start()
@@ -426,8 +478,13 @@ class RunDialog(QDialog):
                            "Type the plan name exactly to start a recovery.")
         self.preflight_label.setText("Starting…")
         if self.engine_choice.native:
+            check = self.engine_choice.check
+            points = check.points if check is not None else None
+            if (points.point_in_time if points is not None else None) != self.point_in_time:
+                raise BadInput("The point in time changed since it was checked.", "Wait for the check, then Start.")
+            extra = {"points": points} if points is not None else {}
             execution_id = await self.engine.start_native(self.plan, drill=self.drill,
-                                                          confirmation=self.confirm_edit.text())
+                                                          confirmation=self.confirm_edit.text(), **extra)
             self.execution_id = execution_id
             self.start_task = None
             self.started_native.emit(execution_id)
@@ -447,7 +504,7 @@ class RunDialog(QDialog):
         return execution_id
 
     def done(self, result: int) -> None:  # noqa: D401 - Qt override
-        for task in (self.preflight_task, self.start_task, self.native_task):
+        for task in (self.preflight_task, self.start_task, self.native_task, self.timeline_task):
             if task is not None and not task.done() and result != QDialog.DialogCode.Accepted:
                 task.cancel()
         super().done(result)

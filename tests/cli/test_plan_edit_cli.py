@@ -171,3 +171,54 @@ def test_sandbox_plan_commands_use_the_sandbox_library(run, jrun):
     assert Path(made["path"]).parent == sandbox_library().folder
     assert {p["name"] for p in jrun("plan", "list")["plans"]} == {"Real plan"}
     assert Path(real["path"]).parent == PlanLibrary().folder
+
+
+def test_set_wave_sets_impact_level_and_delay_and_the_native_mapping_follows(payments, jrun):
+    from drs_console.domain.inventory import SourceServer
+    from drs_console.domain.native_mapping import map_plan
+
+    jrun("plan", "add-servers", payments["path"], "Web", S1, S2)
+    doc = jrun("plan", "set-wave", payments["path"], "Web", "--optional", "--delay", "30")
+    assert doc["action"] == "set-wave" and doc["critical"] is False and doc["delayMinutes"] == 30
+    plan = on_disk(doc)
+    assert plan.waves[1].critical is False and plan.waves[1].delay_minutes == 30
+    wave_doc = [w for w in doc["plan"]["waves"] if w["name"] == "Web"][0]
+    assert wave_doc["critical"] is False and wave_doc["delayMinutes"] == 30  # what the file holds
+    mapping = map_plan(plan, account_id="123456789012", region="us-east-1",
+                       inventory=[SourceServer(S1), SourceServer(S2)])
+    kinds = [(s.kind.value, s.wait_minutes) for s in mapping.steps]
+    assert ("WAIT", 30) in kinds  # the delay is the native plan's WAIT step before the wave
+
+    doc = jrun("plan", "set-wave", payments["path"], "2", "--critical", "--delay", "none")
+    plan = on_disk(doc)
+    assert plan.waves[1].critical is True and plan.waves[1].delay_minutes == 0
+
+
+def test_set_server_sets_and_clears_a_servers_impact_level(payments, jrun):
+    jrun("plan", "add-servers", payments["path"], "DB", S1, S2, S3)
+    doc = jrun("plan", "set-server", payments["path"], "DB", S2, S3, "--optional")
+    assert doc["serverIds"] == [S2, S3] and doc["critical"] is False
+    refs = {r.source_server_id: r.critical for r in on_disk(doc).waves[0].servers}
+    assert refs == {S1: None, S2: False, S3: False}
+    doc = jrun("plan", "set-server", payments["path"], "DB", S3, "--wave-default")
+    refs = {r.source_server_id: r.critical for r in on_disk(doc).waves[0].servers}
+    assert refs == {S1: None, S2: False, S3: None}
+    assert [s.get("critical") for s in doc["plan"]["waves"][0]["servers"]] == [None, False, None]
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (("set-wave", "DB"), "Nothing to set"),
+    (("set-wave", "DB", "--delay", "-5"), "is not a number of minutes from 0 to 1440"),
+    (("set-wave", "DB", "--delay", "1441"), "is not a number of minutes from 0 to 1440"),
+    (("set-wave", "DB", "--delay", "soon"), "is not a number of minutes"),
+    (("set-wave", "9", "--optional"), "has no wave 9"),
+    (("set-server", "DB", S1), "one of --critical, --optional or --wave-default"),
+    (("set-server", "DB", "--optional"), "Give the IDs of the servers"),
+    (("set-server", "DB", S1, "--optional"), f"does not hold {S1}"),
+    (("set-server", "DB", "web-1", "--optional"), "is not a source server ID"),
+])
+def test_set_wave_and_set_server_refuse_bad_input_in_one_line(payments, run, argv, needle):
+    before = Path(payments["path"]).read_bytes()
+    rc, out, err = run("plan", argv[0], payments["path"], *argv[1:])
+    assert rc == EXIT_USAGE and needle in one_error_line(err), err
+    assert Path(payments["path"]).read_bytes() == before  # nothing was saved

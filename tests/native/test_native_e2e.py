@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -253,3 +254,52 @@ def test_doctor_lists_the_native_plans_linked_to_library_plans_and_their_drift(h
     (native,) = [f for f in json.loads(out)["findings"] if f["check"] == "native-plans"]
     assert native["level"] == "WARN" and "drifted" in native["message"]
     assert any(published["recoveryPlanArn"] in d and "step 1" in d for d in native["details"])
+
+
+def test_a_native_drill_to_two_hours_back_launches_every_server_from_the_snapshot_preflight_showed(
+        harness, sim, cli, tmp_path, drs):
+    a, b, c = harness.healthy(3)
+    _plan, path = _plan_file(harness, tmp_path, [[a, b], [c]], name="Native point in time")
+    _publish(cli, path)
+    at = (datetime.now(UTC) - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")  # the same time for both
+    code, out, err = cli("preflight", str(path), "--engine", "native", "--point-in-time", at, "--json")
+    assert code == 0, out + err
+    shown = json.loads(out)
+    assert not shown["blocking"] and shown["pointInTime"] == at
+    resolved = {s["sourceServerId"]: s for w in shown["pointInTimeWaves"] for s in w["servers"]}
+    assert set(resolved) == {a, b, c} and all(s["recoverySnapshotId"] for s in resolved.values())
+    asked = datetime.fromisoformat(shown["pointInTime"].replace("Z", "+00:00"))
+    assert all(datetime.fromisoformat(s["snapshotTime"].replace("Z", "+00:00")) <= asked for s in resolved.values())
+    code, text, _ = cli("preflight", str(path), "--engine", "native", "--point-in-time", at)
+    assert "each server recovers to its newest snapshot at or before it" in text
+    assert all(resolved[s]["recoverySnapshotId"] in text for s in (a, b, c))
+
+    code, out, err = cli("run", str(path), "--engine", "native", "--point-in-time", at, "--follow",
+                         "--json", "--refresh", "1")
+    assert code == 0, out + err
+    (started,) = [d for d in json_lines(out) if d.get("type") == "started"]
+    assert {s["sourceServerId"]: s["recoverySnapshotId"] for w in started["pointInTimeWaves"]
+            for s in w["servers"]} == {sid: s["recoverySnapshotId"] for sid, s in resolved.items()}
+    view = [d for d in json_lines(out) if d.get("type") == "end"][0]["view"]
+    assert view["pointInTime"] == shown["pointInTime"]
+    servers = {s["sourceServerId"]: s for w in view["waves"] for s in w["servers"]}
+    for sid, want in resolved.items():
+        got = servers[sid]
+        assert got["launchStatus"] == "LAUNCHED"
+        assert got["recoverySnapshotId"] == want["recoverySnapshotId"]
+        assert got["requestedRecoveryPoint"] == want["snapshotTime"]
+        # what DRS itself reports on the recovery instance it launched: that snapshot's time
+        (inst,) = drs.describe_recovery_instances(filters={"recoveryInstanceIDs": [got["recoveryInstanceId"]]})["items"]
+        assert inst["pointInTimeSnapshotDateTime"].replace("+00:00", "Z").startswith(want["snapshotTime"][:19])
+        assert got["recoveryPoint"] == want["snapshotTime"]
+    assert all(w["pointInTime"] == shown["pointInTime"] for w in view["waves"] if w["servers"])
+
+
+def test_a_native_point_in_time_with_no_snapshot_before_it_blocks_and_starts_nothing(harness, cli, tmp_path, drs):
+    (a,) = harness.healthy(1)
+    _plan, path = _plan_file(harness, tmp_path, [[a]], name="Native too far back")
+    _publish(cli, path)
+    before = drs.list_recovery_plan_executions()["recoveryPlanExecutions"]
+    code, out, err = cli("run", str(path), "--engine", "native", "--point-in-time", "now-30d")
+    assert code == 2 and "BLOCK point-in-time" in out and "no recovery snapshot at or before" in out
+    assert drs.list_recovery_plan_executions()["recoveryPlanExecutions"] == before

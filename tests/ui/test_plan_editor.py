@@ -344,3 +344,52 @@ def test_plan_and_wave_names_are_shown_without_control_characters(page, library)
     assert "\u202e" not in editor.wave_model.index(0, 0).data()
     editor.select_wave(0)
     assert "\u202e" not in editor.wave_box.title() and "\\u202e" in editor.wave_box.title()
+
+
+def test_impact_level_and_wait_before_a_wave_are_undoable_edits_saved_to_the_file(page, library, qtbot):
+    from drs_console.ui.models.plan_models import ServerColumn
+
+    plan, path = two_wave_plan(library)
+    titles = []
+    page.title_changed.connect(lambda name, dirty: titles.append((name, dirty)))
+    editor = page.open_path(path)
+    editor.select_wave(1)
+    assert editor.wave_critical.isChecked() and editor.delay.text() == "none"
+    editor.wave_critical.click()  # the wave's servers OPTIONAL by default
+    editor.delay.setValue(25)
+    editor.delay.editingFinished.emit()
+    assert editor.plan.waves[1].critical is False and editor.plan.waves[1].delay_minutes == 25
+    assert "waits 25 min" in editor.wave_model.index(1).data() and "optional" in editor.wave_model.index(1).data()
+    assert editor.server_model.index(0, ServerColumn.IMPACT).data() == "wave: optional"
+
+    editor.server_table.selectRow(1)
+    second = editor.plan.waves[1].servers[1].source_server_id
+    assert editor.set_selected_servers_critical(True)
+    assert editor.server_model.index(1, ServerColumn.IMPACT).data() == "critical"
+    assert editor.selected_server_ids() == [second]  # the selection stays on the edited server
+    assert editor.dirty and titles[-1] == ("Payments", True) and editor.undo_stack.count() == 3
+
+    editor.save()
+    saved = json.loads(path.read_text())["waves"][1]
+    assert saved["critical"] is False and saved["delayMinutes"] == 25
+    assert [s.get("critical") for s in saved["servers"]] == [None, True]
+    assert not editor.dirty and titles[-1] == ("Payments", False)
+
+    for _ in range(3):
+        editor.undo_action.trigger()
+    wave = editor.plan.waves[1]
+    assert wave.critical is True and wave.delay_minutes == 0 and [s.critical for s in wave.servers] == [None, None]
+    assert editor.wave_critical.isChecked() and editor.delay.value() == 0  # the form follows the plan
+    assert editor.dirty and titles[-1] == ("Payments", True)  # unsaved again: the file has the edits
+    for _ in range(3):
+        editor.redo_action.trigger()
+    assert not editor.dirty and titles[-1] == ("Payments", False)  # back to what was saved
+    assert editor.plan.waves[1].servers[1].critical is True and not editor.delay.value() == 0
+
+
+def test_read_only_plans_cannot_change_impact_or_wait(page, library):
+    plan, path = two_wave_plan(library)
+    editor = page.open_path(path)
+    editor._set_read_only(True)
+    assert not editor.wave_critical.isEnabled() and not editor.delay.isEnabled()
+    assert not editor.impact_button.isEnabled()

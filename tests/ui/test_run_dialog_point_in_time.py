@@ -82,3 +82,59 @@ def test_point_in_time_resolves_each_server_and_a_block_disables_start(h):
     dialog.latest_radio.setChecked(True)
     _settled(h, dialog, None)
     assert dialog.start_button.isEnabled() and not dialog.pit_label.isVisible()
+
+
+class TimelineEngine(PitEngine):
+    """Every server has a snapshot every 10 minutes over the last 3 hours (none before)."""
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self.snapshot_reads: list[tuple[list[str], datetime]] = []
+
+    async def recovery_snapshots(self, server_ids, since):
+        from drs_console.domain.snapshots import RecoverySnapshot
+
+        ids = list(server_ids)
+        self.snapshot_reads.append((ids, since))
+        now = datetime.now(UTC)
+        return {sid: [RecoverySnapshot(now - timedelta(minutes=10 * k), f"pit-{k:017d}", sid) for k in range(18)]
+                for sid in ids}
+
+
+def test_point_in_time_shows_every_servers_snapshots_with_the_chosen_point_as_a_line(h):
+    h.engine = TimelineEngine([])
+    h.page.engine = h.engine
+    h.connect()
+    plan = sample_plan()
+    dialog = h.page.open_run_dialog(plan)
+    until(h.aloop, lambda: dialog.result_ is not None and dialog.preflight_task is None, what="first preflight")
+    assert not dialog.point_timeline.isVisible() and not h.engine.snapshot_reads  # latest data: nothing read
+
+    two_hours_ago = QDateTime.currentDateTime().addSecs(-2 * 3600)
+    dialog.pit_edit.setDateTime(two_hours_ago)
+    dialog.pit_radio.setChecked(True)
+    want = two_hours_ago.toPython().astimezone().astimezone(UTC).replace(microsecond=0)
+    until(h.aloop, lambda: dialog.timeline_task is not None and dialog.timeline_task.done(), what="the snapshots")
+    assert dialog.point_timeline.isVisible()
+    (ids, since), = h.engine.snapshot_reads  # once the preflight resolved the servers: one read
+    listed = [r.source_server_id for w in plan.waves for r in w.servers]
+    assert set(listed) | {A, B} == set(ids) and since < datetime.now(UTC) - timedelta(days=6)  # read off the GUI thread once
+    strips = dialog.point_timeline.timeline.snapshots
+    assert set(strips) == set(ids) and all(len(times) == 18 for times in strips.values())
+    assert dialog.point_timeline.timeline.point == want  # the chosen point, drawn across every strip
+    start, end = dialog.point_timeline.timeline.window()
+    assert start <= want - timedelta(hours=3) and end >= want
+    assert "red line is the chosen point" in dialog.point_timeline.status.text()
+
+    later = QDateTime.currentDateTime().addSecs(-30 * 60)
+    dialog.pit_edit.setDateTime(later)  # moving the point moves the line; nothing is read again
+    assert dialog.point_timeline.timeline.point == later.toPython().astimezone().astimezone(UTC).replace(microsecond=0)
+    assert len(h.engine.snapshot_reads) == 1
+
+    long_ago = QDateTime.currentDateTime().addSecs(-10 * 86400)  # before what was read: read again from then
+    dialog.pit_edit.setDateTime(long_ago)
+    until(h.aloop, lambda: len(h.engine.snapshot_reads) == 2 and dialog.timeline_task.done(), what="the re-read")
+    assert h.engine.snapshot_reads[1][1] < long_ago.toPython().astimezone().astimezone(UTC)
+
+    dialog.latest_radio.setChecked(True)
+    assert not dialog.point_timeline.isVisible()

@@ -15,6 +15,7 @@ from typing import Any
 from ...domain.errors import BadInput, ConsoleError, ProblemKind
 from ...domain.execution import Engine, ExecutionView
 from ...domain.native_mapping import TAG_PLAN_ID, TAG_PLAN_NAME, TAG_PLAN_VERSION
+from ...domain.native_point_in_time import PlanPoints
 from ...domain.native_view import (
     ACTIVE_NATIVE,
     RETRYABLE_STEP,
@@ -130,13 +131,19 @@ class NativeEngine:
 
     # -- start -----------------------------------------------------------------------------------
     async def start(self, plan: Plan, *, recovery: bool = False, confirm: str = "",
-                    snapshots: Mapping[str, str] | None = None, client_token: str = "") -> StartedExecution:
+                    snapshots: Mapping[str, str] | None = None, client_token: str = "",
+                    points: PlanPoints | None = None) -> StartedExecution:
         """StartRecoveryPlanExecution of the plan's published native plan, DRILL (default) or, with
         ``recovery`` and the plan's name typed as ``confirm``, RECOVERY. ``snapshots``: an optional
-        {source server ID: recovery snapshot ID} mapping pinning what each server recovers from."""
+        {source server ID: recovery snapshot ID} mapping pinning what each server recovers from;
+        ``points``: a point-in-time resolution (``native_points.resolve_plan_points``, refused when
+        it BLOCKs): its mapping, and its requested time and snapshots kept as the execution's tags."""
         from ..runs import check_confirmation
 
         check_confirmation(plan, recovery=recovery, confirm=confirm)
+        if points is not None and points.blocking():
+            first = points.blocking()[0]
+            raise BadInput(f"The point in time cannot be recovered to: {first.message}", first.remedy)
         native = await self.plan_for(plan)
         if native is None:
             raise BadInput(f"The plan {plan.name!r} is not published as a DRS native plan in {self.conn.region}.",
@@ -147,6 +154,9 @@ class NativeEngine:
             "tags": {TAG_PLAN_ID: plan.id, TAG_PLAN_NAME: plan.name[:256],
                      TAG_PLAN_VERSION: str((native.get("tags") or {}).get(TAG_PLAN_VERSION, ""))},
         }
+        if points is not None:
+            snapshots = {**points.snapshots(), **dict(snapshots or {})}
+            kw["tags"].update(points.tags())
         if snapshots:
             kw["sourceServers"] = [{"sourceServerID": sid, "recoverySnapshotID": snap}
                                    for sid, snap in sorted(snapshots.items())]

@@ -12,9 +12,11 @@ from ...aws.engines import Capability, unsupported
 from ...aws.engines.native import NativeEngine, is_native_ref
 from ...aws.engines.native_plans import find_native_plan, linked_arn, mapping_for, native_steps
 from ...aws.session import AwsConnection
+from ...domain import point_in_time as pit
 from ...domain.errors import BadInput, ConsoleError, ProblemKind
 from ...domain.execution import Engine, ExecutionView
 from ...domain.native_mapping import TAG_PLAN_VERSION, drift, steps_from_api
+from ...domain.native_point_in_time import PlanPoints
 from ...domain.plan import Plan
 from ...domain.progress import view_json
 from ...domain.wording import noun, plural
@@ -108,8 +110,10 @@ def _events_json(events) -> list[dict[str, Any]]:
 
 # -- run, preflight ------------------------------------------------------------------------------------
 async def native_preflight(ctx: CliContext, conn: AwsConnection, plan: Plan, *, as_json: bool,
-                           require_published: bool) -> tuple[int, dict[str, Any] | None]:
-    """The native limits (the mapping) and, to run, the published plan and its drift. Prints them;
+                           require_published: bool, points: PlanPoints | None = None
+                           ) -> tuple[int, dict[str, Any] | None]:
+    """The native limits (the mapping), a point in time's per-server resolution (``points``: its
+    BLOCKs block, its WARNs are shown) and, to run, the published plan and its drift. Prints them;
     returns (exit code, the native plan item)."""
     from ...aws.runs import plan_version
 
@@ -124,6 +128,8 @@ async def native_preflight(ctx: CliContext, conn: AwsConnection, plan: Plan, *, 
     if require_published and native is None:
         problems.append(f"BLOCK not published: {plan.name!r} has no DRS native plan in {conn.region}. "
                         "Publish it first: 'drs-console plan publish FILE'.")
+    pit_blocks = [f"BLOCK {b.check}: {b.message} {b.remedy}".strip() for b in points.blocking()] if points else []
+    problems.extend(pit_blocks)
     if require_published and differences:
         problems.append("BLOCK drift: the native plan differs from the library plan (" + "; ".join(differences)
                         + "). Publish it again: 'drs-console plan publish FILE'.")
@@ -131,7 +137,8 @@ async def native_preflight(ctx: CliContext, conn: AwsConnection, plan: Plan, *, 
         ctx.print_json({"engine": "native", "mapping": mapping.to_json(),
                         "recoveryPlanArn": native["recoveryPlanArn"] if native else None,
                         "publishedVersion": (native.get("tags") or {}).get(TAG_PLAN_VERSION) if native else None,
-                        "drift": differences, "blocking": problems})
+                        "drift": differences, "blocking": problems,
+                        **(points.to_json() if points is not None else {})})
     else:
         for line in mapping.lines():
             ctx.print(line)
@@ -139,31 +146,47 @@ async def native_preflight(ctx: CliContext, conn: AwsConnection, plan: Plan, *, 
             ctx.print(f"Published: {native['recoveryPlanArn']} (version "
                       f"{(native.get('tags') or {}).get(TAG_PLAN_VERSION, '?')})"
                       + (": drifted: " + "; ".join(differences) if differences else ", matches the plan"))
+        for line in points.lines() if points is not None else ():
+            ctx.print(line)
         for line in problems:
-            if line.startswith("BLOCK"):
+            if line.startswith("BLOCK") and line not in pit_blocks:  # those are in the checks above
                 ctx.print(line)
     return (EXIT_USAGE if problems else EXIT_OK), native
 
 
+async def native_points(conn: AwsConnection, plan: Plan, timed: dict[str, Any]) -> PlanPoints | None:
+    """``run.point_in_time_options``' result resolved for the native engine (None: the latest data)."""
+    if not timed:
+        return None
+    from ...aws.engines.native_points import resolve_plan_points
+
+    return await resolve_plan_points(conn, plan, **timed)
+
+
 async def native_run(args: argparse.Namespace, ctx: CliContext, plan: Plan, *, recovery: bool,
-                     snapshots: dict[str, str] | None = None) -> int:
+                     timed: dict[str, Any] | None = None) -> int:
     conn = native_conn(ctx)
+    points = await native_points(conn, plan, timed or {})
     code, _native = await native_preflight(ctx, conn, plan, as_json=False,
-                                           require_published=True)
+                                           require_published=True, points=points)
     if code != EXIT_OK:
         ctx.fail("the plan cannot run on the DRS native engine (see above)")
         return code
     engine = NativeEngine(conn)
-    started = await engine.start(plan, recovery=recovery, confirm=args.confirm, snapshots=snapshots)
+    started = await engine.start(plan, recovery=recovery, confirm=args.confirm, points=points)
     kind = "drill" if started.drill else "RECOVERY"
     if args.json:
         from .run import _jline
 
         _jline(ctx, "started", engine="native", executionId=started.execution_id, executionArn=started.execution_arn,
                executionType="DRILL" if started.drill else "RECOVERY", planId=plan.id, planName=plan.name,
-               recoveryPlanArn=started.detail.get("recoveryPlanArn"))
+               recoveryPlanArn=started.detail.get("recoveryPlanArn"),
+               pointInTime=pit.iso(points.point_in_time) if points and points.point_in_time else None,
+               pointInTimeWaves=pit.waves_json(points.resolutions) if points else [])
     else:
-        ctx.print(f"Started {kind} of {plan.name!r} on the DRS native engine: execution {started.execution_id}")
+        when = f" to the point in time {points.point_in_time:%Y-%m-%d %H:%M:%S} UTC" \
+            if points and points.point_in_time else (" to per-wave points in time" if points else "")
+        ctx.print(f"Started {kind} of {plan.name!r} on the DRS native engine{when}: execution {started.execution_id}")
         ctx.print(f"  {started.execution_arn}")
     if not args.follow:
         return EXIT_OK

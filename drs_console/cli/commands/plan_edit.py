@@ -1,4 +1,4 @@
-"""`drs-console plan new|add-wave|add-servers|move|remove|set-rto|import|export|delete`: build plans
+"""`drs-console plan new|add-wave|add-servers|move|remove|set-wave|set-server|set-rto|import|export|delete`: build plans
 without the desktop, for runbooks and CI pipelines.
 
 Every edit is one of the domain operations the desktop editor's undo commands wrap
@@ -36,22 +36,42 @@ from ..context import CliContext
 from .plan import _context_for, library_for
 
 EXIT_OK, EXIT_USAGE = 0, 2
+MAX_DELAY_MINUTES = 24 * 60  # a day of WAIT steps (the native mapping splits them into 120-minute steps)
 SERVER_ID = re.compile(r"^s-[0-9a-zA-Z]{17}$")  # DRS's SourceServerID pattern
+
+
+PLAN_HELP = "plan file, or a library plan's ID (or its start), name or file name"
+WAVE_HELP = "wave number (1 is the first), name or ID"
+
+
+def _command(actions, name: str, func: Callable[..., int], help: str, description: str = "", *,
+             plan: bool = True, wave: bool = False, ids: str = "") -> argparse.ArgumentParser:
+    """One editing sub-command: PLAN (and WAVE, and ID... described by ``ids``), --json, its handler."""
+    p = actions.add_parser(name, help=help, description=description or f"{help[:1].upper()}{help[1:]}.")
+    if plan:
+        p.add_argument("plan", metavar="PLAN", help=PLAN_HELP)
+    if wave:
+        p.add_argument("wave", metavar="WAVE", help=WAVE_HELP)
+    if ids:
+        p.add_argument("server_ids", nargs="*", metavar="ID", help=ids)
+    p.add_argument("--json", action="store_true", help="print the result (and the plan) as JSON")
+    p.set_defaults(func=func)
+    return p
+
+
+def _critical_args(p: argparse.ArgumentParser, what: str) -> None:
+    level = p.add_mutually_exclusive_group()
+    level.add_argument("--critical", dest="critical", action="store_const", const=True,
+                       help=f"{what} CRITICAL: its failure fails the step (the DRS native plan's impact level)")
+    level.add_argument("--optional", dest="critical", action="store_const", const=False,
+                       help=f"{what} OPTIONAL: its failure is reported but does not fail the step")
+    p.set_defaults(critical=None)
 
 
 def register_actions(actions) -> None:
     """Add the editing actions to the `plan` sub-parsers."""
-
-    def out(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--json", action="store_true", help="print the result (and the plan) as JSON")
-
-    plan_help = "plan file, or a library plan's ID (or its start), name or file name"
-    wave_help = "wave number (1 is the first), name or ID"
-
-    n = actions.add_parser(
-        "new", help="create a plan in the library",
-        description="Create a plan in the plan library (or in --file) and print where it is.",
-    )
+    n = _command(actions, "new", plan_new, "create a plan in the library",
+                 "Create a plan in the plan library (or in --file) and print where it is.", plan=False)
     n.add_argument("name", metavar="NAME", help="the plan's name")
     n.add_argument("--target-account", metavar="ACCOUNT_ID", default="", help="the account the plan recovers into")
     n.add_argument("--target-region", metavar="REGION", default="", help="the region the plan recovers into")
@@ -59,92 +79,68 @@ def register_actions(actions) -> None:
     n.add_argument("--wave", dest="waves", action="append", default=[], metavar="NAME",
                    help="add a wave of this name (repeatable, in order)")
     n.add_argument("--file", metavar="PATH", help="write the plan to PATH instead of the library")
-    out(n)
-    n.set_defaults(func=plan_new)
 
-    aw = actions.add_parser("add-wave", help="add a wave to a plan", description="Add a wave to a plan.")
-    aw.add_argument("plan", metavar="PLAN", help=plan_help)
+    aw = _command(actions, "add-wave", plan_add_wave, "add a wave to a plan")
     aw.add_argument("name", metavar="NAME", help="the wave's name")
     aw.add_argument("--position", type=int, metavar="N", help="insert it as wave N (default: last)")
     aw.add_argument("--pause-before", action="store_true", help="pause for a go-ahead before the wave starts")
     aw.add_argument("--timeout", type=int, metavar="MINUTES", default=DEFAULT_WAVE_TIMEOUT_MINUTES,
                     help="minutes the wave may take (default %(default)s)")
     aw.add_argument("--selector", metavar="EXPR", help="tag selector, e.g. 'Application=payments AND Tier=web'")
-    out(aw)
-    aw.set_defaults(func=plan_add_wave)
 
-    asv = actions.add_parser(
-        "add-servers", help="add source servers (or a tag selector) to a wave",
-        description="Add source servers by ID to a wave (their names come from the cached inventory when "
-        "there is one), and/or set the wave's tag selector: the wave then also recovers every server whose "
-        "tags match it when it runs. Servers already in the wave are skipped.",
-    )
-    asv.add_argument("plan", metavar="PLAN", help=plan_help)
-    asv.add_argument("wave", metavar="WAVE", help=wave_help)
-    asv.add_argument("server_ids", nargs="*", metavar="ID", help="source server IDs (s-...)")
+    asv = _command(actions, "add-servers", plan_add_servers, "add source servers (or a tag selector) to a wave",
+                   "Add source servers by ID to a wave (their names come from the cached inventory when "
+                   "there is one), and/or set the wave's tag selector: the wave then also recovers every server whose "
+                   "tags match it when it runs. Servers already in the wave are skipped.",
+                   wave=True, ids="source server IDs (s-...)")
     asv.add_argument("--selector", metavar="EXPR", help="set the wave's tag selector (replaces the one it has)")
-    out(asv)
-    asv.set_defaults(func=plan_add_servers)
 
-    mv = actions.add_parser(
-        "move", help="move a wave, or servers to another wave",
-        description="With --to N: move WAVE so that it becomes wave N. With --to-wave: move the servers "
-        "ID... of WAVE to another wave (at its end, or before its server --position N).",
-    )
-    mv.add_argument("plan", metavar="PLAN", help=plan_help)
-    mv.add_argument("wave", metavar="WAVE", help=wave_help)
-    mv.add_argument("server_ids", nargs="*", metavar="ID", help="with --to-wave: the servers to move")
+    mv = _command(actions, "move", plan_move, "move a wave, or servers to another wave",
+                  "With --to N: move WAVE so that it becomes wave N. With --to-wave: move the servers "
+                  "ID... of WAVE to another wave (at its end, or before its server --position N).",
+                  wave=True, ids="with --to-wave: the servers to move")
     where = mv.add_mutually_exclusive_group(required=True)
     where.add_argument("--to", type=int, metavar="N", help="the wave's new number")
     where.add_argument("--to-wave", metavar="WAVE", help="the wave the servers go to")
     mv.add_argument("--position", type=int, metavar="N", help="with --to-wave: before its Nth server (default: last)")
-    out(mv)
-    mv.set_defaults(func=plan_move)
 
-    rm = actions.add_parser(
-        "remove", help="remove a wave, servers of a wave, or a wave's selector",
-        description="Without ID: remove WAVE (and its servers) from the plan. With IDs: remove those servers "
-        "from WAVE. With --selector: clear WAVE's tag selector.",
-    )
-    rm.add_argument("plan", metavar="PLAN", help=plan_help)
-    rm.add_argument("wave", metavar="WAVE", help=wave_help)
-    rm.add_argument("server_ids", nargs="*", metavar="ID", help="the servers to remove")
+    rm = _command(actions, "remove", plan_remove, "remove a wave, servers of a wave, or a wave's selector",
+                  "Without ID: remove WAVE (and its servers) from the plan. With IDs: remove those servers "
+                  "from WAVE. With --selector: clear WAVE's tag selector.", wave=True, ids="the servers to remove")
     rm.add_argument("--selector", action="store_true", help="clear the wave's tag selector")
-    out(rm)
-    rm.set_defaults(func=plan_remove)
 
-    rto = actions.add_parser(
-        "set-rto", help="set or clear the plan's RTO target",
-        description="Set the plan's recovery time objective (RTO target): the minutes a whole recovery may "
-        f"take, {MIN_RTO_TARGET_MINUTES} to {MAX_RTO_TARGET_MINUTES}; 'none' clears it. 'plan readiness' "
-        "compares the last drill's achieved recovery time with it.",
-    )
-    rto.add_argument("plan", metavar="PLAN", help=plan_help)
+    sw = _command(actions, "set-wave", plan_set_wave, "set a wave's impact level or its wait before it",
+                  "Set WAVE's default impact level for its servers (--critical or --optional: on the DRS native "
+                  "engine an OPTIONAL server's failure does not fail the step) and/or the timed wait before it "
+                  f"(--delay MINUTES, 0 to {MAX_DELAY_MINUTES}, or none: the native plan's WAIT steps; the Step "
+                  "Functions backend does not wait).", wave=True)
+    _critical_args(sw, "the wave's servers")
+    sw.add_argument("--delay", metavar="MINUTES|none", help="minutes to wait before the wave starts, or none")
+
+    ss = _command(actions, "set-server", plan_set_server, "set the impact level of servers of a wave",
+                  "Set servers of WAVE CRITICAL (--critical) or OPTIONAL (--optional), or back to the wave's "
+                  "level (--wave-default).", wave=True, ids="the servers (s-...)")
+    _critical_args(ss, "the servers")
+    ss.add_argument("--wave-default", action="store_true", help="the servers follow the wave's level again")
+
+    rto = _command(actions, "set-rto", plan_set_rto, "set or clear the plan's RTO target",
+                   "Set the plan's recovery time objective (RTO target): the minutes a whole recovery may "
+                   f"take, {MIN_RTO_TARGET_MINUTES} to {MAX_RTO_TARGET_MINUTES}; 'none' clears it. 'plan readiness' "
+                   "compares the last drill's achieved recovery time with it.")
     rto.add_argument("minutes", metavar="MINUTES|none", help="whole minutes, or none")
-    out(rto)
-    rto.set_defaults(func=plan_set_rto)
 
-    im = actions.add_parser(
-        "import", help="copy plan files into the library",
-        description="Copy plan files into the library (converted to the current format; a plan whose ID "
-        "is already there gets a new ID). Exit code 2 when a file cannot be imported.",
-    )
+    im = _command(actions, "import", plan_import, "copy plan files into the library",
+                  "Copy plan files into the library (converted to the current format; a plan whose ID "
+                  "is already there gets a new ID). Exit code 2 when a file cannot be imported.", plan=False)
     im.add_argument("files", nargs="+", metavar="FILE", help="plan files (JSON)")
-    out(im)
-    im.set_defaults(func=plan_import)
 
-    ex = actions.add_parser("export", help="write a copy of a plan to a file",
-                            description="Write a copy of a plan to FILE (or into a folder), atomically.")
-    ex.add_argument("plan", metavar="PLAN", help=plan_help)
+    ex = _command(actions, "export", plan_export, "write a copy of a plan to a file",
+                  "Write a copy of a plan to FILE (or into a folder), atomically.")
     ex.add_argument("dest", metavar="FILE", help="file (replaced if it exists) or folder")
-    out(ex)
-    ex.set_defaults(func=plan_export)
 
-    de = actions.add_parser("delete", help="move library plans to the library's trash",
-                            description="Move plans of the library (and their .bak) to its .trash folder.")
+    de = _command(actions, "delete", plan_delete, "move library plans to the library's trash",
+                  "Move plans of the library (and their .bak) to its .trash folder.", plan=False)
     de.add_argument("plans", nargs="+", metavar="PLAN", help="a library plan's ID (or its start), name or file name")
-    out(de)
-    de.set_defaults(func=plan_delete)
 
 
 # --- finding plans, waves and servers -----------------------------------------------------
@@ -230,6 +226,17 @@ def _server_ids(ids: list[str]) -> list[str]:
             "Copy the IDs from 'drs-console inventory'.",
         )
     return list(dict.fromkeys(ids))
+
+
+def _held_ids(plan: Plan, index: int, args: argparse.Namespace) -> list[str]:
+    """``args.server_ids``, checked: source server IDs that wave ``index`` holds."""
+    ids = _server_ids(args.server_ids)
+    wave = plan.wave(index)
+    missing = [i for i in ids if i not in set(wave.server_ids())]
+    if missing:
+        raise BadInput(f"Wave {index + 1} \"{wave.name}\" does not hold {', '.join(missing)}.",
+                       f"See 'drs-console plan show {args.plan}'.")
+    return ids
 
 
 def _refs(plan: Plan, ids: list[str]) -> list[ServerRef]:
@@ -369,12 +376,8 @@ def plan_move(args: argparse.Namespace, ctx: CliContext) -> int:
                                 f'Moved wave "{name}" from {src + 1} to {dst + 1}.', fromIndex=src, toIndex=dst)
     if not args.server_ids:
         raise BadInput("--to-wave needs the IDs of the servers to move.", f"Add them after WAVE ({args.wave}).")
-    ids = _server_ids(args.server_ids)
+    ids = _held_ids(plan, src, args)
     wave = plan.wave(src)
-    missing = [i for i in ids if i not in set(wave.server_ids())]
-    if missing:
-        raise BadInput(f"Wave {src + 1} \"{wave.name}\" does not hold {', '.join(missing)}.",
-                       f"See 'drs-console plan show {args.plan}'.")
     dst = resolve_wave(plan, args.to_wave)
     position = _position(args.position, len(plan.wave(dst).servers) + 1, "--position")
     _edit(lambda: plan.move_servers(src, ids, dst, position))
@@ -392,11 +395,7 @@ def plan_remove(args: argparse.Namespace, ctx: CliContext) -> int:
     parts: list[str] = []
     details: dict[str, Any] = {"waveIndex": index}
     if args.server_ids:
-        ids = _server_ids(args.server_ids)
-        missing = [i for i in ids if i not in set(wave.server_ids())]
-        if missing:
-            raise BadInput(f"Wave {index + 1} \"{wave.name}\" does not hold {', '.join(missing)}.",
-                           f"See 'drs-console plan show {args.plan}'.")
+        ids = _held_ids(plan, index, args)
         _edit(lambda: plan.remove_servers(index, ids))
         parts.append(f'Removed {plural(len(ids), "server")} from wave {index + 1} "{wave.name}".')
         details["removed"] = ids
@@ -434,6 +433,59 @@ def plan_set_rto(args: argparse.Namespace, ctx: CliContext) -> int:
             else f"Set the RTO target of {plan.name!r} to {minutes} min.")
     return _save_and_report(ctx, args, library, plan, path, "set-rto", text,
                             rtoTargetMinutes=minutes, previousRtoTargetMinutes=old)
+
+
+def parse_delay_minutes(text: str) -> int:
+    """MINUTES|none -> the wave's delay (none: 0); BadInput says the range."""
+    value = text.strip()
+    if value.casefold() in ("none", "off", "-", "0"):
+        return 0
+    hint = f"Give whole minutes from 0 to {MAX_DELAY_MINUTES}, or none for no wait."
+    if not re.fullmatch(r"\d{1,9}", value) or int(value) > MAX_DELAY_MINUTES:
+        raise BadInput(f"--delay {text!r} is not a number of minutes from 0 to {MAX_DELAY_MINUTES}.", hint)
+    return int(value)
+
+
+def _level(critical: bool | None) -> str:
+    return "the wave's" if critical is None else ("CRITICAL" if critical else "OPTIONAL")
+
+
+def plan_set_wave(args: argparse.Namespace, ctx: CliContext) -> int:
+    if args.critical is None and args.delay is None:
+        raise BadInput("Nothing to set.", "Give --critical or --optional, and/or --delay MINUTES|none.")
+    delay = parse_delay_minutes(args.delay) if args.delay is not None else None
+    library, loaded, path = _open_for_edit(ctx, args.plan)
+    plan = loaded.plan
+    index = resolve_wave(plan, args.wave)
+    wave = plan.wave(index)
+    parts = []
+    if args.critical is not None:
+        _edit(lambda: plan.set_wave_option(index, "critical", args.critical))
+        parts.append(f'Wave {index + 1} "{wave.name}": its servers are {_level(args.critical)} by default.')
+    if delay is not None:
+        _edit(lambda: plan.set_wave_option(index, "delay_minutes", delay))
+        parts.append(f'Wave {index + 1} "{wave.name}": ' + (f"waits {delay} min before it starts." if delay
+                                                              else "starts without a wait."))
+    return _save_and_report(ctx, args, library, plan, path, "set-wave", "\n".join(parts), waveIndex=index,
+                            critical=wave.critical, delayMinutes=wave.delay_minutes)
+
+
+def plan_set_server(args: argparse.Namespace, ctx: CliContext) -> int:
+    if (args.critical is None) == (not args.wave_default):
+        raise BadInput("Say what to set: one of --critical, --optional or --wave-default.", "")
+    if not args.server_ids:
+        raise BadInput("Give the IDs of the servers to set.", f"Add them after WAVE ({args.wave}).")
+    library, loaded, path = _open_for_edit(ctx, args.plan)
+    plan = loaded.plan
+    index = resolve_wave(plan, args.wave)
+    ids = _held_ids(plan, index, args)
+    wave = plan.wave(index)
+    critical = None if args.wave_default else args.critical
+    _edit(lambda: plan.set_server_critical(index, ids, critical))
+    text = (f'Set {plural(len(ids), "server")} of wave {index + 1} "{wave.name}" to {_level(critical)} '
+            "impact level.")
+    return _save_and_report(ctx, args, library, plan, path, "set-server", text, waveIndex=index, serverIds=ids,
+                            critical=critical)
 
 
 def plan_import(args: argparse.Namespace, ctx: CliContext) -> int:

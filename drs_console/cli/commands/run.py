@@ -85,13 +85,6 @@ def _point_in_time_args(p: argparse.ArgumentParser, *, waves: bool) -> None:
                         f"(default: the settings' point_in_time_max_spread_minutes, {pit.DEFAULT_MAX_SPREAD_MINUTES})")
 
 
-def _refuse_point_in_time_natively(args: argparse.Namespace, ctx: CliContext) -> None:
-    """The native engine does not resolve a point in time yet: refuse rather than recover to the latest data."""
-    if getattr(args, "point_in_time", None) or getattr(args, "wave_point_in_time", None):
-        raise BadInput("--point-in-time is not supported with --engine native yet.",
-                       "Run the point-in-time recovery with --engine stepfunctions (the default when a backend is deployed).")
-
-
 def point_in_time_options(args: argparse.Namespace, wave_count: int) -> dict[str, Any]:
     """--point-in-time, --wave-point-in-time and --max-spread as preflight's keyword arguments
     (BadInput for a bad TIME, wave number or spread)."""
@@ -125,7 +118,8 @@ def register(sub) -> None:
         "is printed as it happens, stamped with when it happened in UTC (JSON lines with --json); the exit "
         "code is then 0 only when the execution ends COMPLETED, 1 for PARTIAL, FAILED, CANCELLED or TIMEOUT. "
         "With --point-in-time (e.g. after ransomware: a time before it), every server launches from its newest "
-        "recovery snapshot taken at or before TIME, as the preflight shows. "
+        "recovery snapshot taken at or before TIME, as the preflight shows (on either engine: the native "
+        "engine passes each server's snapshot to StartRecoveryPlanExecution). "
         "Two engines: --engine stepfunctions (our deployed backend: pauses for approval, selectors resolved "
         "at run time, per-wave timeouts) or --engine native (the plan's DRS native plan, published with "
         "'plan publish': no stack, steps can be retried and skipped, no pause for approval).",
@@ -168,7 +162,8 @@ def register(sub) -> None:
     _point_in_time_args(pf, waves=True)
     pf.add_argument("--json", action="store_true", help="print the report as JSON")
     add_engine_arg(pf, default_help="default: stepfunctions. With native: the DRS native limits (the "
-                   "mapping: 20 steps, 100 servers, one account and region, no pause) and the published plan's drift")
+                   "mapping: 20 steps, 100 servers, one account and region, no pause), the published plan's drift "
+                   "and, with --point-in-time, each server's snapshot (the same rule and checks)")
     _location_args(pf)
     pf.set_defaults(func=cmd_preflight)
 
@@ -428,10 +423,11 @@ def _plan(path: str):
 async def cmd_preflight(args: argparse.Namespace, ctx: CliContext) -> int:
     plan = _plan(args.file)
     if args.engine == Engine.NATIVE.value:
-        from .native import native_conn, native_preflight
+        from .native import native_conn, native_points, native_preflight
 
-        _refuse_point_in_time_natively(args, ctx)
-        code, _ = await native_preflight(ctx, native_conn(ctx), plan, as_json=args.json, require_published=False)
+        conn = native_conn(ctx)
+        points = await native_points(conn, plan, point_in_time_options(args, len(plan.waves)))
+        code, _ = await native_preflight(ctx, conn, plan, as_json=args.json, require_published=False, points=points)
         return code
     timed = point_in_time_options(args, len(plan.waves))
     conn, location = await _connect(args, ctx)
@@ -457,8 +453,8 @@ async def cmd_run(args: argparse.Namespace, ctx: CliContext) -> int:
     if await _engine_for_run(args, ctx) == Engine.NATIVE.value:
         from .native import native_run
 
-        _refuse_point_in_time_natively(args, ctx)
-        return await native_run(args, ctx, plan, recovery=recovery)
+        return await native_run(args, ctx, plan, recovery=recovery,
+                                timed=point_in_time_options(args, len(plan.waves)))
     timed = point_in_time_options(args, len(plan.waves))
     conn, location = await _connect(args, ctx)
     delayed = [f"{i + 1} ({w.delay_minutes} min)" for i, w in enumerate(plan.waves) if w.delay_minutes]

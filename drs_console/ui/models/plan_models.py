@@ -85,7 +85,9 @@ class WaveListModel(QAbstractListModel):
             count = len(wave.servers)
             extra = " + selector" if wave.selector else ""
             pause = "  · pauses first" if wave.pause_before else ""
-            return f"{index.row() + 1}. {printable(wave.name) or '(unnamed)'}  ({count}{extra}){pause}"
+            wait = f"  · waits {wave.delay_minutes} min" if wave.delay_minutes else ""
+            optional = "  · optional" if not wave.critical else ""
+            return f"{index.row() + 1}. {printable(wave.name) or '(unnamed)'}  ({count}{extra}){pause}{wait}{optional}"
         if role == Qt.ItemDataRole.ToolTipRole:
             parts = [f"{len(wave.servers)} servers", f"timeout {wave.timeout_minutes} min"]
             if wave.pause_before:
@@ -148,6 +150,7 @@ class ServerColumn(IntEnum):
     SOURCE_INSTANCE_ID = 2
     SOURCE_ACCOUNT_ID = 3
     REPLICATION = 4
+    IMPACT = 5  # the DRS native plan's impact level: the server's own, else the wave's
 
 
 SERVER_HEADERS = {
@@ -156,7 +159,15 @@ SERVER_HEADERS = {
     ServerColumn.SOURCE_INSTANCE_ID: "Source instance ID",
     ServerColumn.SOURCE_ACCOUNT_ID: "Source account ID",
     ServerColumn.REPLICATION: "Replication",
+    ServerColumn.IMPACT: "Impact",
 }
+
+
+def impact_text(ref: ServerRef, wave_critical: bool) -> str:
+    """``critical`` / ``optional`` (set on the server), or ``wave: critical`` (the wave's default)."""
+    if ref.critical is None:
+        return f"wave: {'critical' if wave_critical else 'optional'}"
+    return "critical" if ref.critical else "optional"
 
 
 class WaveServersModel(QAbstractTableModel):
@@ -238,8 +249,13 @@ class WaveServersModel(QAbstractTableModel):
                 ServerColumn.SOURCE_INSTANCE_ID: ref.source_instance_id,
                 ServerColumn.SOURCE_ACCOUNT_ID: ref.source_account_id,
                 ServerColumn.REPLICATION: ref.replication_state.value,
+                ServerColumn.IMPACT: impact_text(ref, self._wave_critical()),
             }[col]
         return None
+
+    def _wave_critical(self) -> bool:
+        idx = self.wave_index
+        return self.plan.waves[idx].critical if idx is not None else True
 
     def flags(self, index):
         base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable

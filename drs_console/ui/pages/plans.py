@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
     QLabel,
+    QMenu,
     QMessageBox,
     QPushButton,
     QSplitter,
@@ -31,6 +32,7 @@ from ..connection import ConnectionController
 from ..inventory_state import InventoryState
 from ..models.keyed_table import ITEM_ROLE, SORT_ROLE
 from ..models.plan_models import LibraryColumn, PlanLibraryModel
+from ..native_plans_dialogs import ImportNativeDialog, PublishNativeDialog
 from ..plan_editor import PlanEditor
 from ..plan_readiness import ReadinessUpdater
 from ..recovery_points_dialog import RecoveryPointsDialog
@@ -106,6 +108,15 @@ class PlansPage(Page):
             button.clicked.connect(slot)
             self.buttons[key] = button
             bar.addWidget(button)
+        # the DRS native engine: publish the selected plan, import the account's native plans
+        self.native_button = QPushButton("DRS native")
+        self.native_button.setObjectName("nativePlansButton")
+        self.native_button.setToolTip("Publish the selected plan as a DRS native recovery plan, or import native plans")
+        native_menu = QMenu(self.native_button)
+        self.publish_action = native_menu.addAction("Publish as DRS native plan…", self.publish_native)
+        self.import_native_action = native_menu.addAction("Import DRS native plans…", self.import_native)
+        self.native_button.setMenu(native_menu)
+        bar.addWidget(self.native_button)
         bar.addStretch(1)
         self.save_button = QPushButton("Save")
         self.save_button.setEnabled(False)
@@ -405,8 +416,8 @@ class PlansPage(Page):
     def save(self) -> Path | None:
         return self.editor.save() if self.editor is not None else None
 
-    def show_recovery_points(self) -> RecoveryPointsDialog | None:
-        """The recovery snapshots of the selected (or open) plan's servers over the last days."""
+    def _chosen_plan(self) -> Plan | None:
+        """The selected plan (the open one when it is selected, or nothing is); None says why."""
         entry = self.selected_entry()
         plan = None
         if self.editor is not None and (entry is None or self.editor.path == entry.path):
@@ -419,12 +430,44 @@ class PlansPage(Page):
                 return None
         if plan is None:
             self.status.setText("Select a plan first.")
+        return plan
+
+    def show_recovery_points(self) -> RecoveryPointsDialog | None:
+        """The recovery snapshots of the selected (or open) plan's servers over the last days."""
+        plan = self._chosen_plan()
+        if plan is None:
             return None
         dialog = RecoveryPointsDialog(plan, self.controller, self.runner, self.inventory, self)
         self._keep(dialog)
         dialog.open()
         dialog.start_load()
         return dialog
+
+    def publish_native(self) -> PublishNativeDialog | None:
+        """The selected plan's DRS native mapping (what does not map, and why), then Publish."""
+        plan = self._chosen_plan()
+        if plan is None:
+            return None
+        dialog = PublishNativeDialog(plan, self.controller, self.runner, self)
+        self._keep(dialog)
+        dialog.open()
+        dialog.start_load()
+        return dialog
+
+    def import_native(self) -> ImportNativeDialog:
+        """The DRS native plans of the account; the chosen ones become library plans (linked)."""
+        dialog = ImportNativeDialog(self.controller, self.runner, self.library, self)
+        dialog.imported.connect(self._native_imported)
+        self._keep(dialog)
+        dialog.open()
+        dialog.start_load()
+        return dialog
+
+    def _native_imported(self, paths: list[Path]) -> None:
+        self.refresh_library()
+        if paths:
+            self.select_path(paths[-1])
+            self.status.setText(printable(f"Imported {len(paths)} DRS native plan(s) into the library."))
 
     def run_open_plan(self) -> None:
         """Save the open plan if it has edits (a run records the plan as saved), then ask to run it."""

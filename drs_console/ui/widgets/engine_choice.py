@@ -8,11 +8,13 @@ False while any of that blocks a start.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QRadioButton, QVBoxLayout, QWidget
 
 from ...domain.native_mapping import NativeMapping
+from ...domain.point_in_time import resolution_lines
 from ..theme import RED
 
 
@@ -23,9 +25,12 @@ class NativeCheck:
     mapping: NativeMapping
     recovery_plan_arn: str = ""
     drift: tuple[str, ...] = field(default_factory=tuple)
+    points: Any = None  # a point-in-time run: domain.native_point_in_time.PlanPoints
 
     def blocking(self) -> list[str]:
         out = [f"{p.what}: {p.message} {p.remedy}".strip() for p in self.mapping.refused]
+        if self.points is not None:
+            out += [f"{c.check}: {c.message} {c.remedy}".strip() for c in self.points.blocking()]
         if not self.recovery_plan_arn:
             out.append("not published: publish it first ('drs-console plan publish FILE').")
         if self.drift:
@@ -97,5 +102,9 @@ class EngineChoice(QWidget):
                 f"{check.mapping.server_count} servers."]
             lines += [f"<span style='color:{RED.name()}'>• {_esc(b)}</span>" for b in blocks]
             lines += [f"• {_esc(p.what)}: {_esc(p.message)}" for p in check.mapping.warnings]
+            if check.points is not None:  # the same WARNs and per-server table as the backend's preflight
+                lines += [f"<span style='color:#b06000'>• {_esc(c.check)}: {_esc(c.message)}</span>"
+                          for c in check.points.warnings()]
+                lines += [_esc(line.strip()) for line in resolution_lines(check.points.resolutions)]
             self.problems.setText("<br>".join(lines))
         self.problems.setVisible(self.native)
