@@ -8,6 +8,7 @@ boto3-level object and tests can hand the page a fake engine with fake monitors.
 from __future__ import annotations
 
 import asyncio
+import collections
 import importlib
 import logging
 import threading
@@ -158,13 +159,25 @@ class ThreadedMonitor:
                 pass
 
     async def updates(self) -> AsyncIterator[MonitorUpdate]:
-        gui = asyncio.get_running_loop()
-        queue: asyncio.Queue = asyncio.Queue()
+        # The GUI loop as the loop set for this thread, not the one marked running, and a deque
+        # with a future that loop makes rather than an asyncio.Queue (which binds to the loop
+        # marked running when first awaited): when the app quits, qasync can step a task with no
+        # loop marked running ("no running event loop", "Queue ... bound to a different event loop").
+        gui = asyncio.get_event_loop()
+        items: collections.deque[Any] = collections.deque()
+        waiter: list[asyncio.Future] = []
         stopped = self._stopped = threading.Event()  # this run's: a restarted monitor gets its own
+
+        def deliver(item: Any) -> None:
+            items.append(item)
+            while waiter:
+                w = waiter.pop()
+                if not w.done():
+                    w.set_result(None)
 
         def hand_over(item: Any) -> None:
             try:
-                gui.call_soon_threadsafe(queue.put_nowait, item)
+                gui.call_soon_threadsafe(deliver, item)
             except RuntimeError:  # the GUI loop is gone (quitting)
                 stopped.set()
 
@@ -200,7 +213,11 @@ class ThreadedMonitor:
         worker.start()
         try:
             while True:
-                item = await queue.get()
+                while not items:
+                    w = gui.create_future()
+                    waiter.append(w)
+                    await w
+                item = items.popleft()
                 if item is _DONE:
                     return
                 if isinstance(item, _Failed):
