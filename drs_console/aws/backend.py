@@ -82,8 +82,10 @@ def render_template(template: str | None = None, definition: Mapping[str, Any] |
             "template.yaml has no 'DefinitionS3Location: ./state-machine.asl.json' line to inline the definition.",
             "Restore resources/backend/template.yaml.",
         )
-    inline = json.dumps(json.dumps(asl, separators=(",", ":")))  # a JSON string is a YAML double-quoted scalar
-    body = text.replace(DEFINITION_LINE, f"      DefinitionString: {inline}\n")
+    # a YAML literal block holding the compact JSON on one line: no escaping (a double-quoted scalar
+    # would double every quote), so that the template stays under CloudFormation's limit
+    compact = json.dumps(asl, separators=(",", ":"), ensure_ascii=True)
+    body = text.replace(DEFINITION_LINE, f"      DefinitionString: |-\n        {compact}\n")
     if len(body.encode("utf-8")) > TEMPLATE_BODY_LIMIT:
         raise ConsoleError(
             ProblemKind.BAD_INPUT,
