@@ -131,6 +131,26 @@ def _point_in_time_errors(document: Mapping[str, Any]) -> list[str]:
             errors.append(f"plan/waves/{i}: servers and pointInTime need contractVersion 1.1")
         if "servers" in wave and [s.get("sourceServerID") for s in wave["servers"]] != wave.get("sourceServerIds"):
             errors.append(f"plan/waves/{i}/servers: must list the wave's sourceServerIds, in the same order")
+        groups = wave.get("accounts")
+        if groups is None:
+            continue
+        if document.get("contractVersion") != "1.2":
+            errors.append(f"plan/waves/{i}/accounts: needs contractVersion 1.2")
+        grouped = [sid for g in groups for sid in g.get("sourceServerIds") or []]
+        if sorted(grouped) != sorted(wave.get("sourceServerIds") or []):
+            errors.append(f"plan/waves/{i}/accounts: the groups must hold exactly the wave's sourceServerIds")
+        if len({g.get("accountId") for g in groups}) != len(groups):
+            errors.append(f"plan/waves/{i}/accounts: one group per account")
+        if sum(1 for g in groups if not g.get("roleArn")) > 1:
+            errors.append(f"plan/waves/{i}/accounts: only the hub's group goes without a roleArn")
+        for j, g in enumerate(groups):
+            role = str(g.get("roleArn") or "")
+            if role and role.split(":")[4:5] != [g.get("accountId")]:
+                errors.append(f"plan/waves/{i}/accounts/{j}: the roleArn must be a role of account {g.get('accountId')}")
+            if ("servers" in g) != ("servers" in wave):
+                errors.append(f"plan/waves/{i}/accounts/{j}: servers must be given in every group of a point-in-time wave")
+            elif "servers" in g and [x.get("sourceServerID") for x in g["servers"]] != g.get("sourceServerIds"):
+                errors.append(f"plan/waves/{i}/accounts/{j}/servers: must list the group's sourceServerIds, in order")
     return errors
 
 
@@ -171,7 +191,9 @@ def build_execution_input(
     and optionally ``pauseBefore``, ``timeoutSeconds`` and (a point-in-time run, contract 1.1)
     ``pointInTime`` and ``servers`` (``[{"sourceServerID", "recoverySnapshotID",
     "recoverySnapshotTime"}]``, in ``sourceServerIds``' order). ``point_in_time``: the run's
-    requested time (ISO 8601 UTC). Without either, the input is what contract 1.0 defined."""
+    requested time (ISO 8601 UTC). Without either, the input is what contract 1.0 defined. A wave
+    recovering servers of other accounts (contract 1.2) carries ``accounts``: its servers grouped by
+    account (``group_by_account``), each group with the role the state machine assumes there."""
     doc = {
         "contractVersion": c.CONTRACT_VERSION,
         "executionId": execution_id or new_execution_id(),
@@ -185,7 +207,7 @@ def build_execution_input(
                     "sourceServerIds": list(w["sourceServerIds"]),
                     "pauseBefore": bool(w.get("pauseBefore", False)),
                     "timeoutSeconds": int(w.get("timeoutSeconds") or default_wave_timeout),
-                    **{k: w[k] for k in ("pointInTime", "servers") if w.get(k)},
+                    **{k: w[k] for k in ("pointInTime", "servers", "accounts") if w.get(k)},
                 }
                 for w in waves
             ],
@@ -199,6 +221,33 @@ def build_execution_input(
     if point_in_time:
         doc["pointInTime"] = point_in_time
     return doc
+
+
+def group_by_account(wave: Mapping[str, Any], account_of: Mapping[str, str], hub_account: str,
+                     roles: Mapping[str, str]) -> dict[str, Any]:
+    """``wave`` (an input wave) with ``accounts`` when some server is recovered by another account
+    than the hub: one group per account in the order of first appearance (the hub's first, without
+    a role), each with the role in ``roles``; a point-in-time wave's groups carry their ``servers``.
+    A wave of the hub's servers alone is returned unchanged (what 1.1 sent)."""
+    ids = list(wave["sourceServerIds"])
+    accounts = {sid: account_of.get(sid) or hub_account for sid in ids}
+    if all(a == hub_account for a in accounts.values()):
+        return dict(wave)
+    order = list(dict.fromkeys([hub_account] + [accounts[s] for s in ids]))
+    snapshots = {x["sourceServerID"]: x for x in wave.get("servers") or []}
+    groups = []
+    for account in order:
+        members = [s for s in ids if accounts[s] == account]
+        if not members:
+            continue
+        group: dict[str, Any] = {"accountId": account}
+        if account != hub_account:
+            group["roleArn"] = roles[account]
+        group["sourceServerIds"] = members
+        if snapshots:
+            group["servers"] = [snapshots[s] for s in members]
+        groups.append(group)
+    return {**wave, "accounts": groups}
 
 
 # -- compatibility: the names that moved along the engine seam ------------------------------------

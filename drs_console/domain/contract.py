@@ -16,9 +16,10 @@ from typing import Any
 
 from .status import ExecutionStatus
 
-CONTRACT_VERSION = "1.1"
-# contract versions whose execution inputs this backend still accepts (1.0: no point in time)
-ACCEPTED_INPUT_VERSIONS = ("1.0", "1.1")
+CONTRACT_VERSION = "1.2"
+# contract versions whose execution inputs this backend still accepts (1.0: no point in time; 1.1: no
+# account groups)
+ACCEPTED_INPUT_VERSIONS = ("1.0", "1.1", "1.2")
 CONTRACT_MARKER = f"drs-console-contract:{CONTRACT_VERSION}"
 CONTRACT_MARKER_PREFIX = "drs-console-contract:"
 

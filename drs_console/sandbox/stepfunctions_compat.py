@@ -76,6 +76,7 @@ def apply() -> None:
         _patch_stop_and_callbacks()
         _patch_cloudformation_state_machine()
         _patch_cloudformation_change_set_outputs()
+        _patch_cloudformation_no_value()
         _patch_context_start_time()
         _patch_dynamodb_atomic_writes()
         _patch_task_clients()
@@ -388,6 +389,25 @@ def _patch_cloudformation_state_machine() -> None:
     StateMachine.create_from_cloudformation_json = classmethod(create)
     StateMachine.delete_from_cloudformation_json = classmethod(delete)
     StateMachine.update_from_cloudformation_json = classmethod(update)
+
+
+def _patch_cloudformation_no_value() -> None:
+    """AWS::NoValue in a list removes the element (CloudFormation: an ``!If`` choosing it in a
+    role's Policies); moto leaves a None there and fails the stack."""
+    from moto.cloudformation import parsing
+
+    original = parsing.clean_json
+    if getattr(original, "_drs_console_compat", False):
+        return
+
+    def clean_json(resource_json: Any, resources_map: Any) -> Any:
+        out = original(resource_json, resources_map)
+        if isinstance(resource_json, list) and isinstance(out, list):
+            return [v for v in out if v is not None]
+        return out
+
+    clean_json._drs_console_compat = True  # type: ignore[attr-defined]
+    parsing.clean_json = clean_json
 
 
 def _patch_cloudformation_change_set_outputs() -> None:

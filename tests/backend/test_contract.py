@@ -74,7 +74,7 @@ def _pit_input():
 
 def test_contract_1_1_point_in_time_input_and_1_0_inputs_stay_valid():
     doc = _pit_input()
-    assert doc["contractVersion"] == "1.1" and doc["pointInTime"] == "2026-12-01T08:00:00Z"
+    assert doc["contractVersion"] == "1.2" and doc["pointInTime"] == "2026-12-01T08:00:00Z"
     validate_execution_input(doc)
     old = good_input()
     old["contractVersion"] = "1.0"  # what a 1.0 console sends

@@ -435,7 +435,7 @@ def test_newer_backend_is_never_downgraded_by_accident(backend):
     definition["Comment"] = definition["Comment"].replace(c.CONTRACT_MARKER, "drs-console-contract:2.0")
     body = render_template(definition=definition,
                            template=(ROOT / "resources/backend/template.yaml").read_text()).replace(
-        'Value: "1.1"\n', 'Value: "2.0"\n')
+        'Value: "1.2"\n', 'Value: "2.0"\n')
     cfn = backend.sandbox.client("cloudformation")
     cfn.create_stack(StackName=name, TemplateBody=body, Capabilities=["CAPABILITY_IAM"])
     wait_for(lambda: cfn.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE",

@@ -59,7 +59,7 @@ def test_deploy_shows_progress_events_and_the_new_outputs(backend_page, aloop):
     assert result.ok
     assert seen, "deployment events were shown while deploying"
     assert "drs-console-second" in backend_page.stack_status.text()
-    assert dict(backend_page.outputs.items())["ContractVersion"] == "1.1"
+    assert dict(backend_page.outputs.items())["ContractVersion"] == "1.2"
     assert backend_page.controller.settings.backend_stack_name == "drs-console-second"
 
 
