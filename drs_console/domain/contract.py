@@ -140,6 +140,22 @@ def _int(value: Any) -> int:
 
 
 @dataclass(frozen=True)
+class WaveJob:
+    """One DRS job of a wave (contract 1.2: one per account group) and the account that runs it."""
+
+    account_id: str
+    job_id: str
+
+
+def _jobs(value: Any) -> tuple[WaveJob, ...]:
+    out = []
+    for j in value or []:
+        if isinstance(j, Mapping) and j.get("jobId"):
+            out.append(WaveJob(str(j.get("accountId") or ""), str(j["jobId"])))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
 class WaveRecord:
     index: int
     name: str
@@ -154,6 +170,14 @@ class WaveRecord:
     updated_at: str = ""
     error: str = ""
     cause: str = ""
+    # contract 1.2: every job of the wave with its account (older records: none; see ``all_jobs``)
+    jobs: tuple[WaveJob, ...] = ()
+
+    def all_jobs(self, default_account: str = "") -> tuple[WaveJob, ...]:
+        """The wave's jobs: the recorded list, else its one ``job_id`` (in ``default_account``)."""
+        if self.jobs:
+            return self.jobs
+        return (WaveJob(default_account, self.job_id),) if self.job_id else ()
 
     @classmethod
     def from_item(cls, item: Mapping[str, Any]) -> WaveRecord:
@@ -172,6 +196,7 @@ class WaveRecord:
             updated_at=str(item.get("updatedAt") or ""),
             error=str(item.get("error") or ""),
             cause=str(item.get("cause") or ""),
+            jobs=_jobs(item.get("jobs")),
         )
 
 

@@ -80,6 +80,7 @@ def apply() -> None:
         _patch_context_start_time()
         _patch_dynamodb_atomic_writes()
         _patch_task_clients()
+        _patch_map_iteration_errors()
         _applied = True
 
 
@@ -488,6 +489,30 @@ def _patch_dynamodb_atomic_writes() -> None:
         locked._drs_console_compat = True  # type: ignore[attr-defined]
         locked.__wrapped__ = original  # type: ignore[attr-defined]
         setattr(DynamoDBBackend, name, locked)
+
+
+# -- Map iterations -------------------------------------------------------------------------------
+def _patch_map_iteration_errors() -> None:
+    """A Map iteration that fails with a States.* error (States.TaskFailed of a Task whose role
+    cannot be assumed) fails the Map with that error, as in AWS; moto's iteration worker wraps
+    every name as a custom one and rejects the States. prefix (a ValueError: States.Runtime)."""
+    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration import iteration_worker
+
+    if getattr(iteration_worker.CustomErrorName, "_drs_console_compat", False):
+        return
+
+    def error_name(error_name: Any) -> Any:
+        if isinstance(error_name, str) and error_name.startswith("States."):
+            try:
+                return StatesErrorName.from_name(error_name)
+            except Exception:  # noqa: BLE001 - a States.* name moto does not know: keep its own error
+                pass
+        return CustomErrorName(error_name=error_name)
+
+    error_name._drs_console_compat = True  # type: ignore[attr-defined]
+    iteration_worker.CustomErrorName = error_name
 
 
 # -- Task clients ---------------------------------------------------------------------------------
