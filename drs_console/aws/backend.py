@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..domain import contract as c
+from ..domain.contract import group_by_account  # noqa: F401 - re-exported: the input builder's
 from ..domain.errors import BadInput, ConsoleError, ProblemKind
 
 RESOURCES_ENV = "DRS_CONSOLE_BACKEND_RESOURCES"
@@ -221,33 +222,6 @@ def build_execution_input(
     if point_in_time:
         doc["pointInTime"] = point_in_time
     return doc
-
-
-def group_by_account(wave: Mapping[str, Any], account_of: Mapping[str, str], hub_account: str,
-                     roles: Mapping[str, str]) -> dict[str, Any]:
-    """``wave`` (an input wave) with ``accounts`` when some server is recovered by another account
-    than the hub: one group per account in the order of first appearance (the hub's first, without
-    a role), each with the role in ``roles``; a point-in-time wave's groups carry their ``servers``.
-    A wave of the hub's servers alone is returned unchanged (what 1.1 sent)."""
-    ids = list(wave["sourceServerIds"])
-    accounts = {sid: account_of.get(sid) or hub_account for sid in ids}
-    if all(a == hub_account for a in accounts.values()):
-        return dict(wave)
-    order = list(dict.fromkeys([hub_account] + [accounts[s] for s in ids]))
-    snapshots = {x["sourceServerID"]: x for x in wave.get("servers") or []}
-    groups = []
-    for account in order:
-        members = [s for s in ids if accounts[s] == account]
-        if not members:
-            continue
-        group: dict[str, Any] = {"accountId": account}
-        if account != hub_account:
-            group["roleArn"] = roles[account]
-        group["sourceServerIds"] = members
-        if snapshots:
-            group["servers"] = [snapshots[s] for s in members]
-        groups.append(group)
-    return {**wave, "accounts": groups}
 
 
 # -- compatibility: the names that moved along the engine seam ------------------------------------

@@ -109,3 +109,20 @@ def test_account_groups_must_match_the_wave():
     base["contractVersion"] = "1.1"
     with pytest.raises(BadInput, match="needs contractVersion 1.2"):
         validate_execution_input(base)
+
+
+def test_the_11_definition_is_an_older_release():
+    """The definition main shipped before 1.2 (git: the last 1.1 state-machine.asl.json) is named."""
+    import json
+    import subprocess
+
+    from drs_console.aws.definition import definition_hash, find_release, parse_releases
+    from drs_console.resources import resource_path
+
+    old = subprocess.run(["git", "show", "d4e999a:resources/backend/state-machine.asl.json"], capture_output=True,
+                         text=True, cwd=resource_path("backend").parent.parent)
+    if old.returncode != 0:
+        pytest.skip("no git history here")
+    releases = parse_releases(json.loads(resource_path("backend", "released-definitions.json").read_text()))
+    release = find_release(releases, definition_hash(json.loads(old.stdout)))
+    assert release is not None and release.contract == "1.1"
