@@ -50,7 +50,7 @@ _NO_VALUE = object()  # AWS::NoValue
 
 @dataclass
 class Resolver:
-    """Resolves Ref, Fn::GetAtt, Fn::Sub, Fn::If, Fn::Equals, Fn::Not, Fn::Join and AWS::NoValue
+    """Resolves Ref, Fn::GetAtt, Fn::Sub, Fn::If, Fn::Equals, Fn::Not, Fn::Join, Fn::Split and AWS::NoValue
     (an element or member it chooses is left out) for one stack. A CommaDelimitedList parameter
     (``list_params``) refers to its items."""
 
@@ -92,6 +92,9 @@ class Resolver:
                 return a == b
             if key == "Fn::Not":
                 return not self.value(arg[0] if isinstance(arg, list) else arg)
+            if key == "Fn::Split":
+                sep, text = arg
+                return str(self.value(text)).split(str(sep))
             if key == "Fn::Join":
                 sep, items = arg
                 items = self.value(items)

@@ -126,3 +126,36 @@ def test_the_11_definition_is_an_older_release():
     releases = parse_releases(json.loads(resource_path("backend", "released-definitions.json").read_text()))
     release = find_release(releases, definition_hash(json.loads(old.stdout)))
     assert release is not None and release.contract == "1.1"
+
+
+def test_the_state_machine_may_assume_exactly_the_target_roles(xb):
+    sb = xb.sandbox
+    iam = sb.client("iam")
+    role_arn = sb.client("cloudformation").describe_stacks(StackName="drs-console")["Stacks"][0]["Outputs"]
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in role_arn}
+    name = outputs["StateMachineRoleArn"].rsplit("/", 1)[-1]
+    doc = iam.get_role_policy(RoleName=name, PolicyName="drs-target-accounts")["PolicyDocument"]
+    if isinstance(doc, str):  # moto keeps a CloudFormation-made policy as the text of its dict
+        import ast
+
+        doc = ast.literal_eval(doc)
+    statement = doc["Statement"][0]
+    assert statement["Action"] == "sts:AssumeRole"
+    assert sorted(statement["Resource"]) == sorted(t.role_arn for t in sb.targets)
+
+
+def test_without_target_roles_there_is_no_assume_role_statement():
+    from drs_console.aws.backend import render_template
+    from drs_console.aws.cfn_template import Resolver, parse_template
+
+    template = parse_template(render_template())
+    props = template["Resources"]["StateMachineRole"]["Properties"]
+    resolver = Resolver(params={"TargetRoleArns": ""}, pseudo={}, physical={}, attrs={},
+                        conditions=template["Conditions"])
+    names = [p["PolicyName"] for p in resolver.value(props)["Policies"]]
+    assert names == ["drs-waves"]
+    resolver = Resolver(params={"TargetRoleArns": "arn:aws:iam::210987654321:role/a,arn:aws:iam::310987654321:role/b"},
+                        pseudo={}, physical={}, attrs={}, conditions=template["Conditions"])
+    policies = resolver.value(props)["Policies"]
+    assert policies[1]["PolicyDocument"]["Statement"][0]["Resource"] == [
+        "arn:aws:iam::210987654321:role/a", "arn:aws:iam::310987654321:role/b"]
