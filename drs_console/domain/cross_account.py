@@ -17,10 +17,11 @@ DEFAULT_TARGET_ROLE_NAME = "drs-console-target"
 
 
 def plan_server_accounts(plan: Plan, hub_account: str) -> dict[str, str]:
-    """Source server ID -> the account that recovers it, for every explicit server of ``plan``
-    (``accountId``, else the plan's target account, else ``hub_account``). Servers a tag selector
-    adds are the hub's (the selector matches the connected account's inventory)."""
-    default = plan.target_account_id or hub_account
+    """Source server ID -> the account that recovers it, for every explicit server of ``plan``: its
+    ``accountId``, else the connected (hub) account, which preflight's target check requires to be
+    the plan's target account (or a drill overriding it). Servers a tag selector adds are the hub's
+    (the selector matches the connected account's inventory)."""
+    default = hub_account
     return {ref.source_server_id: ref.recovering_account(default) for w in plan.waves for ref in w.servers}
 
 
