@@ -514,23 +514,6 @@ def _patch_map_iteration_errors() -> None:
     error_name._drs_console_compat = True  # type: ignore[attr-defined]
     iteration_worker.CustomErrorName = error_name
 
-    # a Map nested in a Map iteration, stopped with the execution (StopExecution): moto's worker
-    # hands the stop's error text where its Catch expects {error, cause} and logs an AttributeError;
-    # the execution is stopped all the same, so answer the Catch with that text
-    from moto.stepfunctions.parser.asl.component.state.exec import execute_state
-
-    original = execute_state.ExecutionState._construct_error_output_value  # a staticmethod
-
-    def _construct_error_output_value(failure_event):
-        details = getattr(failure_event, "event_details", None) or {}
-        spec = next(iter(details.values()), None) if isinstance(details, dict) else None
-        if spec is None or isinstance(spec, dict):
-            return original(failure_event)
-        return {"Error": str(spec or ""), "Cause": ""}
-
-    execute_state.ExecutionState._construct_error_output_value = staticmethod(  # type: ignore[method-assign]
-        _construct_error_output_value)
-
 
 # -- Task clients ---------------------------------------------------------------------------------
 _clients: dict[tuple, Any] = {}
