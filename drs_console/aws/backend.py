@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..domain import contract as c
+from ..domain.contract import group_by_account  # noqa: F401 - re-exported: the input builder's
 from ..domain.errors import BadInput, ConsoleError, ProblemKind
 
 RESOURCES_ENV = "DRS_CONSOLE_BACKEND_RESOURCES"
@@ -82,8 +83,10 @@ def render_template(template: str | None = None, definition: Mapping[str, Any] |
             "template.yaml has no 'DefinitionS3Location: ./state-machine.asl.json' line to inline the definition.",
             "Restore resources/backend/template.yaml.",
         )
-    inline = json.dumps(json.dumps(asl, separators=(",", ":")))  # a JSON string is a YAML double-quoted scalar
-    body = text.replace(DEFINITION_LINE, f"      DefinitionString: {inline}\n")
+    # a YAML literal block holding the compact JSON on one line: no escaping (a double-quoted scalar
+    # would double every quote), so that the template stays under CloudFormation's limit
+    compact = json.dumps(asl, separators=(",", ":"), ensure_ascii=True)
+    body = text.replace(DEFINITION_LINE, f"      DefinitionString: |-\n        {compact}\n")
     if len(body.encode("utf-8")) > TEMPLATE_BODY_LIMIT:
         raise ConsoleError(
             ProblemKind.BAD_INPUT,
@@ -129,6 +132,26 @@ def _point_in_time_errors(document: Mapping[str, Any]) -> list[str]:
             errors.append(f"plan/waves/{i}: servers and pointInTime need contractVersion 1.1")
         if "servers" in wave and [s.get("sourceServerID") for s in wave["servers"]] != wave.get("sourceServerIds"):
             errors.append(f"plan/waves/{i}/servers: must list the wave's sourceServerIds, in the same order")
+        groups = wave.get("accounts")
+        if groups is None:
+            continue
+        if document.get("contractVersion") != "1.2":
+            errors.append(f"plan/waves/{i}/accounts: needs contractVersion 1.2")
+        grouped = [sid for g in groups for sid in g.get("sourceServerIds") or []]
+        if sorted(grouped) != sorted(wave.get("sourceServerIds") or []):
+            errors.append(f"plan/waves/{i}/accounts: the groups must hold exactly the wave's sourceServerIds")
+        if len({g.get("accountId") for g in groups}) != len(groups):
+            errors.append(f"plan/waves/{i}/accounts: one group per account")
+        if sum(1 for g in groups if not g.get("roleArn")) > 1:
+            errors.append(f"plan/waves/{i}/accounts: only the hub's group goes without a roleArn")
+        for j, g in enumerate(groups):
+            role = str(g.get("roleArn") or "")
+            if role and role.split(":")[4:5] != [g.get("accountId")]:
+                errors.append(f"plan/waves/{i}/accounts/{j}: the roleArn must be a role of account {g.get('accountId')}")
+            if ("servers" in g) != ("servers" in wave):
+                errors.append(f"plan/waves/{i}/accounts/{j}: servers must be given in every group of a point-in-time wave")
+            elif "servers" in g and [x.get("sourceServerID") for x in g["servers"]] != g.get("sourceServerIds"):
+                errors.append(f"plan/waves/{i}/accounts/{j}/servers: must list the group's sourceServerIds, in order")
     return errors
 
 
@@ -169,7 +192,9 @@ def build_execution_input(
     and optionally ``pauseBefore``, ``timeoutSeconds`` and (a point-in-time run, contract 1.1)
     ``pointInTime`` and ``servers`` (``[{"sourceServerID", "recoverySnapshotID",
     "recoverySnapshotTime"}]``, in ``sourceServerIds``' order). ``point_in_time``: the run's
-    requested time (ISO 8601 UTC). Without either, the input is what contract 1.0 defined."""
+    requested time (ISO 8601 UTC). Without either, the input is what contract 1.0 defined. A wave
+    recovering servers of other accounts (contract 1.2) carries ``accounts``: its servers grouped by
+    account (``group_by_account``), each group with the role the state machine assumes there."""
     doc = {
         "contractVersion": c.CONTRACT_VERSION,
         "executionId": execution_id or new_execution_id(),
@@ -183,7 +208,7 @@ def build_execution_input(
                     "sourceServerIds": list(w["sourceServerIds"]),
                     "pauseBefore": bool(w.get("pauseBefore", False)),
                     "timeoutSeconds": int(w.get("timeoutSeconds") or default_wave_timeout),
-                    **{k: w[k] for k in ("pointInTime", "servers") if w.get(k)},
+                    **{k: w[k] for k in ("pointInTime", "servers", "accounts") if w.get(k)},
                 }
                 for w in waves
             ],

@@ -45,24 +45,39 @@ def parse_template(body: Any) -> dict[str, Any]:
     return doc if isinstance(doc, dict) else {}
 
 
+_NO_VALUE = object()  # AWS::NoValue
+
+
 @dataclass
 class Resolver:
-    """Resolves Ref, Fn::GetAtt, Fn::Sub, Fn::If, Fn::Equals for one stack."""
+    """Resolves Ref, Fn::GetAtt, Fn::Sub, Fn::If, Fn::Equals, Fn::Not, Fn::Join, Fn::Split and AWS::NoValue
+    (an element or member it chooses is left out) for one stack. A CommaDelimitedList parameter
+    (``list_params``) refers to its items."""
 
     params: Mapping[str, str]
     pseudo: Mapping[str, str]
     physical: Mapping[str, str]  # logical id -> physical id
     attrs: Mapping[str, str]  # "Logical.Attr" -> value
     conditions: Mapping[str, Any] = field(default_factory=dict)
+    list_params: frozenset[str] = frozenset()
 
     def value(self, node: Any) -> Any:
+        out = self._value(node)
+        return None if out is _NO_VALUE else out
+
+    def _value(self, node: Any) -> Any:
         if isinstance(node, list):
-            return [self.value(v) for v in node]
+            return [v for v in (self._value(v) for v in node) if v is not _NO_VALUE]
         if not isinstance(node, Mapping):
             return node
         if len(node) == 1:
             (key, arg), = node.items()
             if key == "Ref":
+                if arg == "AWS::NoValue":
+                    return _NO_VALUE
+                if arg in self.list_params and arg in self.params:
+                    text = str(self.params[arg])
+                    return [p.strip() for p in text.split(",")] if text else []
                 return self._ref(str(arg))
             if key == "Fn::GetAtt":
                 parts = arg if isinstance(arg, list) else str(arg).split(".", 1)
@@ -71,14 +86,21 @@ class Resolver:
                 return self._sub(arg)
             if key == "Fn::If":
                 cond, yes, no = arg
-                return self.value(yes if self.condition(cond) else no)
+                return self._value(yes if self.condition(cond) else no)
             if key == "Fn::Equals":
                 a, b = (self.value(v) for v in arg)
                 return a == b
+            if key == "Fn::Not":
+                return not self.value(arg[0] if isinstance(arg, list) else arg)
+            if key == "Fn::Split":
+                sep, text = arg
+                return str(self.value(text)).split(str(sep))
             if key == "Fn::Join":
                 sep, items = arg
-                return str(sep).join(str(self.value(i)) for i in items)
-        return {k: self.value(v) for k, v in node.items()}
+                items = self.value(items)
+                items = items if isinstance(items, list) else [items]
+                return str(sep).join(str(i) for i in items)
+        return {k: v for k, v in ((k, self._value(v)) for k, v in node.items()) if v is not _NO_VALUE}
 
     def condition(self, name: str) -> bool:
         return bool(self.value(self.conditions.get(name, False)))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -52,6 +53,9 @@ class DeployOutcome:
         return self.result.ok and not self.manual
 
 
+PARAM_TARGET_ROLES = "TargetRoleArns"
+
+
 async def deploy_backend(
     conn: AwsConnection,
     stack_name: str = c.DEFAULT_STACK_NAME,
@@ -60,8 +64,11 @@ async def deploy_backend(
     progress: ProgressCallback | None = None,
     poll_seconds: float = 5.0,
     timeout: float = 1800.0,
+    target_roles: Sequence[str] | None = None,
 ) -> DeployOutcome:
-    """`backend deploy`: the change set, then the repair of out-of-band changes."""
+    """`backend deploy`: the change set, then the repair of out-of-band changes. ``target_roles``:
+    the target accounts' roles the state machine may assume (template parameter TargetRoleArns);
+    None keeps what the stack has."""
     backend = BackendService(conn, poll_seconds=poll_seconds)
     dep = await inspect_deployment(conn, stack_name)
     region = conn.region
@@ -94,6 +101,9 @@ async def deploy_backend(
         # definition back, and the stack records this deployment (doctor counts runs from it)
         repair_token = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     params = {PARAM_HASH: bundled_hash, PARAM_REPAIR: repair_token}
+    roles = ",".join(target_roles) if target_roles is not None else dep.parameters.get(PARAM_TARGET_ROLES, "")
+    if roles:
+        params[PARAM_TARGET_ROLES] = roles
     result = await backend.deploy(stack_name, progress=progress, parameters=params, timeout=timeout)
     if not result.ok:
         return DeployOutcome(result, repairs, manual)

@@ -88,6 +88,8 @@ class Deployment:
             },
             attrs={f"{ROLE}.Arn": role_arn, f"{TABLE}.Arn": table_arn, f"{STATE_MACHINE}.Arn": self.state_machine_arn},
             conditions=template.get("Conditions") or {},
+            list_params=frozenset(k for k, v in (template.get("Parameters") or {}).items()
+                                  if str((v or {}).get("Type")) == "CommaDelimitedList"),
         )
 
     def expected_properties(self, logical: str) -> dict[str, Any]:

@@ -25,10 +25,11 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ..domain.accounts import KnownAccount
 from ..domain.contract import ExecutionRecord
 from ..domain.errors import ConsoleError, ProblemKind
 from ..domain.execution import ExecutionView, JobLogEvent, MonitorUpdate, StreamState
@@ -43,6 +44,7 @@ from ..domain.progress import (
     plan_waves,
 )
 from ..domain.status import ExecutionStatus
+from .accounts import AccountConnector
 from .backend import BackendLocation, BackendService
 from .drs_batch import Reader, instances_by_job
 from .session import AwsConnection
@@ -97,8 +99,15 @@ class ExecutionMonitor:
         account_id: str = "",
         max_attempts: int = 3,
         source: RecordSource | None = None,
+        accounts: Sequence[KnownAccount] = (),
+        connector: AccountConnector | None = None,
     ):
         self.source = source
+        # contract 1.2: a wave's job in another account is read there (its known account's connection)
+        self.accounts = {a.account_id: a for a in accounts}
+        self.connector = connector
+        self._max_attempts = max_attempts
+        self._readers: dict[str, Reader] = {}
         self.location = location
         self.execution_id = execution_id
         self.execution_arn = execution_arn
@@ -191,6 +200,23 @@ class ExecutionMonitor:
             self._plan = parse_plan(doc.get("plan"))
         self._input_type = str(doc.get("executionType") or "")
 
+    async def _reader_for(self, account_id: str) -> Reader:
+        """The reader of ``account_id``: the connected one's, else its known account's connection
+        (made once through the connector); an account it cannot reach reads as the connected one
+        (its jobs are then not found, and the wave shows the record's figures)."""
+        if not account_id or account_id == self.account_id or account_id not in self.accounts:
+            return self.reader
+        reader = self._readers.get(account_id)
+        if reader is None:
+            if self.connector is None:
+                self.connector = AccountConnector(self.conn)
+            try:
+                conn = await self.connector.connection(self.accounts[account_id])
+            except ConsoleError:
+                return self.reader
+            reader = self._readers[account_id] = Reader(conn, max_attempts=self._max_attempts)
+        return reader
+
     async def _cycle(self, *, full: bool = False) -> CycleResult:
         reader = self.reader
         before = reader.calls
@@ -227,17 +253,37 @@ class ExecutionMonitor:
                     raise
                 self.account_id = "?"
         if not self._servers_loaded:
-            ids = [s for w in plan_waves(self._plan) for s in w["sourceServerIds"]]
+            waves_in = plan_waves(self._plan)
+            ids = [s for w in waves_in for s in w["sourceServerIds"]]
             if ids:
-                self._servers = await reader.source_servers(ids)
+                account_of = {sid: a for w in waves_in for sid, a in w.get("accounts", {}).items()}
+                by_account: dict[str, list[str]] = {}
+                for sid in ids:
+                    by_account.setdefault(account_of.get(sid) or self.account_id, []).append(sid)
+                servers: dict[str, SourceServer] = {}
+                for account, sids in by_account.items():
+                    servers.update(await (await self._reader_for(account)).source_servers(sids))
+                self._servers = servers
                 self._servers_loaded = True
         events_changed = False
         if record is not None:
             wave_jobs = (self.source.wave_jobs(record) if self.source is not None
                          else {w.job_id: w.index for w in record.waves if w.job_id})
             todo = list(wave_jobs) if full else [j for j in wave_jobs if j not in self._final_jobs]
+            job_account = {j.job_id: j.account_id for w in record.waves for j in w.jobs}
+            if self.source is None:  # every job of a wave (contract 1.2: one per account)
+                for w in record.waves:
+                    for j in w.jobs:
+                        wave_jobs.setdefault(j.job_id, w.index)
+                        if j.job_id not in todo and (full or j.job_id not in self._final_jobs):
+                            todo.append(j.job_id)
             if todo:
-                fresh = await reader.jobs(todo)
+                fresh: dict[str, Any] = {}
+                by_account: dict[str, list[str]] = {}
+                for job_id in todo:
+                    by_account.setdefault(job_account.get(job_id, ""), []).append(job_id)
+                for account, ids in by_account.items():
+                    fresh.update(await (await self._reader_for(account)).jobs(ids))
                 names = {sid: s.name for sid, s in self._servers.items()}
                 waves = plan_waves(self._plan)
                 for job_id in todo:
@@ -250,8 +296,9 @@ class ExecutionMonitor:
                                                    for p in job.get("participatingServers") or []))
                     changed = fp != self._job_fp.get(job_id)
                     done = str(job.get("status", "")).upper() == "COMPLETED"
+                    job_reader = await self._reader_for(job_account.get(job_id, ""))
                     if full or changed or not done:
-                        events = events_from_log(await reader.job_log(job_id), names)
+                        events = events_from_log(await job_reader.job_log(job_id), names)
                         if len(events) != len(self._events.get(job_id, ())):
                             events_changed = True
                         self._events[job_id] = events
@@ -263,7 +310,7 @@ class ExecutionMonitor:
                         launched = any(p.get("launchStatus") == "LAUNCHED" or p.get("recoveryInstanceID")
                                        for p in job.get("participatingServers") or [])
                         if launched or full:
-                            by_job = instances_by_job(await reader.recovery_instances(sids))
+                            by_job = instances_by_job(await job_reader.recovery_instances(sids))
                             self._instances[job_id] = by_job.get(job_id, {})
                     # only now (every read of this job succeeded) is the change taken as seen
                     self._job_fp[job_id] = fp

@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..domain import contract as c
+from ..domain import cross_account as xa
 from ..domain import point_in_time as pit
 from ..domain import preflight as p
+from ..domain.accounts import KnownAccount
 from ..domain.contract import CONTRACT_VERSION
 from ..domain.errors import ConsoleError, Finding
 from ..domain.history import parse_time
@@ -29,6 +31,7 @@ from ..domain.inventory import InventorySnapshot, SourceServer, server_from_drs
 from ..domain.lease import ServerLease, lease_key
 from ..domain.plan import Plan
 from ..domain.progress import parse_plan, plan_waves
+from .accounts import AccountConnector
 from .backend import BackendLocation, deserialize_item
 from .doctor import DoctorService
 from .drs_batch import LIVE_JOB_STATUSES, Reader, chunks
@@ -156,35 +159,59 @@ async def preflight(
     point_in_time: datetime | None = None,
     wave_points: Mapping[int, datetime] | None = None,
     max_spread: timedelta | None = None,
+    accounts: Sequence[KnownAccount] | None = None,
+    connector: AccountConnector | None = None,
 ) -> p.PreflightReport:
     """Check ``plan`` against the connected account before running it (see module docstring).
 
     ``point_in_time`` (and per-wave ``wave_points``, 0-based wave index -> time): resolve each
     server's recovery snapshot for that time (``aws/point_in_time.py``); the report shows them and
-    its ``wave_inputs()`` pass them to StartRecovery."""
+    its ``wave_inputs()`` pass them to StartRecovery.
+
+    Servers other accounts recover (their ``accountId``, contract 1.2) are checked in their own
+    account, reached through ``connector`` as ``accounts`` (the known accounts) say: each account
+    known and reachable, its role trusting the state machine's, its quota, jobs and replication."""
     reader = Reader(conn)
     ident = await conn.identity()
     checks: list[p.Check] = [p.check_target(plan, ident.account_id, conn.region, drill=drill, override=override_target)]
     checks.extend(await contract_checks(conn, location))
 
-    items, _everything = await read_servers(reader, plan)
+    account_of = xa.plan_server_accounts(plan, ident.account_id)
+    others = xa.other_accounts(account_of, ident.account_id)
+    hub_plan = plan
+    if others:
+        hub_plan = plan.copy()
+        for w in hub_plan.waves:
+            w.servers = [r for r in w.servers if account_of.get(r.source_server_id) == ident.account_id]
+    items, _everything = await read_servers(reader, hub_plan)
     servers: dict[str, SourceServer] = {}
     for item in items:
         s = server_from_drs(item)
         servers[s.source_server_id] = s
+    remote = await _other_accounts(conn, location, ident, plan, account_of, others, accounts, connector) if others else None
+    if remote is not None:
+        servers.update(remote.servers)
+        checks.extend(remote.checks)
     waves = p.resolve_waves(plan, list(servers.values()))
     quota, quota_source = await drs_job_quota(conn)
     inventory = InventorySnapshot(ident.account_id, conn.region, datetime.now(UTC), tuple(servers.values()))
     checks.extend(p.check_plan(plan, inventory, quota))
     checks.extend(p.check_selectors(plan, waves, servers))
     checks.extend(p.check_servers(waves, servers, drill=drill))
-    points = await recovery_points(reader, [s for w in waves for s in w.server_ids if s in servers])
+    hub_ids = [s for w in waves for s in w.server_ids if s in servers and s not in (remote.servers if remote else {})]
+    points = await recovery_points(reader, hub_ids)
+    if remote is not None:
+        points.update(remote.points)
     # whole seconds, UTC: what the input records and DescribeRecoverySnapshots' toDateTime says
     point_in_time = point_in_time.astimezone(UTC).replace(microsecond=0) if point_in_time else None
     wave_points = {i: t.astimezone(UTC).replace(microsecond=0) for i, t in (wave_points or {}).items()}
     spread = max_spread if max_spread is not None else timedelta(minutes=pit.DEFAULT_MAX_SPREAD_MINUTES)
     resolutions: tuple[pit.WaveResolution, ...] = ()
-    if point_in_time is not None or wave_points:
+    if (point_in_time is not None or wave_points) and others:
+        checks.append(p.Check("point-in-time", p.Level.BLOCK,
+                              "A point-in-time run of servers in other accounts is not supported yet.",
+                              "Run the plan to the latest data, or keep the point-in-time waves in the connected account."))
+    elif point_in_time is not None or wave_points:
         known = [replace(w, server_ids=tuple(s for s in w.server_ids if s in servers)) for w in waves]
         resolutions = await resolve_waves(reader, known, point_in_time, wave_points)
         names = {sid: s.name for sid, s in servers.items() if s.name and s.name != sid}
@@ -196,7 +223,10 @@ async def preflight(
     planned = {s for w in waves for s in w.server_ids}
     mine = [i for i in items if i.get("sourceServerID") in planned]
     jobs = await reader.jobs(last_launch_job(i) for i in mine)
-    checks.extend(p.check_active_jobs(waves, busy_servers(mine, jobs), servers))
+    busy = busy_servers(mine, jobs)
+    if remote is not None:
+        busy.update(remote.busy)
+    checks.extend(p.check_active_jobs(waves, busy, servers))
 
     active = []
     for head in await reader.active_execution_heads(location.history_table):
@@ -210,7 +240,13 @@ async def preflight(
     leases = await read_leases(reader, location.history_table, sorted(planned))
     checks.extend(p.check_leases(waves, leases, servers, datetime.now(UTC),
                                  active_ids={a.execution_id for a in active}, own_execution=exclude_execution))
-    checks.extend(p.check_quota(waves, quota, quota_source))
+    if remote is None:
+        checks.extend(p.check_quota(waves, quota, quota_source))
+    else:  # the hub's quota for its own group of each wave, each account's for its group
+        hub_waves = [replace(w, server_ids=tuple(s for s in w.server_ids if account_of.get(s, ident.account_id)
+                                                 == ident.account_id)) for w in waves]
+        checks.extend(p.check_quota(hub_waves, quota, quota_source))
+        checks.extend(xa.check_account_quotas(waves, account_of, ident.account_id, remote.reaches))
 
     leftovers = tuple(
         p.LeftoverInstance(str(i.get("recoveryInstanceID")), str(i.get("sourceServerID")), str(i.get("jobID") or ""),
@@ -218,6 +254,8 @@ async def preflight(
         for i in await reader.recovery_instances(sorted(planned))
         if i.get("isDrill") and str(i.get("ec2InstanceState") or "").upper() not in TERMINATED_STATES
     )
+    if remote is not None:
+        leftovers = leftovers + tuple(remote.leftovers)
     checks.append(p.check_leftovers(leftovers, servers))
     return p.PreflightReport(
         plan_id=plan.id,
@@ -236,7 +274,112 @@ async def preflight(
         point_in_time=point_in_time,
         resolutions=resolutions,
         max_spread_seconds=int(spread.total_seconds()),
+        server_accounts={sid: a for sid, a in account_of.items() if a != ident.account_id} if others else {},
+        account_roles={r.account_id: r.role_arn for r in remote.reaches} if remote else {},
+        account_labels={r.account_id: r.label for r in remote.reaches} if remote else {},
     )
+
+
+@dataclass
+class _Remote:
+    """What preflight read in the plan's other accounts."""
+
+    checks: list[p.Check]
+    reaches: list[xa.AccountReach]
+    servers: dict[str, SourceServer]
+    points: dict[str, p.RecoveryPoint]
+    busy: dict[str, str]
+    leftovers: list[p.LeftoverInstance]
+
+
+async def _other_accounts(conn: AwsConnection, location: BackendLocation, ident: Any, plan: Plan,
+                          account_of: Mapping[str, str], others: Sequence[str],
+                          accounts: Sequence[KnownAccount] | None, connector: AccountConnector | None) -> _Remote:
+    """Reach each other account of the plan and read its servers there (see ``preflight``)."""
+    known = {a.account_id: a for a in accounts or ()}
+    own = connector is None
+    connector = connector or AccountConnector(conn, hub_arn=ident.arn)
+    sm_role = await _state_machine_role(conn, location)
+    out = _Remote([], [], {}, {}, {}, [])
+    try:
+        for account_id in others:
+            ids = [sid for sid, a in account_of.items() if a == account_id]
+            account = known.get(account_id)
+            if account is None:
+                out.reaches.append(xa.AccountReach(
+                    account_id, account_id,
+                    problem=f"Account {account_id} recovers {plural_servers(len(ids))} of the plan but is not a "
+                            "known account.",
+                    remedy=f"Add it: 'drs-console accounts add {account_id} --role-arn ARN' (or --profile NAME)."))
+                continue
+            role = xa.state_machine_role(account)
+            try:
+                acct_conn = await connector.connection(account)
+                got = await acct_conn.identity()
+            except ConsoleError as exc:
+                out.reaches.append(xa.AccountReach(account_id, account.label, role, problem=exc.message,
+                                                   remedy=exc.remedy))
+                continue
+            if got.account_id != account_id:
+                out.reaches.append(xa.AccountReach(
+                    account_id, account.label, role,
+                    problem=f"Account {account.label}: {account.reach_text()} reaches account {got.account_id}.",
+                    remedy="Fix the account ('drs-console accounts add ... --replace')."))
+                continue
+            trust, note = await _trust(acct_conn, role, sm_role, ident.account_id)
+            quota, source = await drs_job_quota(acct_conn)
+            out.reaches.append(xa.AccountReach(account_id, account.label, role, trust=trust, trust_note=note,
+                                               job_quota=quota, job_quota_source=source))
+            reader = Reader(acct_conn)
+            items = await reader.source_server_items(ids)
+            for item in items:
+                s = replace(server_from_drs(item), drs_account_id=account_id)
+                out.servers[s.source_server_id] = s
+            found = [s for s in ids if s in out.servers]
+            out.points.update(await recovery_points(reader, found))
+            jobs = await reader.jobs(last_launch_job(i) for i in items)
+            out.busy.update(busy_servers(items, jobs))
+            out.leftovers.extend(
+                p.LeftoverInstance(str(i.get("recoveryInstanceID")), str(i.get("sourceServerID")),
+                                   str(i.get("jobID") or ""), str(i.get("ec2InstanceState") or ""), True)
+                for i in await reader.recovery_instances(sorted(found))
+                if i.get("isDrill") and str(i.get("ec2InstanceState") or "").upper() not in TERMINATED_STATES
+            )
+    finally:
+        if own:
+            connector.close()
+    out.checks.extend(xa.check_accounts(out.reaches, sm_role))
+    return out
+
+
+def plural_servers(n: int) -> str:
+    return "1 server" if n == 1 else f"{n} servers"
+
+
+async def _state_machine_role(conn: AwsConnection, location: BackendLocation) -> str:
+    """The backend state machine's role ARN (what a target role must trust), "" when unreadable."""
+    try:
+        sfn = conn.client("stepfunctions")
+        resp = await conn.call(sfn.describe_state_machine, stateMachineArn=location.state_machine_arn)
+        return str(resp.get("roleArn") or "")
+    except ConsoleError:
+        return ""
+
+
+async def _trust(acct_conn: AwsConnection, role_arn: str, principal: str, hub: str) -> tuple[bool | None, str]:
+    """Whether ``role_arn``'s trust names ``principal`` (iam:GetRole with the account's credentials)."""
+    name = role_arn.rsplit("/", 1)[-1]
+    try:
+        iam = acct_conn.client("iam")
+        role = (await acct_conn.call(iam.get_role, RoleName=name)).get("Role") or {}
+    except ConsoleError as exc:
+        return None, f"iam:GetRole of {name}: {exc.kind.value}"
+    doc = role.get("AssumeRolePolicyDocument")
+    if isinstance(doc, str):
+        from urllib.parse import unquote
+
+        doc = unquote(doc)
+    return xa.trust_names(doc, principal, hub), ""
 
 
 def recovery_point_from_drs(source_server_id: str, item: Mapping[str, Any] | None) -> p.RecoveryPoint:

@@ -11,12 +11,13 @@ import re
 import time
 import unicodedata
 import uuid
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from ..domain import contract as c
+from ..domain.accounts import KnownAccount
 from ..domain.contract import ExecutionRecord
 from ..domain.errors import BadInput, ConsoleError, ProblemKind
 from ..domain.fields import iso_utc
@@ -24,6 +25,7 @@ from ..domain.plan import Plan
 from ..domain.preflight import LeftoverInstance, PreflightReport
 from ..domain.progress import plan_waves
 from ..domain.status import ExecutionStatus
+from .accounts import AccountConnector
 from .backend import BackendLocation, BackendService, build_execution_input, validate_execution_input
 from .drs_batch import TERMINATE_PER_CALL, Reader, chunks
 from .preflight import TERMINATED_STATES, preflight, record_recovery_point
@@ -110,6 +112,7 @@ async def start_run(
     now: datetime | None = None,
     point_in_time: datetime | None = None,
     wave_points: Mapping[int, datetime] | None = None,
+    accounts: Sequence[KnownAccount] | None = None,
 ) -> StartedRun:
     """Preflight (unless ``report`` is given), then StartExecution of the plan as a drill (default)
     or, with ``recovery=True`` and ``confirm == plan.name``, as a real recovery.
@@ -123,7 +126,7 @@ async def start_run(
     check_confirmation(plan, recovery=recovery, confirm=confirm)
     if report is None:
         report = await preflight(conn, location, plan, override_target=override_target, drill=not recovery,
-                                 point_in_time=point_in_time, wave_points=wave_points)
+                                 point_in_time=point_in_time, wave_points=wave_points, accounts=accounts)
     elif report.drill == recovery or report.plan_id != plan.id:
         raise BadInput("The preflight report is of another plan or execution type.", "Run the preflight again.")
     if report.blocked:
@@ -246,10 +249,17 @@ class CleanupJob:
     job_ids: tuple[str, ...]
     recovery_instance_ids: tuple[str, ...]
     source_server_ids: tuple[str, ...] = ()
+    # contract 1.2: each TERMINATE job's account and its connection ("" / absent: the connected one)
+    job_accounts: Mapping[str, str] = field(default_factory=dict)
+    connections: Mapping[str, AwsConnection] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def nothing_to_do(self) -> bool:
         return not self.job_ids
+
+    def accounts(self) -> list[str]:
+        """The accounts whose recovery instances this cleanup terminates (the connected one: "")."""
+        return list(dict.fromkeys(self.job_accounts.get(j, "") for j in self.job_ids))
 
 
 @dataclass(frozen=True)
@@ -268,26 +278,57 @@ class CleanupProgress:
             f", {self.failed} failed" if self.failed else "")
 
 
-async def drill_instances(conn: AwsConnection, location: BackendLocation, execution_id: str) -> tuple[
+async def drill_instances(conn: AwsConnection, location: BackendLocation, execution_id: str, *,
+                          accounts: Sequence[KnownAccount] | None = None,
+                          connector: AccountConnector | None = None,
+                          connections: dict[str, AwsConnection] | None = None) -> tuple[
         ExecutionRecord, list[dict[str, Any]]]:
-    """The execution's record and the recovery instances its waves' jobs launched, still up."""
+    """The execution's record and the recovery instances its waves' jobs launched, still up; each
+    read in the account that ran its job (contract 1.2, through ``connector`` as ``accounts`` say;
+    ``connections`` gets each such account's connection), each item's ``_account`` naming it."""
     reader = Reader(conn)
     record, plan = await reader.execution(location.history_table, execution_id)
     if record is None:
         raise ConsoleError(ProblemKind.NOT_FOUND, f"No execution {execution_id} in {location.history_table}.",
                            "Check the execution ID ('drs-console history list').")
-    jobs = {w.job_id for w in record.waves if w.job_id}
-    sids = [s for w in plan_waves(plan) for s in w["sourceServerIds"]]
-    items = await reader.recovery_instances(sids) if jobs else []
-    alive = [i for i in items if i.get("jobID") in jobs
-             and str(i.get("ec2InstanceState") or "").upper() not in TERMINATED_STATES]
+    jobs_by_account: dict[str, set[str]] = {}
+    for w in record.waves:
+        for j in w.all_jobs(""):
+            jobs_by_account.setdefault(j.account_id, set()).add(j.job_id)
+    waves_in = plan_waves(plan)
+    account_of = {sid: a for w in waves_in for sid, a in w.get("accounts", {}).items()}
+    hub = (await conn.identity()).account_id if len(jobs_by_account) > 1 or any(jobs_by_account.keys() - {""}) else ""
+    known = {a.account_id: a for a in accounts or ()}
+    alive: list[dict[str, Any]] = []
+    for account, jobs in jobs_by_account.items():
+        here = conn
+        if account and account != hub:
+            if account not in known:
+                raise BadInput(f"Execution {execution_id} recovered servers in account {account}, which is not a "
+                               "known account: its recovery instances cannot be terminated from here.",
+                               f"Add it ('drs-console accounts add {account} ...'), then clean up again.")
+            if connector is None:
+                connector = AccountConnector(conn)
+            here = await connector.connection(known[account])
+            if connections is not None:
+                connections[account] = here
+        sids = [s for w in waves_in for s in w["sourceServerIds"]
+                if (account_of.get(s) or hub) == (account or hub) or not account]
+        items = await Reader(here).recovery_instances(sids) if jobs else []
+        alive.extend({**i, "_account": account if account != hub else ""} for i in items if i.get("jobID") in jobs
+                     and str(i.get("ec2InstanceState") or "").upper() not in TERMINATED_STATES)
     return record, alive
 
 
-async def start_cleanup(conn: AwsConnection, location: BackendLocation, execution_id: str) -> CleanupJob:
+async def start_cleanup(conn: AwsConnection, location: BackendLocation, execution_id: str, *,
+                        accounts: Sequence[KnownAccount] | None = None,
+                        connector: AccountConnector | None = None) -> CleanupJob:
     """Terminate the recovery instances a finished drill launched (TerminateRecoveryInstances,
-    200 per call). Refused for a RECOVERY and for an execution that is still active."""
-    record, alive = await drill_instances(conn, location, execution_id)
+    200 per call), each in the account that launched it (with that account's connection).
+    Refused for a RECOVERY and for an execution that is still active."""
+    connections: dict[str, AwsConnection] = {}
+    record, alive = await drill_instances(conn, location, execution_id, accounts=accounts, connector=connector,
+                                          connections=connections)
     if not record.is_drill:
         raise BadInput(
             f"Execution {execution_id} is a {record.execution_type or 'non-drill'} execution: its recovery "
@@ -301,12 +342,16 @@ async def start_cleanup(conn: AwsConnection, location: BackendLocation, executio
         )
     ids = [str(i["recoveryInstanceID"]) for i in alive]
     sources = tuple(sorted({str(i.get("sourceServerID")) for i in alive}))
-    reader = Reader(conn)
-    jobs = []
-    for batch in chunks(ids, TERMINATE_PER_CALL):
-        resp = await reader.call("drs", "terminate_recovery_instances", recoveryInstanceIDs=batch)
-        jobs.append(str(resp["job"]["jobID"]))
-    return CleanupJob(execution_id, tuple(jobs), tuple(ids), sources)
+    jobs: list[str] = []
+    job_accounts: dict[str, str] = {}
+    for account in dict.fromkeys(str(i.get("_account") or "") for i in alive):
+        reader = Reader(connections.get(account, conn) if account else conn)
+        mine = [str(i["recoveryInstanceID"]) for i in alive if str(i.get("_account") or "") == account]
+        for batch in chunks(mine, TERMINATE_PER_CALL):
+            resp = await reader.call("drs", "terminate_recovery_instances", recoveryInstanceIDs=batch)
+            jobs.append(str(resp["job"]["jobID"]))
+            job_accounts[jobs[-1]] = account
+    return CleanupJob(execution_id, tuple(jobs), tuple(ids), sources, job_accounts, connections)
 
 
 async def terminate_leftovers(conn: AwsConnection, leftovers: Iterable[LeftoverInstance]) -> CleanupJob:
@@ -324,7 +369,10 @@ async def terminate_leftovers(conn: AwsConnection, leftovers: Iterable[LeftoverI
 
 async def cleanup_progress(conn: AwsConnection, cleanup: CleanupJob) -> CleanupProgress:
     reader = Reader(conn)
-    jobs = await reader.jobs(cleanup.job_ids)
+    jobs: dict[str, Any] = {}
+    for account in cleanup.accounts():  # each TERMINATE job in its account
+        here = Reader(cleanup.connections[account]) if account in cleanup.connections else reader
+        jobs.update(await here.jobs([j for j in cleanup.job_ids if cleanup.job_accounts.get(j, "") == account]))
     statuses = tuple(str((jobs.get(j) or {}).get("status") or "UNKNOWN") for j in cleanup.job_ids)
     terminated = failed = 0
     for job in jobs.values():
@@ -337,6 +385,9 @@ async def cleanup_progress(conn: AwsConnection, cleanup: CleanupJob) -> CleanupP
     if done:
         found = {str(i.get("recoveryInstanceID")): str(i.get("ec2InstanceState") or "")
                  for i in await reader.recovery_instances(cleanup.source_server_ids)}
+        for account_conn in cleanup.connections.values():
+            found.update({str(i.get("recoveryInstanceID")): str(i.get("ec2InstanceState") or "")
+                          for i in await Reader(account_conn).recovery_instances(cleanup.source_server_ids)})
         states = {rid: found.get(rid, "GONE") for rid in cleanup.recovery_instance_ids}
     return CleanupProgress(cleanup.job_ids, statuses, len(cleanup.recovery_instance_ids), terminated, failed,
                            done or not cleanup.job_ids, states)

@@ -16,9 +16,10 @@ from typing import Any
 
 from .status import ExecutionStatus
 
-CONTRACT_VERSION = "1.1"
-# contract versions whose execution inputs this backend still accepts (1.0: no point in time)
-ACCEPTED_INPUT_VERSIONS = ("1.0", "1.1")
+CONTRACT_VERSION = "1.2"
+# contract versions whose execution inputs this backend still accepts (1.0: no point in time; 1.1: no
+# account groups)
+ACCEPTED_INPUT_VERSIONS = ("1.0", "1.1", "1.2")
 CONTRACT_MARKER = f"drs-console-contract:{CONTRACT_VERSION}"
 CONTRACT_MARKER_PREFIX = "drs-console-contract:"
 
@@ -139,6 +140,22 @@ def _int(value: Any) -> int:
 
 
 @dataclass(frozen=True)
+class WaveJob:
+    """One DRS job of a wave (contract 1.2: one per account group) and the account that runs it."""
+
+    account_id: str
+    job_id: str
+
+
+def _jobs(value: Any) -> tuple[WaveJob, ...]:
+    out = []
+    for j in value or []:
+        if isinstance(j, Mapping) and j.get("jobId"):
+            out.append(WaveJob(str(j.get("accountId") or ""), str(j["jobId"])))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
 class WaveRecord:
     index: int
     name: str
@@ -153,6 +170,14 @@ class WaveRecord:
     updated_at: str = ""
     error: str = ""
     cause: str = ""
+    # contract 1.2: every job of the wave with its account (older records: none; see ``all_jobs``)
+    jobs: tuple[WaveJob, ...] = ()
+
+    def all_jobs(self, default_account: str = "") -> tuple[WaveJob, ...]:
+        """The wave's jobs: the recorded list, else its one ``job_id`` (in ``default_account``)."""
+        if self.jobs:
+            return self.jobs
+        return (WaveJob(default_account, self.job_id),) if self.job_id else ()
 
     @classmethod
     def from_item(cls, item: Mapping[str, Any]) -> WaveRecord:
@@ -171,6 +196,7 @@ class WaveRecord:
             updated_at=str(item.get("updatedAt") or ""),
             error=str(item.get("error") or ""),
             cause=str(item.get("cause") or ""),
+            jobs=_jobs(item.get("jobs")),
         )
 
 
@@ -256,3 +282,30 @@ class ExecutionRecord:
             rpo_seconds=_int(head.get("rpoSeconds")) if head.get("rpoSeconds") is not None else None,
             point_in_time=str(head.get("pointInTime") or ""),
         )
+
+
+def group_by_account(wave: Mapping[str, Any], account_of: Mapping[str, str], hub_account: str,
+                     roles: Mapping[str, str]) -> dict[str, Any]:
+    """``wave`` (an input wave) with ``accounts`` when some server is recovered by another account
+    than the hub: one group per account in the order of first appearance (the hub's first, without
+    a role), each with the role in ``roles``; a point-in-time wave's groups carry their ``servers``.
+    A wave of the hub's servers alone is returned unchanged (what 1.1 sent)."""
+    ids = list(wave["sourceServerIds"])
+    accounts = {sid: account_of.get(sid) or hub_account for sid in ids}
+    if all(a == hub_account for a in accounts.values()):
+        return dict(wave)
+    order = list(dict.fromkeys([hub_account] + [accounts[s] for s in ids]))
+    snapshots = {x["sourceServerID"]: x for x in wave.get("servers") or []}
+    groups = []
+    for account in order:
+        members = [s for s in ids if accounts[s] == account]
+        if not members:
+            continue
+        group: dict[str, Any] = {"accountId": account}
+        if account != hub_account:
+            group["roleArn"] = roles[account]
+        group["sourceServerIds"] = members
+        if snapshots:
+            group["servers"] = [snapshots[s] for s in members]
+        groups.append(group)
+    return {**wave, "accounts": groups}

@@ -34,6 +34,8 @@ class ServerView:
     # a point-in-time run: the snapshot the console resolved for it (the input's waves[].servers)
     recovery_snapshot_id: str = ""
     recovery_snapshot_at: datetime | None = None
+    # the account that recovers it (holds it in DRS and runs its job); "": the connected one
+    recovery_account_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +72,8 @@ class WaveView:
     step_kind: str = ""
     wait_minutes: int = 0
     attempt: int = 0
+    # contract 1.2: every DRS job of the wave with the account that runs it, (account ID, job ID)
+    jobs: tuple[tuple[str, str], ...] = ()
 
     def duration_seconds(self, now: datetime) -> float | None:
         if self.started_at is None:

@@ -132,6 +132,10 @@ SOURCE_INSTANCE_ID = ServerField("sourceInstanceId", "Source instance ID", "sour
                                  lambda s: s.source_instance_id)
 SOURCE_ACCOUNT_ID = ServerField("sourceAccountId", "Source account ID", "source_account_id",
                                 lambda s: s.source_account_id)
+# the account that recovers it (holds it in DRS; its wave's job there): differs from the source
+# account above, where the machine runs
+RECOVERY_ACCOUNT_ID = ServerField("recoveryAccountId", "Recovery account", "recovery_account_id",
+                                  lambda s: s.recovery_account_id)
 REPLICATION_STATE = ServerField("replicationState", "Replication", "replication_state",
                                 lambda s: s.replication_state)
 LAUNCH_STATUS = ServerField("launchStatus", "Launch status", "launch_status", lambda s: s.launch_status)
@@ -152,8 +156,13 @@ REQUESTED_POINT = ServerField("requestedRecoveryPoint", "Recovery point", "reque
 SERVER_FIELDS: tuple[ServerField, ...] = (
     SOURCE_SERVER_ID, NAME, SOURCE_INSTANCE_ID, SOURCE_ACCOUNT_ID, REPLICATION_STATE, LAUNCH_STATUS,
     RECOVERY_INSTANCE_ID, EC2_INSTANCE_ID, EC2_STATE, FAILURE_REASON, RECOVERY_POINT, REQUESTED_POINT,
-    REQUESTED_SNAPSHOT_ID,
+    REQUESTED_SNAPSHOT_ID, RECOVERY_ACCOUNT_ID,
 )
+
+
+def job_text(job_id: str, account_id: str) -> str:
+    """One DRS job with the account that runs it: 'drsjob-1a2b (account 123456789012)'."""
+    return f"{job_id} (account {account_id})" if account_id else job_id
 
 
 def server_json(s: ServerView) -> dict[str, Any]:

@@ -80,16 +80,24 @@ class ServerRef:
     source_account_id: str = ""
     replication_state: ReplicationState = ReplicationState.UNKNOWN
     critical: bool | None = None  # the DRS native plan's impact level; None: the wave's
+    # the account holding the server in DRS (which recovers it); "": the plan's target account
+    account_id: str = ""
 
     @classmethod
-    def from_server(cls, server: SourceServer) -> ServerRef:
+    def from_server(cls, server: SourceServer, *, account_id: str = "") -> ServerRef:
         return cls(
             source_server_id=server.source_server_id,
             name=server.name,
             source_instance_id=server.instance_id,
             source_account_id=server.account_id,
             replication_state=server.replication_state,
+            account_id=account_id,
         )
+
+    def recovering_account(self, default: str) -> str:
+        """The account that recovers this server: its own when recorded, else ``default`` (the
+        plan's target account, or the connected one)."""
+        return self.account_id or default
 
     @property
     def display_name(self) -> str:
@@ -105,6 +113,8 @@ class ServerRef:
         }
         if self.critical is not None:  # written only when set: older files stay as they were
             doc["critical"] = self.critical
+        if self.account_id:  # likewise: a server of the plan's target account records none
+            doc["accountId"] = self.account_id
         return doc
 
 
@@ -568,7 +578,7 @@ class Plan:
                 server = by_id.get(ref.source_server_id)
                 if server is None:
                     continue
-                fresh = ServerRef.from_server(server)
+                fresh = ServerRef.from_server(server, account_id=ref.account_id)
                 if fresh != ref:
                     wave.servers[i] = fresh
                     changed += 1
@@ -684,7 +694,8 @@ _PLAN_KEYS = {
 }
 _TARGET_KEYS = {"accountId", "region"}
 _WAVE_KEYS = {"id", "name", "pauseBefore", "timeoutMinutes", "selector", "servers", "critical", "delayMinutes"}
-_SERVER_KEYS = {"sourceServerId", "name", "sourceInstanceId", "sourceAccountId", "replicationState", "critical"}
+_SERVER_KEYS = {"sourceServerId", "name", "sourceInstanceId", "sourceAccountId", "replicationState", "critical",
+                "accountId"}
 
 
 def _type_name(value: Any) -> str:
@@ -857,7 +868,14 @@ class _PlanReader:
             source_account_id=self.string(d.get("sourceAccountId", ""), _join(path, "sourceAccountId"), 64),
             replication_state=ReplicationState.parse(state),
             critical=self.boolean(d["critical"], _join(path, "critical")) if "critical" in d else None,
+            account_id=self._account(d.get("accountId", ""), _join(path, "accountId")),
         )
+
+    def _account(self, value: Any, path: str) -> str:
+        account = self.string(value, path, 64)
+        if account and not (len(account) == 12 and account.isdigit()):
+            raise self.fail(path, f"{account!r} is not a 12-digit AWS account ID")
+        return account
 
 
 def _join(path: str, key: str) -> str:

@@ -188,10 +188,18 @@ class PreflightReport:
     point_in_time: datetime | None = None
     resolutions: tuple[Any, ...] = ()  # point_in_time.WaveResolution, waves recovering to a time
     max_spread_seconds: int = 15 * 60
+    # contract 1.2: the account recovering each server another account than the connected one
+    # holds, and the role the state machine assumes in each such account
+    server_accounts: Mapping[str, str] = field(default_factory=dict)
+    account_roles: Mapping[str, str] = field(default_factory=dict)
+    account_labels: Mapping[str, str] = field(default_factory=dict)
 
     def wave_inputs(self) -> list[dict[str, Any]]:
         """The waves as build_execution_input takes them: a wave recovering to a point in time
-        names its requested time and each server's recovery snapshot (contract 1.1)."""
+        names its requested time and each server's recovery snapshot (contract 1.1); a wave with
+        servers of other accounts carries them grouped by account, with the roles (1.2)."""
+        from .contract import group_by_account
+
         by_wave = {r.index: r for r in self.resolutions}
         out = []
         for w in self.waves:
@@ -201,6 +209,8 @@ class PreflightReport:
                 doc["pointInTime"] = _iso(res.requested)
                 doc["servers"] = [{"sourceServerID": r.source_server_id, "recoverySnapshotID": r.snapshot.snapshot_id,
                                    "recoverySnapshotTime": _iso(r.snapshot.at)} for r in res.servers]
+            if self.server_accounts:
+                doc = group_by_account(doc, self.server_accounts, self.account_id, self.account_roles)
             out.append(doc)
         return out
 
@@ -252,7 +262,13 @@ class PreflightReport:
         out.extend("  " + c.one_line() for c in self.checks)
         for w in self.waves:
             sel = f" ({len(w.from_selector)} from selector)" if w.from_selector else ""
-            out.append(f"  wave {w.index + 1} {w.name!r}: {plural(len(w.server_ids), 'server')}{sel}")
+            accounts = ""
+            if self.server_accounts:
+                from .cross_account import accounts_line
+
+                mine = {s: self.server_accounts.get(s, self.account_id) for s in w.server_ids}
+                accounts = " · " + accounts_line(mine, self.account_id, self.account_labels)
+            out.append(f"  wave {w.index + 1} {w.name!r}: {plural(len(w.server_ids), 'server')}{sel}{accounts}")
         if self.resolutions:
             from .point_in_time import resolution_lines
 
@@ -288,6 +304,8 @@ class PreflightReport:
             "pointInTime": _iso(self.point_in_time),
             "pointInTimeWaves": _pit_json(self.resolutions),
             "maxSpreadSeconds": self.max_spread_seconds,
+            "serverAccounts": dict(self.server_accounts),
+            "accountRoles": dict(self.account_roles),
         }
 
 

@@ -28,7 +28,7 @@ from .execution import (
 from .fields import duration_value, iso_utc, server_json, server_label
 from .inventory import SourceServer
 from .status import ExecutionStatus, LaunchStatus, ReplicationState
-from .wording import plural
+from .wording import noun, plural
 
 FAILURE_EVENTS = frozenset({"LAUNCH_FAILED", "CONVERSION_FAIL", "SNAPSHOT_FAIL", "USING_PREVIOUS_SNAPSHOT_FAILED",
                             "CLEANUP_FAIL", "JOB_CANCEL"})
@@ -84,6 +84,12 @@ def plan_waves(plan: Mapping[str, Any] | None) -> list[dict[str, Any]]:
                         str(x.get("sourceServerID")): (str(x.get("recoverySnapshotID") or ""),
                                                        str(x.get("recoverySnapshotTime") or ""))
                         for x in w.get("servers") or [] if isinstance(x, Mapping)
+                    },
+                    # contract 1.2: source server ID -> the account recovering it (its group's)
+                    "accounts": {
+                        str(sid): str(g.get("accountId") or "")
+                        for g in w.get("accounts") or [] if isinstance(g, Mapping)
+                        for sid in g.get("sourceServerIds") or []
                     },
                 }
             )
@@ -163,13 +169,17 @@ def build_view(
     waves: list[WaveView] = []
     for i in range(count):
         spec = waves_in[i] if i < len(waves_in) else {"name": "", "sourceServerIds": [], "pauseBefore": False,
-                                                       "timeoutSeconds": 0, "pointInTime": "", "snapshots": {}}
+                                                       "timeoutSeconds": 0, "pointInTime": "", "snapshots": {},
+                                                       "accounts": {}}
         rec = records.get(i)
         job_id = rec.job_id if rec else ""
-        job = jobs.get(job_id) if job_id else None
+        wave_jobs = rec.all_jobs(account_id) if rec else ()
+        # a wave of several accounts has one job in each (contract 1.2): its servers are theirs together
+        job_list = [jobs[j.job_id] for j in wave_jobs if j.job_id in jobs]
+        job = _merged_jobs(job_list) if len(job_list) > 1 else (job_list[0] if job_list else None)
         participants = {str(p.get("sourceServerID")): p for p in (job or {}).get("participatingServers") or []}
-        job_instances = instances.get(job_id, {}) if job_id else {}
-        job_reasons = reasons.get(job_id, {}) if job_id else {}
+        job_instances = {k: v for j in wave_jobs for k, v in instances.get(j.job_id, {}).items()}
+        job_reasons = {k: v for j in wave_jobs for k, v in reasons.get(j.job_id, {}).items()}
         server_views = []
         for sid in spec["sourceServerIds"]:
             src = servers.get(sid)
@@ -192,6 +202,7 @@ def build_view(
                     recovery_point=whole_second(parse_time(inst.get("pointInTimeSnapshotDateTime"))),
                     recovery_snapshot_id=snap_id,
                     recovery_snapshot_at=whole_second(parse_time(snap_at)),
+                    recovery_account_id=spec.get("accounts", {}).get(sid, "") or account_id,
                 )
             )
         status = rec.status if rec else None
@@ -214,6 +225,8 @@ def build_view(
                 error=rec.error if rec else "",
                 cause=rec.cause if rec else "",
                 point_in_time=whole_second(parse_time(spec["pointInTime"])),
+                job_ids=tuple(j.job_id for j in wave_jobs) if len(wave_jobs) > 1 else (),
+                jobs=_cross_account_jobs(rec, account_id),
             )
         )
     kind = (record.execution_type if record and record.execution_type else execution_type) or "DRILL"
@@ -243,6 +256,25 @@ def build_view(
         recorded_waves=WaveTally.of_counts(record.wave_counts, record.wave_count) if record else None,
         recorded_servers=ServerTally(0, record.servers_launched, record.servers_failed) if record else None,
     )
+
+
+def _cross_account_jobs(rec: Any, account_id: str) -> tuple[tuple[str, str], ...]:
+    """A wave's jobs with their accounts when it ran outside the connected account (several jobs,
+    or its one job elsewhere); () for a wave of the connected account (shown as before: its job)."""
+    if rec is None or not rec.jobs:
+        return ()
+    if len(rec.jobs) == 1 and (not account_id or rec.jobs[0].account_id == account_id):
+        return ()
+    return tuple((j.account_id, j.job_id) for j in rec.jobs)
+
+
+def _merged_jobs(job_list: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """The jobs of one wave as one: every participating server; COMPLETED when all are."""
+    statuses = [str(j.get("status") or "") for j in job_list]
+    status = "COMPLETED" if all(s == "COMPLETED" for s in statuses) else next(
+        (s for s in statuses if s != "COMPLETED"), "")
+    return {"status": status,
+            "participatingServers": [p for j in job_list for p in j.get("participatingServers") or []]}
 
 
 def _wave_started(w: WaveView) -> bool:
@@ -389,7 +421,11 @@ def wave_line(w: WaveView) -> str:
     if w.native_status:  # a DRS native step's own status where it says more (WAITING, SKIPPED)
         status += f" (native {w.native_status})"
     line = f'wave {w.index + 1} "{w.name}": {status}'
-    if len(w.job_ids) > 1:
+    if w.jobs:
+        from .fields import job_text
+
+        line += f" {noun(len(w.jobs), 'job')} " + ", ".join(job_text(j, a) for a, j in w.jobs)
+    elif len(w.job_ids) > 1:
         line += f" jobs {', '.join(w.job_ids)}"
     elif w.job_id:
         line += f" job {w.job_id}"
@@ -580,6 +616,7 @@ def view_json(view: ExecutionView, *, servers: bool = True, now: datetime | None
                 "name": w.name,
                 "status": w.status.value if w.status else None,
                 "jobId": w.job_id or None,
+                **({"jobs": [{"accountId": a, "jobId": j} for a, j in w.jobs]} if w.jobs else {}),
                 "startedAt": iso_utc(w.started_at),
                 "endedAt": iso_utc(w.ended_at),
                 "durationSeconds": duration_value(w.duration_seconds(now)),

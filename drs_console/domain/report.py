@@ -19,6 +19,7 @@ from .fields import (
     duration_text,
     duration_value,
     iso_utc,
+    job_text,
     point_in_time_text,
     wave_point_in_time_text,
 )
@@ -100,7 +101,8 @@ def build_report(view: ExecutionView, events: Iterable[JobLogEvent] = (), now: d
             index=w.index,
             name=w.name,
             status=w.status.value if w.status else "NOT STARTED",
-            job_id=w.job_id,
+            # a wave that ran in other accounts: every job with its account (fields.job_text)
+            job_id=", ".join(job_text(j, a) for a, j in w.jobs) if w.jobs else w.job_id,
             started_at=w.started_at,
             ended_at=w.ended_at,
             duration_seconds=w.duration_seconds(now),

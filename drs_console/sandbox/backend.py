@@ -22,7 +22,10 @@ def deploy_reference_backend(sandbox: Any, stack_name: str = c.DEFAULT_STACK_NAM
     conn = AwsConnection(sandbox.connection_params())
     try:
         # as `backend deploy` does it: the change set, then what moto's CloudFormation leaves out (TTL)
-        result = run_sync(lambda: deploy_backend(conn, stack_name, poll_seconds=0.05, timeout=120.0)).result
+        # a sandbox of several accounts: the state machine may assume each target account's role
+        roles = [t.role_arn for t in getattr(sandbox, "targets", ())]
+        result = run_sync(lambda: deploy_backend(conn, stack_name, poll_seconds=0.05, timeout=120.0,
+                                                 target_roles=roles or None)).result
     finally:
         conn.close()
     if not result.ok:

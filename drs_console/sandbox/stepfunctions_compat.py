@@ -80,9 +80,11 @@ def apply() -> None:
         _patch_stop_and_callbacks()
         _patch_cloudformation_state_machine()
         _patch_cloudformation_change_set_outputs()
+        _patch_cloudformation_no_value()
         _patch_context_start_time()
         _patch_dynamodb_atomic_writes()
         _patch_task_clients()
+        _patch_map_iteration_errors()
         _applied = True
 
 
@@ -407,6 +409,25 @@ def _patch_cloudformation_state_machine() -> None:
     StateMachine.update_from_cloudformation_json = classmethod(update)
 
 
+def _patch_cloudformation_no_value() -> None:
+    """AWS::NoValue in a list removes the element (CloudFormation: an ``!If`` choosing it in a
+    role's Policies); moto leaves a None there and fails the stack."""
+    from moto.cloudformation import parsing
+
+    original = parsing.clean_json
+    if getattr(original, "_drs_console_compat", False):
+        return
+
+    def clean_json(resource_json: Any, resources_map: Any) -> Any:
+        out = original(resource_json, resources_map)
+        if isinstance(resource_json, list) and isinstance(out, list):
+            return [v for v in out if v is not None]
+        return out
+
+    clean_json._drs_console_compat = True  # type: ignore[attr-defined]
+    parsing.clean_json = clean_json
+
+
 def _patch_cloudformation_change_set_outputs() -> None:
     """moto's ExecuteChangeSet creates the resources but leaves the stack without Outputs;
     CloudFormation fills them in. Rebuild them after the change set ran."""
@@ -487,17 +508,125 @@ def _patch_dynamodb_atomic_writes() -> None:
         setattr(DynamoDBBackend, name, locked)
 
 
+# -- Map iterations -------------------------------------------------------------------------------
+def _patch_map_iteration_errors() -> None:
+    """A Map iteration that fails with a States.* error (States.TaskFailed of a Task whose role
+    cannot be assumed) fails the Map with that error, as in AWS; moto's iteration worker wraps
+    every name as a custom one and rejects the States. prefix (a ValueError: States.Runtime)."""
+    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration import iteration_worker
+
+    if getattr(iteration_worker.CustomErrorName, "_drs_console_compat", False):
+        return
+
+    def error_name(error_name: Any) -> Any:
+        if isinstance(error_name, str) and error_name.startswith("States."):
+            try:
+                return StatesErrorName.from_name(error_name)
+            except Exception:  # noqa: BLE001 - a States.* name moto does not know: keep its own error
+                pass
+        return CustomErrorName(error_name=error_name)
+
+    error_name._drs_console_compat = True  # type: ignore[attr-defined]
+    iteration_worker.CustomErrorName = error_name
+
+
 # -- Task clients ---------------------------------------------------------------------------------
 _clients: dict[tuple, Any] = {}
 _clients_lock = threading.Lock()
 
 
+class TaskRoleDenied(Exception):
+    """The role of a Task's ``Credentials`` could not be assumed (the Task fails: States.TaskFailed)."""
+
+
+TaskCredentials: Any = None  # the StateCredentials subclass marking a Task's own Credentials field
+
+
+def _role_client(region: str, service: str, role_arn: str, original: Callable[..., Any]) -> Any:
+    """A client with the credentials of ``role_arn``, assumed (as the state machine's role, in the hub)
+    through moto's STS, which decides it by the role's trust policy; moto then maps the credentials to
+    the role's account, so the call lands there. Each Task assumes anew, as Step Functions does."""
+    import boto3
+    from botocore.exceptions import ClientError
+
+    sts = original(region, "sts", None)
+    try:
+        creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="drs-console-state-machine")["Credentials"]
+    except ClientError as exc:
+        err = exc.response.get("Error") or {}
+        raise TaskRoleDenied(
+            f"The state machine could not assume the task role {role_arn}: {err.get('Code', 'AccessDenied')}: "
+            f"{err.get('Message', '')}"
+        ) from None
+    return boto3.client(
+        service, region_name=region, endpoint_url=sts.meta.endpoint_url if _via_server() else None,
+        aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"], config=sts.meta.config,
+    )
+
+
+def _via_server() -> bool:
+    from moto.core.models import botocore_stubber
+
+    return not botocore_stubber.enabled
+
+
+def _patch_task_credentials() -> None:
+    """Mark the credentials of a Task that names its own (``Credentials``: moto otherwise hands every
+    Task the execution's role and ignores it), and fail such a Task as Step Functions does when the
+    role cannot be assumed: States.TaskFailed, the cause naming the role and STS's AccessDenied."""
+    global TaskCredentials
+    from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec import execute_state
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import credentials, state_task
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    if TaskCredentials is not None:
+        return
+
+    class _TaskCredentials(credentials.StateCredentials):
+        pass
+
+    TaskCredentials = _TaskCredentials
+    original_eval = state_task.StateTask._eval_state_credentials
+
+    def _eval_state_credentials(self, env):
+        creds = original_eval(self, env)
+        if self.credentials and not isinstance(creds, _TaskCredentials):
+            creds = _TaskCredentials(role_arn=creds.role_arn)
+        return creds
+
+    state_task.StateTask._eval_state_credentials = _eval_state_credentials  # type: ignore[method-assign]
+    original_from_error = execute_state.ExecutionState._from_error
+
+    def _from_error(self, env, ex):
+        if isinstance(ex, TaskRoleDenied):
+            name = StatesErrorNameType.StatesTaskFailed
+            return FailureEvent(
+                env=env, error_name=StatesErrorName(typ=name), event_type=HistoryEventType.TaskFailed,
+                event_details=EventDetails(taskFailedEventDetails=TaskFailedEventDetails(
+                    error=name.to_name(), cause=str(ex))),
+            )
+        return original_from_error(self, env, ex)
+
+    execute_state.ExecutionState._from_error = _from_error  # type: ignore[method-assign]
+
+
 def _patch_task_clients() -> None:
-    """Reuse the interpreter's boto3 clients (botocore clients are thread-safe once built)."""
+    """Reuse the interpreter's boto3 clients (botocore clients are thread-safe once built); a Task
+    naming its own ``Credentials`` gets a client of that role (``_role_client``)."""
     import importlib
 
     from moto.stepfunctions.parser.asl.utils import boto_client
 
+    _patch_task_credentials()
     original = boto_client.boto_client_for
     if getattr(original, "_drs_console_compat", False):
         return
@@ -506,6 +635,9 @@ def _patch_task_clients() -> None:
         from moto.core.models import botocore_stubber
         from moto.settings import moto_server_port
 
+        role = getattr(state_credentials, "role_arn", "") if isinstance(state_credentials, TaskCredentials) else ""
+        if role:
+            return _role_client(region, service, role, original)
         key = (region, service, botocore_stubber.enabled, moto_server_port())
         with _clients_lock:
             client = _clients.get(key)

@@ -285,6 +285,11 @@ class ExecutionEngine:
             raise ConsoleError(ProblemKind.CANCELLED, "Not connected.", "Connect first.")
         return conn
 
+    def _accounts(self) -> list:
+        """The known accounts (a plan's servers of other accounts are checked and run there)."""
+        known = getattr(self.controller, "known_accounts", None)
+        return list(known()) if callable(known) else []
+
     def _ident(self) -> tuple[str, str]:
         ident = self.controller.identity
         return (ident.account_id, ident.region) if ident else ("", "")
@@ -413,7 +418,8 @@ class ExecutionEngine:
             return ThreadedMonitor(native.NativeEngine(self._conn()).monitor(
                 self._native[execution_id], account_id=account, **kwargs))
         return ThreadedMonitor(ExecutionMonitor(self._conn(), loc, execution_id, account_id=account,
-                                                execution_arn=self._arns.get(execution_id, ""), **kwargs))
+                                                execution_arn=self._arns.get(execution_id, ""),
+                                                accounts=self._accounts(), **kwargs))
 
     def reattach(self, monitor: Any) -> bool:
         """After a re-authentication: hand the new connection to the monitor's resume hook. False
@@ -440,9 +446,10 @@ class ExecutionEngine:
 
         loc = await self.location()
         conn = self._conn()
+        accounts = self._accounts()
         report = await off_gui_thread(
             lambda: preflight(conn, loc, plan, override_target=override_target, drill=drill,
-                              point_in_time=point_in_time)
+                              point_in_time=point_in_time, accounts=accounts)
         )
         return PreflightResult(tuple(check_row(ch, n) for n, ch in enumerate(report.checks)), report)
 
@@ -469,6 +476,7 @@ class ExecutionEngine:
             report=report,
             initiated_by=ident.arn if ident else "",
             point_in_time=point_in_time,
+            accounts=self._accounts(),
         ))
         self._arns[started.execution_id] = started.execution_arn
         return started.execution_id
@@ -594,7 +602,7 @@ class ExecutionEngine:
             job = await (await self._native_engine()).start_cleanup(self._native[view.execution_id])
         else:
             loc = await self.location()
-            job = await runs.start_cleanup(self._conn(), loc, view.execution_id)
+            job = await runs.start_cleanup(self._conn(), loc, view.execution_id, accounts=self._accounts())
         if job.nothing_to_do:
             yield "no recovery instance of this drill is running"
             return

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..domain.inventory import SourceServer, format_age
+from ..domain.plan import ServerRef
 from .inventory_state import InventoryState
 from .models.inventory_model import InventoryColumn, InventoryFilterProxy, InventoryModel
 from .models.keyed_table import ITEM_ROLE
@@ -20,9 +21,10 @@ from .widgets.badge import BadgeDelegate
 
 
 class InventoryPicker(QDialog):
-    """Non-modal: shown with open(); ``chosen`` carries the selected servers."""
+    """Non-modal: shown with open(); ``chosen`` carries the selected servers as plan refs, each
+    held by another account than the connected one recording that account (``accountId``)."""
 
-    chosen = Signal(list)  # list[SourceServer]
+    chosen = Signal(list)  # list[ServerRef]
 
     def __init__(self, state: InventoryState, target: str, exclude: set[str], parent=None):
         super().__init__(parent)
@@ -32,6 +34,7 @@ class InventoryPicker(QDialog):
         self.proxy = InventoryFilterProxy(self)
         self.proxy.setSourceModel(self.model)
         snap = state.snapshot
+        self.hub_account = snap.account_id if snap else ""
         servers = [s for s in (snap.servers if snap else ()) if s.source_server_id not in exclude]
         self.model.set_items(servers)
 
@@ -68,8 +71,16 @@ class InventoryPicker(QDialog):
         rows = sorted(i.row() for i in self.table.selectionModel().selectedRows())
         return [self.proxy.index(r, 0).data(ITEM_ROLE) for r in rows]
 
+    def chosen_refs(self) -> list[ServerRef]:
+        """The selection as plan refs: a server another account holds records that account."""
+        out = []
+        for s in self.selected_servers():
+            other = s.drs_account_id if s.drs_account_id and s.drs_account_id != self.hub_account else ""
+            out.append(ServerRef.from_server(s, account_id=other))
+        return out
+
     def accept(self) -> None:
-        servers = self.selected_servers()
+        refs = self.chosen_refs()
         super().accept()
-        if servers:
-            self.chosen.emit(servers)
+        if refs:
+            self.chosen.emit(refs)

@@ -29,7 +29,7 @@ def test_backend_deploy_is_idempotent_and_prints_outputs(backend):
     assert code == 0, err
     doc = json.loads(out)
     assert doc["ok"] and doc["outputs"]["StateMachineArn"] == backend.location.state_machine_arn
-    assert doc["outputs"]["ContractVersion"] == c.CONTRACT_VERSION == "1.1"
+    assert doc["outputs"]["ContractVersion"] == c.CONTRACT_VERSION == "1.2"
 
 
 def test_backend_deploy_new_stack_shows_progress(backend):
@@ -42,7 +42,7 @@ def test_backend_status(backend):
     code, out, err = cli(backend, "backend", "status", "--json")
     assert code == 0, err
     doc = json.loads(out)
-    assert doc["contractVersion"] == "1.1" and doc["historyTable"] == backend.location.history_table
+    assert doc["contractVersion"] == "1.2" and doc["historyTable"] == backend.location.history_table
 
 
 def test_backend_status_missing_stack_exit_3(backend):

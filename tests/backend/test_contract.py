@@ -74,7 +74,7 @@ def _pit_input():
 
 def test_contract_1_1_point_in_time_input_and_1_0_inputs_stay_valid():
     doc = _pit_input()
-    assert doc["contractVersion"] == "1.1" and doc["pointInTime"] == "2026-12-01T08:00:00Z"
+    assert doc["contractVersion"] == "1.2" and doc["pointInTime"] == "2026-12-01T08:00:00Z"
     validate_execution_input(doc)
     old = good_input()
     old["contractVersion"] = "1.0"  # what a 1.0 console sends
@@ -152,18 +152,25 @@ def test_rendered_template_stays_under_cloudformations_body_limit():
 
 
 def test_start_recovery_takes_the_snapshots_a_wave_names():
-    """1.1: a wave with ``servers`` launches each from its recoverySnapshotID; without, as in 1.0."""
-    states = load_definition()["States"]["Waves"]["ItemProcessor"]["States"]
-    assert states["TakeLeases"]["Next"] == "SnapshotsNamed"
+    """1.1: a wave with ``servers`` launches each from its recoverySnapshotID; without, as in 1.0.
+    1.2: per account group (a wave without groups is one group: the wave itself)."""
+    waves = load_definition()["States"]["Waves"]["ItemProcessor"]["States"]
+    assert waves["TakeLeases"]["Next"] == "Groups"
+    assert waves["HubGroup"]["Parameters"] == {"g.$": "States.Array($.wave)"}
+    assert waves["Jobs"]["ItemsPath"] == "$.groups.g"
+    states = waves["Jobs"]["ItemProcessor"]["States"]
     choice = states["SnapshotsNamed"]
-    assert choice["Choices"] == [{"Variable": "$.wave.servers", "IsPresent": True, "Next": "SnapshotSourceServers"}]
+    assert choice["Choices"] == [{"Variable": "$.group.servers", "IsPresent": True, "Next": "SnapshotSourceServers"}]
     assert choice["Default"] == "BuildSourceServers"
     named = states["SnapshotSourceServers"]
-    assert named["ItemsPath"] == "$.wave.servers" and named["ResultPath"] == "$.sourceServers"
+    assert named["ItemsPath"] == "$.group.servers" and named["ResultPath"] == "$.sourceServers"
     assert named["ItemSelector"] == {"SourceServerID.$": "$$.Map.Item.Value.sourceServerID",
                                      "RecoverySnapshotID.$": "$$.Map.Item.Value.recoverySnapshotID"}
     assert states["BuildSourceServers"]["ItemSelector"] == {"SourceServerID.$": "$$.Map.Item.Value"}
-    assert named["Next"] == states["BuildSourceServers"]["Next"] == "StartRecovery"
+    assert named["Next"] == states["BuildSourceServers"]["Next"] == "Cross"
+    assert states["StartRecoveryAs"]["Credentials"] == {"RoleArn.$": "$.group.roleArn"}
+    assert states["DescribeJobAs"]["Credentials"] == {"RoleArn.$": "$.group.roleArn"}
+    assert "Credentials" not in states["StartRecovery"] and "Credentials" not in states["DescribeJob"]
 
 
 @pytest.mark.skipif(shutil.which("cfn-lint") is None, reason="cfn-lint not installed")

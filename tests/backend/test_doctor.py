@@ -46,7 +46,7 @@ def test_healthy_backend(backend):
     f = run_doctor(backend)
     for check in ("identity", "drs", "stack", "contract", "definition", "tasks", "probe", "history-table"):
         assert f[check].level == "PASS", f[check]
-    assert "contract 1.1" in f["probe"].message
+    assert "contract 1.2" in f["probe"].message
     assert f["permissions"].level in ("PASS", "WARN")
 
 

@@ -227,7 +227,7 @@ def test_older_release_is_named(backend):
     put_definition(backend, old)
     code, doc, f = doctor(backend)
     assert "an older release of this backend, 0.1.0 (contract 1.0)" in f["definition"]["message"]
-    # contract 1.0 is older than the console's 1.1: it cannot run point-in-time inputs, so FAIL (deploy fixes it)
+    # contract 1.0 is older than the console's 1.2: it cannot run point-in-time inputs, so FAIL (deploy fixes it)
     assert f["definition"]["level"] == ("WARN" if c.CONTRACT_VERSION == "1.0" else "FAIL")
     assert deploy(backend)[0] == 0
     assert_healthy(backend)
@@ -239,7 +239,7 @@ def test_older_contract_is_updated_by_deploy(backend):
     put_definition(backend, definition)
     code, doc, f = doctor(backend)
     contract = f["contract"]
-    assert contract["level"] == "FAIL" and "0.9, older than this console's 1.1" in contract["message"]
+    assert contract["level"] == "FAIL" and "0.9, older than this console's 1.2" in contract["message"]
     assert contract["fix"] == "deploy" and "backend deploy --stack-name drs-console" in contract["remedy"]
     assert any(line.startswith("(definition).Comment:") for line in f["definition"]["details"])
     assert "not run" in f["probe"]["message"]
@@ -435,7 +435,7 @@ def test_newer_backend_is_never_downgraded_by_accident(backend):
     definition["Comment"] = definition["Comment"].replace(c.CONTRACT_MARKER, "drs-console-contract:2.0")
     body = render_template(definition=definition,
                            template=(ROOT / "resources/backend/template.yaml").read_text()).replace(
-        'Value: "1.1"\n', 'Value: "2.0"\n')
+        'Value: "1.2"\n', 'Value: "2.0"\n')
     cfn = backend.sandbox.client("cloudformation")
     cfn.create_stack(StackName=name, TemplateBody=body, Capabilities=["CAPABILITY_IAM"])
     wait_for(lambda: cfn.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE",

@@ -28,6 +28,7 @@ def test_diff_names_states_and_fields_nested_states_included():
     states = deployed["States"]
     states["Extra"] = {"Type": "Pass", "End": True}
     inner = next(s for s in states.values() if "ItemProcessor" in s)["ItemProcessor"]["States"]
+    inner = inner["Jobs"]["ItemProcessor"]["States"]  # 1.2: one job per account group
     inner["StartRecovery"]["Resource"] = "arn:aws:states:::lambda:invoke"
     diff = d.diff_definitions(bundled, deployed)
     assert diff.added == ("Extra",) and not diff.removed

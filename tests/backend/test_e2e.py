@@ -17,7 +17,7 @@ def wave(servers, name="W", pause=False, timeout=300):
 
 def test_probe_answers_contract_version(backend):
     info, output = backend.run(backend.service.probe(backend.location, timeout=20))
-    assert info.status == "SUCCEEDED" and output["contractVersion"] == "1.1"
+    assert info.status == "SUCCEEDED" and output["contractVersion"] == "1.2"
 
 
 def test_three_wave_drill_completes_with_drs_job_ids(backend, sim):

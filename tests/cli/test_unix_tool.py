@@ -206,5 +206,5 @@ def test_a_run_start_reads_the_optional_probe_without_an_error(cli_sandbox, capl
     probe = sfn.start_execution(stateMachineArn=cli_sandbox.state_machine_arn, name="probe",
                                 input=(ROOT / "resources" / "backend" / "probe-input.json").read_text())
     done = wait_for(lambda: finished(probe["executionArn"]))
-    assert done["status"] == "SUCCEEDED" and json.loads(done["output"]) == {"contractVersion": "1.1", "probe": True}
+    assert done["status"] == "SUCCEEDED" and json.loads(done["output"]) == {"contractVersion": "1.2", "probe": True}
     assert not [r for r in caplog.records if "NoSuchJsonPath" in r.getMessage()]

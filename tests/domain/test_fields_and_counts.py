@@ -53,10 +53,10 @@ def test_every_server_field_has_one_text_and_one_json_value():
                    "sourceAccountId": "111122223333", "replicationState": "DISCONNECTED", "launchStatus": "LAUNCHED",
                    "recoveryInstanceId": "i-rec", "ec2InstanceId": "i-rec", "ec2InstanceState": "RUNNING",
                    "failureReason": None, "recoveryPoint": "2026-12-01T03:12:05Z",
-                   "requestedRecoveryPoint": None, "recoverySnapshotId": None}
+                   "requestedRecoveryPoint": None, "recoverySnapshotId": None, "recoveryAccountId": None}
     assert f.RECOVERY_POINT.text(s) == "2026-12-01 03:12:05 UTC" and f.FAILURE_REASON.text(s) == f.DASH
     unknown = ServerView("s-2")
-    assert [x.text(unknown) for x in f.SERVER_FIELDS[2:]] == [f.DASH, f.DASH, "UNKNOWN", *[f.DASH] * 8]
+    assert [x.text(unknown) for x in f.SERVER_FIELDS[2:]] == [f.DASH, f.DASH, "UNKNOWN", *[f.DASH] * 9]
     assert f.server_label(s) == "web-1 (s-1)" and f.server_label(unknown) == "s-2"
 
 

@@ -76,7 +76,7 @@ def test_a_wave_override_launches_that_wave_from_its_own_time(harness):
     assert [r.index for r in report.resolutions] == [0]  # wave 2: the latest data
     started = run(start_run(harness.conn, harness.location, plan, report=report, poll_interval_seconds=1))
     waves = started.execution_input["plan"]["waves"]
-    assert "servers" in waves[0] and "servers" not in waves[1] and started.execution_input["contractVersion"] == "1.1"
+    assert "servers" in waves[0] and "servers" not in waves[1] and started.execution_input["contractVersion"] == "1.2"
     record = run(harness.wait_record(started.execution_id, lambda r: r.is_terminal, what="the drill to end"))
     assert record.status is S.COMPLETED
     view = run(harness.monitor(started).snapshot())

@@ -37,7 +37,7 @@ def test_shows_the_deployed_stack_and_its_outputs(backend_page, aloop):
     assert info is not None and info.is_usable
     assert "CREATE_COMPLETE" in backend_page.stack_status.text()
     keys = [backend_page.outputs.item_at(r)[0] for r in range(backend_page.outputs.rowCount())]
-    assert keys == ["ContractVersion", "HistoryTableName", "StateMachineArn"]
+    assert keys == ["ContractVersion", "HistoryTableName", "StateMachineArn", "StateMachineRoleArn"]
     assert backend_page.deploy_button.isEnabled()
 
 
@@ -59,7 +59,7 @@ def test_deploy_shows_progress_events_and_the_new_outputs(backend_page, aloop):
     assert result.ok
     assert seen, "deployment events were shown while deploying"
     assert "drs-console-second" in backend_page.stack_status.text()
-    assert dict(backend_page.outputs.items())["ContractVersion"] == "1.1"
+    assert dict(backend_page.outputs.items())["ContractVersion"] == "1.2"
     assert backend_page.controller.settings.backend_stack_name == "drs-console-second"
 
 

@@ -29,6 +29,10 @@ def register(sub) -> None:
     d.add_argument("--stack-name", default=c.DEFAULT_STACK_NAME, help="stack name (default: %(default)s)")
     d.add_argument("--allow-downgrade", action="store_true",
                    help="replace a backend that implements a newer contract than this console")
+    d.add_argument("--target-role", action="append", metavar="ROLE_ARN", dest="target_roles",
+                   help="a target account's role (target-account.yaml) the state machine may assume to recover "
+                   "that account's servers; repeat for each account. Default: the roles known accounts use "
+                   "('drs-console accounts'); --target-role none: no target account")
     d.add_argument("--json", action="store_true", help="print the result as JSON")
     d.set_defaults(func=deploy)
     s = bsub.add_parser(
@@ -51,6 +55,26 @@ def _prepare(ctx: CliContext):
     return conn
 
 
+def _target_roles(args: argparse.Namespace, ctx: CliContext) -> list[str] | None:
+    """The roles the state machine may assume: --target-role, else those of the known accounts
+    (None: none known, the stack keeps what it has)."""
+    from ...domain.accounts import ROLE_ARN
+    from ...domain.cross_account import state_machine_role
+    from ...domain.errors import BadInput
+
+    given = [r for arg in args.target_roles or [] for r in arg.split(",") if r.strip()]
+    if [r.lower() for r in given] == ["none"]:
+        return []
+    for role in given:
+        if not ROLE_ARN.fullmatch(role.strip()):
+            raise BadInput(f"--target-role {role!r} is not an IAM role ARN.",
+                           "Give the target account's role ARN: arn:aws:iam::ACCOUNT:role/drs-console-target.")
+    if given:
+        return [r.strip() for r in given]
+    known = [state_machine_role(a) for a in ctx.known_accounts()]
+    return known or None
+
+
 async def deploy(args: argparse.Namespace, ctx: CliContext) -> int:
     conn = _prepare(ctx)
 
@@ -60,7 +84,7 @@ async def deploy(args: argparse.Namespace, ctx: CliContext) -> int:
 
     outcome = await deploy_backend(
         conn, args.stack_name, allow_downgrade=args.allow_downgrade, progress=progress,
-        poll_seconds=0.2 if conn.params.is_sandbox else 5.0,
+        poll_seconds=0.2 if conn.params.is_sandbox else 5.0, target_roles=_target_roles(args, ctx),
     )
     result = outcome.result
     if args.json:

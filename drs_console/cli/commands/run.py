@@ -368,6 +368,7 @@ async def _watch(ctx: CliContext, args: argparse.Namespace, conn: AwsConnection,
         conn, location, execution_id, execution_arn=execution_arn,
         poll_interval=max(1.0, float(args.refresh)),
         reconnect=_reconnect_factory(conn.params, opened),
+        accounts=ctx.known_accounts(),
     )
     prev: ExecutionView | None = None
     last_state = StreamState.LIVE
@@ -432,7 +433,7 @@ async def cmd_preflight(args: argparse.Namespace, ctx: CliContext) -> int:
     timed = point_in_time_options(args, len(plan.waves))
     conn, location = await _connect(args, ctx)
     report = await run_preflight(conn, location, plan, override_target=args.override_target,
-                                 drill=not args.recovery, **timed)
+                                 drill=not args.recovery, accounts=ctx.known_accounts(), **timed)
     _print_preflight(ctx, report, args.json, lines=False)
     return EXIT_USAGE if report.level is Level.BLOCK else EXIT_OK
 
@@ -462,7 +463,7 @@ async def cmd_run(args: argparse.Namespace, ctx: CliContext) -> int:
         ctx.fail(f"warning: the Step Functions backend does not wait before waves {', '.join(delayed)} "
                  "(delayMinutes is for the DRS native engine).")
     report = await run_preflight(conn, location, plan, override_target=args.override_target, drill=not recovery,
-                                 **timed)
+                                 accounts=ctx.known_accounts(), **timed)
     _print_preflight(ctx, report, args.json, lines=True)
     if report.blocked:
         for b in report.blocking:
@@ -546,7 +547,7 @@ async def cmd_status(args: argparse.Namespace, ctx: CliContext) -> int:
     await _require_exists(conn, location, args.execution_id)
     if args.follow:
         return await _follow(ctx, args, conn, location, args.execution_id)
-    monitor = ExecutionMonitor(conn, location, args.execution_id)
+    monitor = ExecutionMonitor(conn, location, args.execution_id, accounts=ctx.known_accounts())
     view = await monitor.snapshot()
     if args.json:
         ctx.print_json(view_json(view))
@@ -627,7 +628,7 @@ async def cmd_cleanup(args: argparse.Namespace, ctx: CliContext) -> int:
     if plan is None:
         return await _cleanup_execution(args, ctx)
     conn, location = await _connect(args, ctx)
-    report = await run_preflight(conn, location, plan, override_target=True)
+    report = await run_preflight(conn, location, plan, override_target=True, accounts=ctx.known_accounts())
     job = await terminate_leftovers(conn, report.leftovers)
     args.execution_id = f"earlier drills of {plan.name!r}"
     return await _follow_cleanup(args, ctx, conn, job)
@@ -637,7 +638,8 @@ async def cmd_cleanup(args: argparse.Namespace, ctx: CliContext) -> int:
 async def _cleanup_execution(args: argparse.Namespace, ctx: CliContext) -> int:
     conn, location = await _connect(args, ctx)
     await _require_exists(conn, location, args.execution_id)
-    return await _follow_cleanup(args, ctx, conn, await start_cleanup(conn, location, args.execution_id))
+    return await _follow_cleanup(args, ctx, conn, await start_cleanup(conn, location, args.execution_id,
+                                                                 accounts=ctx.known_accounts()))
 
 
 async def _follow_cleanup(args: argparse.Namespace, ctx: CliContext, conn: AwsConnection, job) -> int:
@@ -650,10 +652,15 @@ async def _follow_cleanup(args: argparse.Namespace, ctx: CliContext, conn: AwsCo
         return EXIT_OK
     if args.json:
         _jline(ctx, "cleanup", executionId=args.execution_id, jobIds=list(job.job_ids),
-               recoveryInstanceIds=list(job.recovery_instance_ids), done=False)
+               recoveryInstanceIds=list(job.recovery_instance_ids), done=False,
+               **({"jobs": [{"accountId": job.job_accounts.get(j) or None, "jobId": j} for j in job.job_ids]}
+                  if any(job.job_accounts.values()) else {}))
     else:
+        from ...domain.fields import job_text
+
         ctx.print(f"Terminating {plural(len(job.recovery_instance_ids), 'drill instance')} of {args.execution_id}: "
-                  f"{noun(len(job.job_ids), 'job')} {', '.join(job.job_ids)}")
+                  f"{noun(len(job.job_ids), 'job')} "
+                  + ", ".join(job_text(j, job.job_accounts.get(j, "")) for j in job.job_ids))
     if args.no_follow:
         return EXIT_OK
     last = None
@@ -683,7 +690,7 @@ async def _report(args: argparse.Namespace, ctx: CliContext, monitor: ExecutionM
     if monitor is None:
         conn, location = await _connect(args, ctx)
         await _require_exists(conn, location, args.execution_id)
-        monitor = ExecutionMonitor(conn, location, args.execution_id)
+        monitor = ExecutionMonitor(conn, location, args.execution_id, accounts=ctx.known_accounts())
     view = await monitor.snapshot()
     events = monitor.events
     for path, text in ((args.html, report_html(view, events) if args.html else ""),

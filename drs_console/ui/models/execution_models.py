@@ -321,6 +321,7 @@ class ServerColumn(IntEnum):
     RECOVERY_POINT = 11
     REQUESTED_POINT = 12  # a point-in-time run: the snapshot time the console resolved
     REQUESTED_SNAPSHOT_ID = 13
+    RECOVERY_ACCOUNT_ID = 14  # the account that recovers it (its wave's job there; the source account above)
 
 
 #: Each column's one formatter (domain/fields.py): the CLI and the reports use the same ones.
@@ -338,6 +339,7 @@ SERVER_COLUMN_FIELDS: dict[ServerColumn, f.ServerField] = {
     ServerColumn.RECOVERY_POINT: f.RECOVERY_POINT,
     ServerColumn.REQUESTED_POINT: f.REQUESTED_POINT,
     ServerColumn.REQUESTED_SNAPSHOT_ID: f.REQUESTED_SNAPSHOT_ID,
+    ServerColumn.RECOVERY_ACCOUNT_ID: f.RECOVERY_ACCOUNT_ID,
 }
 
 
