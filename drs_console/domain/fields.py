@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .execution import ServerView
+from .execution import ServerView, WaveView
 from .inventory import format_age
 
 DASH = "—"
@@ -163,6 +163,16 @@ SERVER_FIELDS: tuple[ServerField, ...] = (
 def job_text(job_id: str, account_id: str) -> str:
     """One DRS job with the account that runs it: 'drsjob-1a2b (account 123456789012)'."""
     return f"{job_id} (account {account_id})" if account_id else job_id
+
+
+def wave_jobs_text(w: WaveView) -> str:
+    """A wave's DRS jobs as every view shows them: each with its account when the wave ran outside
+    the connected account (contract 1.2), a native step's every job (its retries), else its job."""
+    if w.jobs:
+        return ", ".join(job_text(j, a) for a, j in w.jobs)
+    if len(w.job_ids) > 1:
+        return ", ".join(w.job_ids)
+    return w.job_id or ", ".join(w.job_ids)
 
 
 def server_json(s: ServerView) -> dict[str, Any]:

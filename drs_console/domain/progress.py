@@ -421,12 +421,10 @@ def wave_line(w: WaveView) -> str:
     if w.native_status:  # a DRS native step's own status where it says more (WAITING, SKIPPED)
         status += f" (native {w.native_status})"
     line = f'wave {w.index + 1} "{w.name}": {status}'
-    if w.jobs:
-        from .fields import job_text
+    if w.jobs or len(w.job_ids) > 1:
+        from .fields import wave_jobs_text
 
-        line += f" {noun(len(w.jobs), 'job')} " + ", ".join(job_text(j, a) for a, j in w.jobs)
-    elif len(w.job_ids) > 1:
-        line += f" jobs {', '.join(w.job_ids)}"
+        line += f" {noun(len(w.jobs) if w.jobs else len(w.job_ids), 'job')} {wave_jobs_text(w)}"
     elif w.job_id:
         line += f" job {w.job_id}"
     if w.status is not None and w.status.is_terminal and w.servers:

@@ -19,8 +19,8 @@ from .fields import (
     duration_text,
     duration_value,
     iso_utc,
-    job_text,
     point_in_time_text,
+    wave_jobs_text,
     wave_point_in_time_text,
 )
 from .progress import RecoveryTime, failed_servers, failure_reasons, not_launched_servers, recovery_time
@@ -101,8 +101,7 @@ def build_report(view: ExecutionView, events: Iterable[JobLogEvent] = (), now: d
             index=w.index,
             name=w.name,
             status=w.status.value if w.status else "NOT STARTED",
-            # a wave that ran in other accounts: every job with its account (fields.job_text)
-            job_id=", ".join(job_text(j, a) for a, j in w.jobs) if w.jobs else w.job_id,
+            job_id=wave_jobs_text(w),
             started_at=w.started_at,
             ended_at=w.ended_at,
             duration_seconds=w.duration_seconds(now),

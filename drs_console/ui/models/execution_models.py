@@ -246,7 +246,7 @@ class WaveModel(KeyedTableModel[WaveView]):
             if column is C.STATUS:  # a native step's own status where it says more: CANCELLED (native SKIPPED)
                 return status_with_native(w.status, w.native_status)
             if column is C.JOB_ID:
-                return ", ".join(w.job_ids) if len(w.job_ids) > 1 else (w.job_id or ", ".join(w.job_ids))
+                return f.wave_jobs_text(w)
             if column is C.KIND:
                 return f"WAIT {w.wait_minutes} min" if w.step_kind == "WAIT" else w.step_kind
             if column is C.ATTEMPT:
@@ -266,9 +266,8 @@ class WaveModel(KeyedTableModel[WaveView]):
                 return f"{w.name}: pauses for an operator's go-ahead before it starts"
             if column is C.STATUS and (w.error or w.cause):
                 return f"{w.error}: {w.cause}".strip(": ")
-            if column is C.JOB_ID and (w.job_id or w.job_ids):
-                jobs = ", ".join(w.job_ids) if w.job_ids else w.job_id
-                return f"{jobs} (Ctrl+C or right-click to copy)"
+            if column is C.JOB_ID and (w.job_id or w.job_ids or w.jobs):
+                return f"{f.wave_jobs_text(w)} (Ctrl+C or right-click to copy)"
             if column is C.KIND and w.step_kind == "WAIT":
                 return f"a WAIT step: DRS waits {w.wait_minutes} min before the next step"
             if column is C.ATTEMPT and w.attempt > 1:
