@@ -281,3 +281,15 @@ def test_history_reloads_when_an_execution_changes_and_when_opened_stale(console
     page.show()
     settle()
     assert len(loads) == 3
+
+
+def test_ended_is_hidden_by_default_and_comes_back_from_the_column_menu(console, aloop):
+    """At 1280 px the history fits but for the execution ID: Ended (Started + Duration) starts hidden;
+    the header's column menu shows it again, with its times."""
+    connect_and_load(console, aloop)
+    table = console.page.table
+    assert table.isColumnHidden(HistoryColumn.ENDED)
+    assert not table.isColumnHidden(HistoryColumn.DURATION)
+    table.set_column_shown(HistoryColumn.ENDED, True)
+    assert not table.isColumnHidden(HistoryColumn.ENDED)
+    assert any(column(console.page, HistoryColumn.ENDED))

@@ -162,6 +162,9 @@ class HistoryPage(Page):
             self.table.setColumnWidth(col, width)
         header = self.table.horizontalHeader()  # the engine beside the type: both say what ran
         header.moveSection(header.visualIndex(HistoryColumn.ENGINE), header.visualIndex(HistoryColumn.TYPE) + 1)
+        # at 1280 px every column but one fits: Ended is Started + Duration, so it is hidden until the
+        # operator shows it (the header's column menu; remembered), and it stays in the CSV export
+        self.table.remember_columns("history", controller.ui_layout, hidden_by_default=(HistoryColumn.ENDED,))
         self.status = QLabel("")
         self.status.setObjectName("historyStatus")
 
