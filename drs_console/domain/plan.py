@@ -94,6 +94,13 @@ class ServerRef:
             account_id=account_id,
         )
 
+    @classmethod
+    def from_inventory(cls, server: SourceServer, connected_account: str) -> ServerRef:
+        """``server`` as read in an inventory of ``connected_account``: a server another account
+        holds in DRS records that account (``accountId``), one of the connected account's none."""
+        other = server.drs_account_id if server.drs_account_id and server.drs_account_id != connected_account else ""
+        return cls.from_server(server, account_id=other)
+
     def recovering_account(self, default: str) -> str:
         """The account that recovers this server: its own when recorded, else ``default`` (the
         plan's target account, or the connected one)."""

@@ -73,11 +73,7 @@ class InventoryPicker(QDialog):
 
     def chosen_refs(self) -> list[ServerRef]:
         """The selection as plan refs: a server another account holds records that account."""
-        out = []
-        for s in self.selected_servers():
-            other = s.drs_account_id if s.drs_account_id and s.drs_account_id != self.hub_account else ""
-            out.append(ServerRef.from_server(s, account_id=other))
-        return out
+        return [ServerRef.from_inventory(s, self.hub_account) for s in self.selected_servers()]
 
     def accept(self) -> None:
         refs = self.chosen_refs()

@@ -222,3 +222,22 @@ def test_set_wave_and_set_server_refuse_bad_input_in_one_line(payments, run, arg
     rc, out, err = run("plan", argv[0], payments["path"], *argv[1:])
     assert rc == EXIT_USAGE and needle in one_error_line(err), err
     assert Path(payments["path"]).read_bytes() == before  # nothing was saved
+
+
+def test_add_servers_records_the_account_a_known_account_holds_a_server_in(payments, jrun):
+    """As the editor's picker does: a server the cached inventory shows in another (known) account
+    is recorded with that account, so the run recovers it there; the connected account's is not."""
+    from datetime import UTC, datetime
+
+    from drs_console.domain.inventory import InventorySnapshot, SourceServer
+    from drs_console.store.inventory_cache import InventoryCache
+
+    hub, target = "123456789012", "300950662684"
+    InventoryCache().save(InventorySnapshot(hub, "us-east-1", datetime.now(UTC), (
+        SourceServer(S1, hostname="db-01", drs_account_id=hub),
+        SourceServer(S2, hostname="t1-db-02", drs_account_id=target),
+    ), accounts=(hub, target)))
+    plan = on_disk(jrun("plan", "add-servers", payments["planId"], "DB", S1, S2))
+    refs = {r.source_server_id: r for r in plan.waves[0].servers}
+    assert refs[S1].account_id == "" and refs[S1].name == "db-01"
+    assert refs[S2].account_id == target and refs[S2].name == "t1-db-02"

@@ -240,7 +240,7 @@ def _held_ids(plan: Plan, index: int, args: argparse.Namespace) -> list[str]:
 
 
 def _refs(plan: Plan, ids: list[str]) -> list[ServerRef]:
-    """ServerRefs with the display details of the cached inventory of the plan's target, if any."""
+    """ServerRefs with the display details (and the holding account) of the cached inventory of the plan's target, if any."""
     snapshot = None
     if plan.target_account_id and plan.target_region:
         try:
@@ -250,7 +250,8 @@ def _refs(plan: Plan, ids: list[str]) -> list[ServerRef]:
         except (OSError, ValueError):
             snapshot = None
     by_id = {s.source_server_id: s for s in snapshot.servers} if snapshot else {}
-    return [ServerRef.from_server(by_id[i]) if i in by_id else ServerRef(i) for i in ids]
+    # a server a known account holds records that account, as the editor's picker does
+    return [ServerRef.from_inventory(by_id[i], snapshot.account_id) if i in by_id else ServerRef(i) for i in ids]
 
 
 def _check_selector(text: str) -> str:
