@@ -31,6 +31,11 @@ def seeded():
         sb.stop()
 
 
+class _PartialItem(AssertionError):
+    """A history item without its executionId: moto builds an item an UpdateItem creates attribute
+    by attribute, and a scan in another thread can see it half made (AWS never shows that)."""
+
+
 def _items(sb: Sandbox) -> dict[str, list[dict]]:
     ddb = sb.client("dynamodb")
     out: dict[str, list[dict]] = {}
@@ -39,6 +44,8 @@ def _items(sb: Sandbox) -> dict[str, list[dict]]:
             item = deserialize_item(raw)
             if is_lease_item(item):  # the seeded active executions hold their servers' leases
                 continue
+            if "executionId" not in item:
+                raise _PartialItem(f"a history item without executionId: {item}")
             out.setdefault(item["executionId"], []).append(item)
     return out
 
@@ -57,7 +64,10 @@ def _until(predicate, timeout: float = 20.0, what: str = ""):
 
     deadline = time.monotonic() + timeout
     while True:
-        value = predicate()
+        try:
+            value = predicate()
+        except _PartialItem:  # seen mid-write: read again (a lasting one fails the non-polling reads)
+            value = None
         if value:
             return value
         assert time.monotonic() < deadline, f"timed out waiting for {what}"

@@ -239,14 +239,15 @@ def _held_ids(plan: Plan, index: int, args: argparse.Namespace) -> list[str]:
     return ids
 
 
-def _refs(plan: Plan, ids: list[str]) -> list[ServerRef]:
+def _refs(plan: Plan, ids: list[str], endpoint: str = "") -> list[ServerRef]:
     """ServerRefs with the display details (and the holding account) of the cached inventory of the plan's target, if any."""
     snapshot = None
     if plan.target_account_id and plan.target_region:
         try:
             from ...store.inventory_cache import InventoryCache
 
-            snapshot = InventoryCache().load(plan.target_account_id, plan.target_region)
+            # the cache of this connection's endpoint (an --endpoint-url or sandbox run keeps its own)
+            snapshot = InventoryCache().load(plan.target_account_id, plan.target_region, endpoint)
         except (OSError, ValueError):
             snapshot = None
     by_id = {s.source_server_id: s for s in snapshot.servers} if snapshot else {}
@@ -342,7 +343,10 @@ def plan_add_servers(args: argparse.Namespace, ctx: CliContext) -> int:
     index = resolve_wave(plan, args.wave)
     ids = _server_ids(args.server_ids)
     selector = _check_selector(args.selector) if args.selector else None
-    positions = _edit(lambda: plan.add_servers(index, _refs(plan, ids)))
+    from ...store.inventory_cache import cache_endpoint
+
+    endpoint = cache_endpoint(ctx.endpoint_url, ctx.sandbox)
+    positions = _edit(lambda: plan.add_servers(index, _refs(plan, ids, endpoint)))
     wave = plan.wave(index)
     added = [wave.servers[p].source_server_id for p in positions]
     skipped = [i for i in ids if i not in frozenset(added)]
