@@ -233,6 +233,10 @@ async def cancel_run(
         if record.is_terminal and not running:
             return CancelResult(execution_id, before, record, "cancelled")
         if not running:
+            # it may have recorded its end between the two reads: read again before reconciling
+            record, _ = await _record(conn, location, execution_id)
+            if record.is_terminal:
+                return CancelResult(execution_id, before, record, "cancelled")
             final = await service.reconcile(location, execution_id)
             return CancelResult(execution_id, before, final or record, "reconciled")
         if time.monotonic() > deadline:

@@ -258,8 +258,7 @@ def run_gui(args: argparse.Namespace) -> int:
             exit_code = loop.run_until_complete(
                 take_screenshot(console, Path(screenshot), page, sandbox=bool(args.sandbox))
             )
-            console.shutdown()
-            loop.run_until_complete(_settle_cancelled())
+            loop.run_until_complete(_shut_down(console))
         return _finish(exit_code)
 
     if page:
@@ -272,8 +271,7 @@ def run_gui(args: argparse.Namespace) -> int:
         QTimer.singleShot(0, lambda: console.runner.start(console.window.connection_bar.connect_now()))
     with loop:
         loop.run_until_complete(closing.wait())
-        console.shutdown()
-        loop.run_until_complete(_settle_cancelled())
+        loop.run_until_complete(_shut_down(console))
     return _finish(exit_code)
 
 
@@ -293,16 +291,27 @@ def _write_stamp(path: str) -> None:
         log.warning("could not write the paint stamp %s: %s", path, exc)
 
 
+async def _shut_down(console: ConsoleApp) -> None:
+    """Shut down inside the running loop: what shutdown() cancels or schedules then steps with the
+    loop running (between two run_until_complete calls qasync can step a task with no loop marked
+    running: 'no running event loop')."""
+    console.shutdown()
+    await _settle_cancelled()
+
+
 async def _settle_cancelled(timeout: float = 2.0) -> None:
     """Let the tasks that shutdown() cancelled finish their cleanup (bounded: quitting never hangs)."""
     import asyncio
 
     current = asyncio.current_task()
-    pending = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
-    for task in pending:
-        task.cancel()
-    if pending:
-        await asyncio.wait(pending, timeout=timeout)
+    for _round in range(5):  # what a cancelled task's cleanup or a queued signal starts: cancelled too
+        await asyncio.sleep(0)
+        pending = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
+        if not pending:
+            return
+        for task in pending:
+            task.cancel()
+        await asyncio.wait(pending, timeout=timeout / 5)
 
 
 async def take_screenshot(console: ConsoleApp, path: Path, page: str | None, *, sandbox: bool) -> int:

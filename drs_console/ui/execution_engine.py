@@ -36,6 +36,7 @@ from ..domain.history import parse_time
 from ..domain.plan import Plan
 from .connection import ConnectionController
 from .models.execution_models import CheckRow
+from .tasks import off_thread
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +106,7 @@ async def imported(name: str) -> ModuleType:
     import_module waits for it on the worker thread.)"""
     module = _IMPORTED.get(name)
     if module is None:
-        module = await asyncio.to_thread(importlib.import_module, f"{__package__.rpartition('.')[0]}.{name}")
+        module = await off_thread(importlib.import_module, f"{__package__.rpartition('.')[0]}.{name}")
         _IMPORTED[name] = module
     return module
 
@@ -117,7 +118,7 @@ async def off_gui_thread(make: Any) -> Any:
     """Run the coroutine ``make()`` makes on its own event loop in a worker thread and await its
     result: a preflight or a start reads and checks every server of the plan (1,000 of them), work
     that must not stall the GUI. (Cancelling the caller does not stop it: both finish quickly.)"""
-    return await asyncio.to_thread(lambda: asyncio.run(make()))
+    return await off_thread(lambda: asyncio.run(make()))
 
 
 class _Failed:

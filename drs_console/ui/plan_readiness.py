@@ -27,7 +27,7 @@ from ..store.inventory_cache import cache_endpoint
 from ..store.plan_io import PlanFileError, read_plan_file
 from .connection import ConnectionController
 from .inventory_state import InventoryState
-from .tasks import TaskRunner
+from .tasks import TaskRunner, off_thread
 
 log = logging.getLogger(__name__)
 DEBOUNCE_MS = 300
@@ -63,6 +63,7 @@ class ReadinessUpdater(QObject):
         self._paths: list[Path] = []
         self._generation = 0
         self._facts: tuple[tuple, float, ReadinessFacts] | None = None
+        self._stopped = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(DEBOUNCE_MS)
@@ -70,8 +71,15 @@ class ReadinessUpdater(QObject):
         self._done.connect(self._finished)
 
     def schedule(self, paths: Sequence[Path]) -> None:
+        if self._stopped:
+            return
         self._paths = list(paths)
         self._timer.start()
+
+    def stop(self) -> None:
+        """On quit: no judgement starts any more (a debounced one would start as the loop closes)."""
+        self._stopped = True
+        self._timer.stop()
 
     def forget_facts(self) -> None:
         self._facts = None
@@ -86,7 +94,7 @@ class ReadinessUpdater(QObject):
         done: dict[str, PlanReadiness] = {}
         self.computed.connect(done.update)
         try:
-            await asyncio.to_thread(self._offline, paths, self.inventory.snapshot, generation)
+            await off_thread(self._offline, paths, self.inventory.snapshot, generation)
             for _ in range(100):
                 if done:
                     break
@@ -133,7 +141,7 @@ class ReadinessUpdater(QObject):
         if not paths:  # an empty library: nothing to read
             self._finished({}, generation)
             return {}
-        pairs = await asyncio.to_thread(read_plans, paths)
+        pairs = await off_thread(read_plans, paths)
         plans = [p for _, p in pairs]
         key = (id(self.controller.connection), tuple(sorted(p.id for p in plans)),
                tuple(sorted(s.source_server_id for p in plans for w in p.waves for s in w.servers)))
@@ -152,7 +160,7 @@ class ReadinessUpdater(QObject):
             self.threads.append(threading.current_thread().name)
             return dict(zip((p for p, _ in pairs), facts.assess(plans, stale_days=self.stale_days), strict=True))
 
-        results = await asyncio.to_thread(judge)
+        results = await off_thread(judge)
         self._finished(results, generation)
         return results
 
@@ -166,7 +174,7 @@ class ReadinessUpdater(QObject):
                                  history_table=settings.history_table)
         if facts.drills is not None and facts.inventory is not None and not conn.params.is_sandbox:
             try:
-                await asyncio.to_thread(self.drill_cache.save, facts.inventory.account_id, facts.inventory.region,
+                await off_thread(self.drill_cache.save, facts.inventory.account_id, facts.inventory.region,
                                         facts.drills, cache_endpoint(conn.params.endpoint_url, False))
             except OSError as exc:
                 log.warning("drill cache not written: %s", exc)

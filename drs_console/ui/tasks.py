@@ -9,11 +9,19 @@ quit. Blocking AWS calls themselves run on the connection's bounded executor (se
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
+
+
+def off_thread(fn: Callable[..., Any], *args: Any) -> asyncio.Future:
+    """``fn(*args)`` on the default executor, awaited from the GUI loop. Unlike asyncio.to_thread it
+    needs no loop marked running (it uses the loop set for this thread): as the app quits, qasync
+    can step a task between two run_until_complete calls ("no running event loop")."""
+    return asyncio.get_event_loop().run_in_executor(None, functools.partial(fn, *args))
 
 log = logging.getLogger(__name__)
 

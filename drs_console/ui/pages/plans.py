@@ -580,6 +580,7 @@ class PlansPage(Page):
             self.editor.run_validation()
 
     def shutdown(self) -> None:
+        self.readiness.stop()
         if self.editor is not None:
             self.editor.autosave()
             self.editor.autosave_timer.stop()
