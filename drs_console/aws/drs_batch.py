@@ -63,7 +63,8 @@ class Reader:
         return await self.conn.call(getattr(client, operation), **kwargs)
 
     # -- DRS -----------------------------------------------------------------------------------
-    async def _paged(self, operation: str, **kwargs: Any) -> list[dict[str, Any]]:
+    async def paged(self, operation: str, *, key: str = "items", **kwargs: Any) -> list[dict[str, Any]]:
+        """Every page of a DRS list operation (``nextToken``), its ``key`` member's items joined."""
         items: list[dict[str, Any]] = []
         token = None
         while True:
@@ -71,7 +72,7 @@ class Reader:
             if token:
                 kw["nextToken"] = token
             resp = await self.call("drs", operation, **kw)
-            items.extend(resp.get("items") or [])
+            items.extend(resp.get(key) or [])
             token = resp.get("nextToken")
             if not token:
                 return items
@@ -80,23 +81,23 @@ class Reader:
         ids = list(dict.fromkeys(j for j in job_ids if j))
         out: dict[str, dict[str, Any]] = {}
         for batch in chunks(ids, JOB_IDS_PER_CALL):
-            for job in await self._paged("describe_jobs", filters={"jobIDs": batch}, maxResults=len(batch)):
+            for job in await self.paged("describe_jobs", filters={"jobIDs": batch}, maxResults=len(batch)):
                 out[str(job.get("jobID"))] = job
         return out
 
     async def active_jobs(self) -> list[dict[str, Any]]:
         """Every PENDING or STARTED job of the region (DescribeJobs, all pages)."""
-        jobs = await self._paged("describe_jobs", filters={}, maxResults=PAGE_SIZE)
+        jobs = await self.paged("describe_jobs", filters={}, maxResults=PAGE_SIZE)
         return [j for j in jobs if str(j.get("status", "")).upper() in LIVE_JOB_STATUSES]
 
     async def all_source_server_items(self) -> list[dict[str, Any]]:
-        return await self._paged("describe_source_servers", filters={}, maxResults=PAGE_SIZE)
+        return await self.paged("describe_source_servers", filters={}, maxResults=PAGE_SIZE)
 
     async def source_server_items(self, ids: Iterable[str]) -> list[dict[str, Any]]:
         wanted = list(dict.fromkeys(i for i in ids if i))
         out: list[dict[str, Any]] = []
         for batch in chunks(wanted, SOURCE_SERVER_IDS_PER_CALL):
-            out.extend(await self._paged(
+            out.extend(await self.paged(
                 "describe_source_servers", filters={"sourceServerIDs": batch}, maxResults=len(batch)
             ))
         return out
@@ -110,7 +111,7 @@ class Reader:
         out: list[dict[str, Any]] = []
         for batch in chunks(wanted, RECOVERY_INSTANCE_FILTER_PER_CALL):
             out.extend(
-                await self._paged("describe_recovery_instances", filters={"sourceServerIDs": batch},
+                await self.paged("describe_recovery_instances", filters={"sourceServerIDs": batch},
                                   maxResults=PAGE_SIZE)
             )
         return out
@@ -155,7 +156,7 @@ class Reader:
         return dict(await asyncio.gather(*(newest(s) for s in ids)))
 
     async def job_log(self, job_id: str) -> list[dict[str, Any]]:
-        return await self._paged("describe_job_log_items", jobID=job_id, maxResults=PAGE_SIZE)
+        return await self.paged("describe_job_log_items", jobID=job_id, maxResults=PAGE_SIZE)
 
     # -- history -------------------------------------------------------------------------------
     async def execution_items(self, table: str, execution_id: str) -> list[dict[str, Any]]:

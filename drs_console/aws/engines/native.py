@@ -44,16 +44,6 @@ def is_native_ref(ref: str) -> bool:
     return EXECUTION_ARN_MARK in (ref or "")
 
 
-async def _pages(reader: Reader, operation: str, key: str, **kwargs: Any) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    token = None
-    while True:
-        resp = await reader.call("drs", operation, **kwargs, **({"nextToken": token} if token else {}))
-        items.extend(resp.get(key) or [])
-        token = resp.get("nextToken")
-        if not token:
-            return items
-
 
 class NativeSource:
     """The record source of one native execution for ``ExecutionMonitor``."""
@@ -77,9 +67,9 @@ class NativeSource:
                 if exc.kind is not ProblemKind.NOT_FOUND:
                     raise
                 self.plan_tags = {TAG_PLAN_NAME: "(deleted plan)"}
-        self.steps = ordered_steps(await _pages(reader, "list_recovery_plan_execution_steps",
-                                                "recoveryPlanExecutionSteps",
-                                                recoveryPlanExecutionArn=self.execution_arn))
+        self.steps = ordered_steps(await reader.paged("list_recovery_plan_execution_steps",
+                                                     key="recoveryPlanExecutionSteps",
+                                                     recoveryPlanExecutionArn=self.execution_arn))
         for i, step in enumerate(self.steps):  # attempt and times: only for steps that ran or run
             if step.get("status") != "NOT_STARTED" and (i not in self.details or step.get("status") !=
                                                         self.details[i].get("status")):
@@ -116,7 +106,7 @@ class NativeEngine:
         """The execution ARN of ``ref`` (an ARN, or its last part)."""
         if is_native_ref(ref):
             return ref
-        for item in await _pages(self.reader, "list_recovery_plan_executions", "recoveryPlanExecutions"):
+        for item in await self.reader.paged("list_recovery_plan_executions", key="recoveryPlanExecutions"):
             arn = str(item.get("recoveryPlanExecutionArn") or "")
             if short_id(arn) == ref:
                 return arn
@@ -181,8 +171,8 @@ class NativeEngine:
 
     async def _step(self, execution_id: str, step: int) -> tuple[str, dict[str, Any]]:
         arn = await self.resolve(execution_id)
-        steps = ordered_steps(await _pages(self.reader, "list_recovery_plan_execution_steps",
-                                           "recoveryPlanExecutionSteps", recoveryPlanExecutionArn=arn))
+        steps = ordered_steps(await self.reader.paged("list_recovery_plan_execution_steps",
+                                                      key="recoveryPlanExecutionSteps", recoveryPlanExecutionArn=arn))
         if not 1 <= step <= len(steps):
             raise BadInput(f"Execution {short_id(arn)} has {len(steps)} steps; there is no step {step}.",
                            f"Give a step number from 1 to {len(steps)} ('drs-console status {short_id(arn)}').")
@@ -226,7 +216,7 @@ class NativeEngine:
         from .native_plans import list_native_plans
 
         plans = {p["recoveryPlanArn"]: p for p in await list_native_plans(self.reader, tags=True)}
-        items = await _pages(self.reader, "list_recovery_plan_executions", "recoveryPlanExecutions")
+        items = await self.reader.paged("list_recovery_plan_executions", key="recoveryPlanExecutions")
         views = []
         for item in items:
             plan = plans.get(str(item.get("recoveryPlanArn") or "")) or {}
@@ -238,7 +228,7 @@ class NativeEngine:
 
     async def live_jobs(self, execution_arn: str) -> list[str]:
         """The DRS jobs of the execution that have not completed."""
-        steps = await _pages(self.reader, "list_recovery_plan_execution_steps", "recoveryPlanExecutionSteps",
+        steps = await self.reader.paged("list_recovery_plan_execution_steps", key="recoveryPlanExecutionSteps",
                              recoveryPlanExecutionArn=execution_arn)
         ids = [j for s in steps for j in step_job_ids(s)]
         jobs = await self.reader.jobs(ids) if ids else {}

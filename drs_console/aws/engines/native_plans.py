@@ -33,21 +33,10 @@ from ..drs_batch import Reader
 from ..session import AwsConnection
 
 
-async def _pages(reader: Reader, operation: str, key: str, **kwargs: Any) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    token = None
-    while True:
-        resp = await reader.call("drs", operation, **kwargs, **({"nextToken": token} if token else {}))
-        items.extend(resp.get(key) or [])
-        token = resp.get("nextToken")
-        if not token:
-            return items
-
-
 async def list_native_plans(reader: Reader, *, tags: bool = False) -> list[dict[str, Any]]:
     """Every native plan of the region (ListRecoveryPlans); with ``tags`` each one's GetRecoveryPlan
     (ListRecoveryPlans gives no tags)."""
-    plans = await _pages(reader, "list_recovery_plans", "recoveryPlans")
+    plans = await reader.paged("list_recovery_plans", key="recoveryPlans")
     if not tags:
         return plans
     out = []
@@ -82,7 +71,7 @@ def linked_arn(plan: Plan) -> str:
 
 
 async def native_steps(reader: Reader, plan_arn: str) -> list[dict[str, Any]]:
-    return await _pages(reader, "list_recovery_plan_steps", "recoveryPlanSteps", recoveryPlanArn=plan_arn)
+    return await reader.paged("list_recovery_plan_steps", key="recoveryPlanSteps", recoveryPlanArn=plan_arn)
 
 
 async def mapping_for(conn: AwsConnection, plan: Plan, *, plan_version: int, drop_pauses: bool = False,

@@ -251,28 +251,9 @@ async def native_resume(args: argparse.Namespace, ctx: CliContext, conn: AwsConn
 
 
 async def native_cleanup_job(conn: AwsConnection, arn: str):
-    """Terminate a finished native drill's recovery instances (TerminateRecoveryInstances, 200 a
-    call): the ``CleanupJob`` that 'cleanup' then follows as for a backend drill."""
-    from ...aws.drs_batch import TERMINATE_PER_CALL, Reader, chunks
-    from ...aws.runs import CleanupJob
-
-    engine = NativeEngine(conn)
-    view, alive = await engine.drill_instances(arn)
-    if not view.is_drill:
-        raise BadInput(f"Execution {view.execution_id} is a RECOVERY: its recovery instances are the recovered "
-                       "production, and cleanup is only for drills.",
-                       "Terminate recovery instances of a real recovery in the DRS console, deliberately.")
-    if not view.is_terminal:
-        raise BadInput(f"Execution {view.execution_id} is still {view.native_status or view.status}.",
-                       f"Wait for it to end, or cancel it first ('drs-console cancel {view.execution_id}').")
-    ids = [str(i["recoveryInstanceID"]) for i in alive]
-    jobs = []
-    reader = Reader(conn)
-    for batch in chunks(ids, TERMINATE_PER_CALL):
-        resp = await reader.call("drs", "terminate_recovery_instances", recoveryInstanceIDs=batch)
-        jobs.append(str(resp["job"]["jobID"]))
-    return CleanupJob(view.execution_id, tuple(jobs), tuple(ids),
-                      tuple(sorted({str(i.get("sourceServerID")) for i in alive})))
+    """Terminate a finished native drill's recovery instances: the ``CleanupJob`` that 'cleanup'
+    then follows as for a backend drill (the engine's own rules: drills only, ended only)."""
+    return await NativeEngine(conn).start_cleanup(arn)
 
 
 async def native_cleanup_cmd(args: argparse.Namespace, ctx: CliContext, conn: AwsConnection, arn: str) -> int:
