@@ -174,11 +174,13 @@ class PlanEditor(ServerEditing, QWidget):
         self.server_table.setDragEnabled(True)
         self.server_table.setAcceptDrops(True)
         self.server_table.setDropIndicatorShown(True)
-        for col, width in ((ServerColumn.NAME, 140), (ServerColumn.SOURCE_SERVER_ID, 150),
-                           (ServerColumn.SOURCE_INSTANCE_ID, 150), (ServerColumn.SOURCE_ACCOUNT_ID, 105),
-                           (ServerColumn.REPLICATION, 95)):
-            self.server_table.setColumnWidth(col, width)
+        self.server_table.setColumnWidth(ServerColumn.NAME, 140)
         self.server_table.setItemDelegateForColumn(ServerColumn.REPLICATION, BadgeDelegate(self.server_table))
+        # the IDs, the account and the replication badge whole, the instance ID cut in the middle,
+        # the impact (last) the rest: the table fits its pane at 1280 px
+        self.server_table.fit_to_viewport(
+            (ServerColumn.SOURCE_SERVER_ID, ServerColumn.SOURCE_ACCOUNT_ID, ServerColumn.REPLICATION),
+            ServerColumn.SOURCE_INSTANCE_ID)
         self.add_servers_button = QPushButton("Add from inventory…")
         self.remove_servers_button = QPushButton("Remove")
         self.move_to_button = QPushButton("Move to wave")
