@@ -83,3 +83,31 @@ def test_doctor_without_a_stack_fails_with_a_remedy(backend_page, aloop):
     stack = next(f for f in findings if f.check == "stack")
     assert stack.level == "FAIL" and stack.remedy
     assert "FAIL" in backend_page.doctor_summary.text()
+
+
+def test_a_refresh_of_the_old_name_finishing_last_does_not_paint_over_the_new_one(backend_page, aloop, monkeypatch):
+    """The refresh that connecting starts reads the old stack name; if the operator types another
+    name and refreshes, the old answer arriving last must not replace the new one."""
+    import asyncio
+
+    from drs_console.ui.pages import backend as backend_module
+
+    aloop.run_until_complete(backend_page.controller.connect(sandbox=True))
+    aloop.run_until_complete(backend_page.refresh())
+    held = asyncio.Event()
+    real_stack = backend_module.BackendService.stack
+
+    async def stack(service, name):
+        if name != "nope":
+            await held.wait()  # the old name's answer comes back only after the new one
+        return await real_stack(service, name)
+
+    monkeypatch.setattr(backend_module.BackendService, "stack", stack)
+    old = aloop.create_task(backend_page.refresh())
+    aloop.run_until_complete(asyncio.sleep(0))
+    backend_page.stack_name.setText("nope")
+    assert aloop.run_until_complete(backend_page.refresh()) is None
+    held.set()
+    assert aloop.run_until_complete(old) is not None
+    assert "No stack named 'nope'" in backend_page.stack_status.text()
+    assert backend_page.outputs.rowCount() == 0

@@ -46,6 +46,7 @@ class BackendPage(Page):
         self.findings: list[Finding] = []
         self._task: asyncio.Task | None = None
         self._loaded = asyncio.Event()
+        self._refresh_generation = 0
 
         self.stack_name = QLineEdit(controller.settings.backend_stack_name or DEFAULT_STACK_NAME)
         self.stack_name.setMaximumWidth(220)
@@ -184,18 +185,23 @@ class BackendPage(Page):
         if conn is None:
             return None
         self._set_connected(True)
-        info = await BackendService(conn).stack(self._name)
-        self.show_stack(info)
-        if info is not None:
-            self.events.set_items(await BackendService(conn).stack_events(info.stack_id))
-        self._loaded.set()
+        # The newest refresh wins: one started before the stack name changed (the refresh that
+        # connecting starts, say) must not paint the old stack over the new name's answer.
+        self._refresh_generation += 1
+        generation, name = self._refresh_generation, self._name
+        info = await BackendService(conn).stack(name)
+        events = await BackendService(conn).stack_events(info.stack_id) if info is not None else []
+        if generation == self._refresh_generation:
+            self.show_stack(info, name)
+            self.events.set_items(events)
+            self._loaded.set()
         return info
 
-    def show_stack(self, info: StackInfo | None) -> None:
+    def show_stack(self, info: StackInfo | None, name: str | None = None) -> None:
         self.stack_info = info
         if info is None:
             self.stack_status.setText(
-                f"No stack named {self._name!r} in this account and region. "
+                f"No stack named {(name or self._name)!r} in this account and region. "
                 "Deploy the reference backend with “Deploy / update…”, or set the stack name you use."
             )
             self.outputs.set_items([])
