@@ -227,6 +227,23 @@ async def check_accounts(connector: AccountConnector, accounts: Iterable[KnownAc
     return list(await asyncio.gather(*(check_account(connector, a) for a in accounts)))
 
 
+async def role_trusts(acct_conn: AwsConnection, role_arn: str, principal: str, hub_account: str,
+                      ) -> tuple[bool | None, str]:
+    """Whether ``role_arn``'s trust policy lets ``principal`` (the hub state machine's role) assume it,
+    read with iam:GetRole in its account (``acct_conn``): (True/False, ""), or (None, why it could
+    not be read). What preflight and doctor both ask of a target account's role."""
+    from ..domain.cross_account import trust_names
+    from .deployment import trust_doc
+
+    name = role_arn.rsplit("/", 1)[-1]
+    try:
+        iam = acct_conn.client("iam")
+        role = (await acct_conn.call(iam.get_role, RoleName=name)).get("Role") or {}
+    except ConsoleError as exc:
+        return None, f"iam:GetRole of {name}: {exc.kind.value}"
+    return trust_names(trust_doc(role), principal, hub_account), ""
+
+
 # -- messages --------------------------------------------------------------------------------------
 
 

@@ -65,10 +65,12 @@ async def deploy_backend(
     poll_seconds: float = 5.0,
     timeout: float = 1800.0,
     target_roles: Sequence[str] | None = None,
+    add_target_roles: Sequence[str] = (),
 ) -> DeployOutcome:
     """`backend deploy`: the change set, then the repair of out-of-band changes. ``target_roles``:
     the target accounts' roles the state machine may assume (template parameter TargetRoleArns);
-    None keeps what the stack has."""
+    None keeps what the stack has. ``add_target_roles``: roles granted besides those (what doctor
+    --fix and the Backend page add: the known accounts' roles, none taken away)."""
     backend = BackendService(conn, poll_seconds=poll_seconds)
     dep = await inspect_deployment(conn, stack_name)
     region = conn.region
@@ -101,7 +103,9 @@ async def deploy_backend(
         # definition back, and the stack records this deployment (doctor counts runs from it)
         repair_token = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     params = {PARAM_HASH: bundled_hash, PARAM_REPAIR: repair_token}
-    roles = ",".join(target_roles) if target_roles is not None else dep.parameters.get(PARAM_TARGET_ROLES, "")
+    kept = list(target_roles) if target_roles is not None else \
+        [r for r in dep.parameters.get(PARAM_TARGET_ROLES, "").split(",") if r.strip()]
+    roles = ",".join(dict.fromkeys([r.strip() for r in kept] + [r.strip() for r in add_target_roles if r.strip()]))
     if roles:
         params[PARAM_TARGET_ROLES] = roles
     result = await backend.deploy(stack_name, progress=progress, parameters=params, timeout=timeout)

@@ -31,7 +31,7 @@ from ..domain.inventory import InventorySnapshot, SourceServer, server_from_drs
 from ..domain.lease import ServerLease, lease_key
 from ..domain.plan import Plan
 from ..domain.progress import parse_plan, plan_waves
-from .accounts import AccountConnector
+from .accounts import AccountConnector, role_trusts
 from .backend import BackendLocation, deserialize_item
 from .doctor import DoctorService
 from .drs_batch import LIVE_JOB_STATUSES, Reader, chunks
@@ -326,7 +326,7 @@ async def _other_accounts(conn: AwsConnection, location: BackendLocation, ident:
                     problem=f"Account {account.label}: {account.reach_text()} reaches account {got.account_id}.",
                     remedy="Fix the account ('drs-console accounts add ... --replace')."))
                 continue
-            trust, note = await _trust(acct_conn, role, sm_role, ident.account_id)
+            trust, note = await role_trusts(acct_conn, role, sm_role, ident.account_id)
             quota, source = await drs_job_quota(acct_conn)
             out.reaches.append(xa.AccountReach(account_id, account.label, role, trust=trust, trust_note=note,
                                                job_quota=quota, job_quota_source=source))
@@ -364,22 +364,6 @@ async def _state_machine_role(conn: AwsConnection, location: BackendLocation) ->
         return str(resp.get("roleArn") or "")
     except ConsoleError:
         return ""
-
-
-async def _trust(acct_conn: AwsConnection, role_arn: str, principal: str, hub: str) -> tuple[bool | None, str]:
-    """Whether ``role_arn``'s trust names ``principal`` (iam:GetRole with the account's credentials)."""
-    name = role_arn.rsplit("/", 1)[-1]
-    try:
-        iam = acct_conn.client("iam")
-        role = (await acct_conn.call(iam.get_role, RoleName=name)).get("Role") or {}
-    except ConsoleError as exc:
-        return None, f"iam:GetRole of {name}: {exc.kind.value}"
-    doc = role.get("AssumeRolePolicyDocument")
-    if isinstance(doc, str):
-        from urllib.parse import unquote
-
-        doc = unquote(doc)
-    return xa.trust_names(doc, principal, hub), ""
 
 
 def recovery_point_from_drs(source_server_id: str, item: Mapping[str, Any] | None) -> p.RecoveryPoint:

@@ -14,6 +14,9 @@ from .wording import noun, plural
 
 # the role resources/backend/target-account.yaml makes (its RoleName default)
 DEFAULT_TARGET_ROLE_NAME = "drs-console-target"
+# what to do when a target role's trust does not name the hub state machine's role (preflight, doctor)
+TRUST_REMEDY = ("Update target-account.yaml in that account with HubPrincipalArns naming the stack output "
+                "StateMachineRoleArn (or the hub account).")
 
 
 def plan_server_accounts(plan: Plan, hub_account: str) -> dict[str, str]:
@@ -93,8 +96,7 @@ def check_accounts(reaches: Sequence[AccountReach], state_machine_role_arn: str)
             out.append(Check("accounts", Level.BLOCK,
                              f"Account {r.label}: the trust policy of {r.role_arn} does not name the backend "
                              f"state machine's role {state_machine_role_arn or '(unknown)'}.",
-                             "Update target-account.yaml in that account with HubPrincipalArns naming the "
-                             "stack output StateMachineRoleArn (or the hub account)."))
+                             TRUST_REMEDY))
         elif r.trust is None:
             out.append(Check("accounts", Level.WARN,
                              f"Account {r.label}: reached; whether {r.role_arn} trusts the backend state machine "

@@ -4,8 +4,8 @@ One module per family of checks: ``stack_checks`` (where the backend is, the sta
 and resources), ``definition_checks`` (contract version, the definition against the bundled one,
 Tasks that are not ours), ``role_checks`` (the state machine's role and the operator's
 permissions), ``table_checks`` (the history table), ``run_checks`` (recent executions and
-records), ``account_checks`` (each known account reached, DRS initialized there); ``service`` runs
-them in order, with the probe.
+records), ``account_checks`` (each known account reached, DRS initialized there, and its role one
+the state machine may assume and that trusts it); ``service`` runs them in order, with the probe.
 """
 
 from .findings import FAIL, FIX_DEPLOY, PASS, WARN, DoctorFinding, worst

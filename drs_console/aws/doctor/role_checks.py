@@ -160,31 +160,35 @@ async def role_check(conn: AwsConnection, dep: Deployment) -> list[DoctorFinding
     return out
 
 
+async def role_decisions(conn: AwsConnection, dep: Deployment, pairs: list[tuple[str, str]],
+                         ) -> tuple[dict[tuple[str, str], bool] | None, str]:
+    """Whether the state machine's role may do each (action, resource): by policy simulation, else by
+    reading its policy documents. (decisions, how they were decided), or (None, why neither worked)."""
+    assert dep.role is not None
+    exc: BaseException | None = None
+    if not conn.params.is_sandbox:
+        try:
+            return await _simulate(conn, dep.role["Arn"], pairs), "policy simulation (SimulatePrincipalPolicy)"
+        except Exception as e:  # noqa: BLE001 - denied, unsupported, unparsable: fall back to the documents
+            exc = e
+    documents = list(dep.role_inline.values()) + await _attached_documents(conn, dep)
+    if not documents and exc is not None:
+        return None, f"{_why_not_simulated(conn, exc)}, and its policies could not be read"
+    return ({(a, r): allowed_by_documents(documents, a, r) for a, r in pairs},
+            f"reading its policy documents ({_why_not_simulated(conn, exc)}; conditions and Deny statements were "
+            "not evaluated)")
+
+
 async def role_permissions(conn: AwsConnection, dep: Deployment) -> DoctorFinding:
     assert dep.role is not None
     needed = needed_permissions(dep)
     if not needed:
         return finding("role-permissions", PASS, "The definition's Tasks need no permissions.")
-    pairs = [(a, r) for a, r, _ in needed]
-    how = ""
-    exc: BaseException | None = None
-    decisions: dict[tuple[str, str], bool] | None = None
-    if not conn.params.is_sandbox:
-        try:
-            decisions = await _simulate(conn, dep.role["Arn"], pairs)
-            how = "policy simulation (SimulatePrincipalPolicy)"
-        except Exception as e:  # noqa: BLE001 - denied, unsupported, unparsable: fall back to the documents
-            exc = e
+    decisions, how = await role_decisions(conn, dep, [(a, r) for a, r, _ in needed])
     if decisions is None:
-        documents = list(dep.role_inline.values()) + await _attached_documents(conn, dep)
-        if not documents and exc is not None:
-            return finding("role-permissions", WARN,
-                           f"The role's permissions could not be checked: {_why_not_simulated(conn, exc)}, and its "
-                           "policies could not be read.", "Allow iam:SimulatePrincipalPolicy or iam:GetRolePolicy "
-                           "and iam:ListRolePolicies to have them checked.")
-        decisions = {(a, r): allowed_by_documents(documents, a, r) for a, r in pairs}
-        how = (f"reading its policy documents ({_why_not_simulated(conn, exc)}; conditions and Deny statements were "
-               "not evaluated)")
+        return finding("role-permissions", WARN, f"The role's permissions could not be checked: {how}.",
+                       "Allow iam:SimulatePrincipalPolicy or iam:GetRolePolicy and iam:ListRolePolicies to have them "
+                       "checked.")
     missing = [f"{a} on {r} (needed by {', '.join(s[:3])})" for a, r, s in needed if not decisions.get((a, r), False)]
     if missing:
         return finding("role-permissions", FAIL,

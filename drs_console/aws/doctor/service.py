@@ -48,7 +48,8 @@ class DoctorService:
     ) -> list[DoctorFinding]:
         """Every check's finding, in order; with ``library_plans`` (the plan library's plans) also the
         DRS native plans linked to them and their drift; ``accounts``: the known accounts, each checked
-        last (account_checks.py)."""
+        last (account_checks.py), with what the deployed state machine needs of each one's role
+        (may assume it; its trust names the state machine's role)."""
         findings: list[DoctorFinding] = []
 
         def add(f: DoctorFinding | list[DoctorFinding]) -> None:
@@ -73,7 +74,7 @@ class DoctorService:
 
             add(await self._guard_one("native-plans", native_plans_check, self.conn, library_plans, plan_version))
         if accounts:
-            add(await ac.known_account_checks(self.conn, accounts, caller_arn))
+            add(await ac.known_account_checks(self.conn, accounts, caller_arn, dep))
         return findings
 
     async def _guard(self, check: str, fn, *args) -> tuple[Any, Any]:

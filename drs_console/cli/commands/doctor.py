@@ -21,10 +21,10 @@ def register(sub) -> None:
         help="check identity, DRS, the deployed backend against this console's, and permissions",
         description="Compares what is deployed (stack, template, definition, Tasks, role, table, recent runs) "
         "with what this console ships, checks each known account ('drs-console accounts': its role assumed, DRS "
-        "initialized there), runs a probe through a real DynamoDB and DRS read, and prints PASS, WARN "
+        "initialized there, the state machine allowed to assume that role and trusted by it), runs a probe through a real DynamoDB and DRS read, and prints PASS, WARN "
         "or FAIL per check with one line saying what to do. Exit code 1 when any check FAILs. "
-        "--fix applies the remedies the console can apply ('backend deploy', which repairs out-of-band changes) "
-        "after asking, then checks again.",
+        "--fix applies the remedies the console can apply ('backend deploy', which repairs out-of-band changes "
+        "and adds the known accounts' roles to TargetRoleArns) after asking, then checks again.",
     )
     add_location_args(p)
     p.add_argument("--json", action="store_true", help="print the findings as JSON (each failure listed)")
@@ -50,7 +50,11 @@ async def doctor(args: argparse.Namespace, ctx: CliContext) -> int:
         if not args.yes and not _confirm(ctx, "Deploy the backend now to repair them? [y/N] "):
             print("Nothing changed.", file=ctx.err)
         else:
-            outcome = await deploy_backend(conn, args.stack_name, poll_seconds=0.2 if conn.params.is_sandbox else 5.0)
+            from ...domain.cross_account import state_machine_role
+
+            # the known accounts' roles granted too (TargetRoleArns; none taken away): 'target-role' findings
+            outcome = await deploy_backend(conn, args.stack_name, poll_seconds=0.2 if conn.params.is_sandbox else 5.0,
+                                           add_target_roles=[state_machine_role(a) for a in ctx.known_accounts()])
             fixed = {"status": outcome.result.status, "repairs": outcome.repairs, "manual": outcome.manual}
             if not args.json:
                 ctx.print(f"Deployed {args.stack_name}: {outcome.result.status}")

@@ -52,7 +52,8 @@ class BackendPage(Page):
         self.stack_name.setMaximumWidth(220)
         self.refresh_button = QPushButton("Refresh")
         self.deploy_button = QPushButton("Deploy / update…")
-        self.deploy_button.setToolTip("Create or update the stack from this console's reference backend (change set)")
+        self.deploy_button.setToolTip("Create or update the stack from this console's reference backend (change set); "
+                                      "the state machine may assume the known accounts' roles")
         self.doctor_button = QPushButton("Run doctor")
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setVisible(False)
@@ -224,7 +225,12 @@ class BackendPage(Page):
             self.events.update_item(event)
             self.events_view.scrollToBottom()
 
-        outcome = await deploy_backend(conn, self._name, progress=progress)  # repairs out-of-band changes too
+        from ...domain.cross_account import state_machine_role
+
+        # repairs out-of-band changes too, and grants the known accounts' roles (TargetRoleArns; none
+        # taken away), as doctor's 'target-role' findings ask
+        outcome = await deploy_backend(conn, self._name, progress=progress,
+                                       add_target_roles=[state_machine_role(a) for a in self.controller.known_accounts])
         result = outcome.result
         if result.ok:
             await self.refresh()
