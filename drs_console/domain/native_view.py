@@ -222,22 +222,36 @@ def build_native_view(
         point_in_time=whole_second(requested_at))
 
 
-def summary_view(item: Mapping[str, Any], *, plan_name: str = "", plan_id: str = "", account_id: str = "",
-                 region: str = "") -> ExecutionView:
-    """A ListRecoveryPlanExecutions item as a view without waves (History's row)."""
-    view = build_native_view(execution=item, steps=[], plan_tags={TAG_PLAN_NAME: plan_name, TAG_PLAN_ID: plan_id},
-                             account_id=account_id, region=region)
-    return replace(view, recorded_waves=None, recorded_servers=None)
+def summary_view(item: Mapping[str, Any], *, steps: Sequence[Mapping[str, Any]] | None = None, plan_name: str = "",
+                 plan_id: str = "", account_id: str = "", region: str = "") -> ExecutionView:
+    """A native execution as a list's view, without waves (the Executions list, History's row).
+
+    ``item``: a ListRecoveryPlanExecutions item (no ``completedAt``: no end, no duration), or the
+    GetRecoveryPlanExecution one (its ``completedAt`` ends it). ``steps``: its
+    ListRecoveryPlanExecutionSteps items, counted as the view's waves are (``recorded_waves``: each
+    step's outcome, a WAIT step a wave too) as a backend record's ``waveCounts``/``waveCount`` are;
+    None: not read, so no tally."""
+    view = build_native_view(execution=item, steps=steps or [], plan_tags={TAG_PLAN_NAME: plan_name,
+                             TAG_PLAN_ID: plan_id}, account_id=account_id, region=region)
+    if steps is None:
+        return replace(view, recorded_waves=None, recorded_servers=None)
+    return replace(view, waves=())  # the tally stays (recorded_waves); the steps' servers are the monitor's
 
 
 def history_row(view: ExecutionView) -> HistoryRow:
-    """A native execution as the history list's row (engine "native"; its own status kept)."""
+    """A native execution as the history list's row (engine "native"; its own status kept): its
+    start and end (the Duration, ``HistoryRow.duration`` as for a backend row) and its waves' tally
+    (``wave_counts``/``wave_count``, read by ``WaveTally.of_counts`` as a backend row's are)."""
     native = view.native_status or (view.status.value if view.status else "")
     ours = view.status.value if view.status else native
+    tally = view.recorded_waves if view.recorded_waves is not None else (
+        WaveTally.of_waves(view.waves) if view.waves else None)
     return HistoryRow(
         execution_id=view.execution_id, raw_status=ours, status=view.status, plan_name=view.plan_name,
         plan_id=view.plan_id, execution_type=view.execution_type.value, started_at=view.started_at,
         ended_at=view.ended_at, execution_arn=view.execution_arn, engine=Engine.NATIVE.value, native_status=native,
+        wave_count=tally.total if tally else 0, wave_count_known=tally is not None,
+        wave_counts=tally.counts if tally else (),
         search_text=" ".join(x for x in (view.execution_id, view.plan_name, ours, native, "native",
                                          view.execution_type.value) if x).casefold())
 

@@ -13,6 +13,10 @@ ahead of now and what it reports depends only on the requests and the clock:
 * a WAIT step is ``WAITING`` for its minutes (simulated: shortened by the speed factor);
 * the execution ends ``COMPLETED`` after its last step (skipped steps included).
 
+A step never ends ``TIMED_OUT`` here: the model lists the status (and retry and skip accept it), but
+neither the API reference nor the user guide says when a step times out (no step timeout, no
+duration), so the simulator does not invent one.
+
 A FAILED step can be retried (RetryRecoveryPlanExecutionStep: attempt + 1, a new job for the servers
 that did not launch) or skipped (UpdateRecoveryPlanExecutionStep status=SKIPPED): either resumes the
 FAILED execution. CancelRecoveryPlanExecution: ``CANCELLING``; no further step starts; a job in

@@ -297,3 +297,39 @@ def test_a_pause_before_the_first_wave_says_to_start_once_approved():
     assert "start the native plan once approved" in p.remedy and "Split" not in p.remedy
     (p,) = mapped(plan_with(wave("DB", sid(1)), wave("App", sid(2), pause_before=True))).refused
     assert "publish wave 1 and wave 2 as two plans" in p.remedy
+
+
+def test_a_native_history_row_has_the_duration_and_waves_tally_a_backend_row_with_the_same_outcome_has():
+    from drs_console.domain.execution import WaveTally
+    from drs_console.domain.history import HistoryRow, format_duration
+    from drs_console.domain.native_view import summary_view
+
+    s1 = {"serverArn": source_server_arn(REGION, ACCOUNT, sid(1)), "jobID": "drsjob-a"}
+    steps = [_server_step(1, "COMPLETED", [s1]), _server_step(2, "TIMED_OUT", [s1], name="App"),
+             _server_step(3, "NOT_STARTED", [s1], name="Web")]
+    done = _execution("FAILED", completedAt="2026-01-01T10:12:34Z")
+    row = history_row(summary_view(done, steps=steps, plan_name="Payments"))
+    backend = HistoryRow.from_item({"PK": "EXEC#e-1", "SK": "EXECUTION", "executionId": "e-1", "status": "FAILED",
+                                    "startedAt": "2026-01-01T10:00:00Z", "endedAt": "2026-01-01T10:12:34Z",
+                                    "waveCount": 3, "waveCounts": {"COMPLETED": 1, "TIMEOUT": 1}})
+    assert format_duration(row.duration) == format_duration(backend.duration) == "12 min 34 s"
+    tally = WaveTally.of_counts(row.wave_counts, row.wave_count)
+    assert tally.text() == WaveTally.of_counts(backend.wave_counts, backend.wave_count).text() == \
+        "1/3 completed, 1 timed out"
+    assert tally.detail() == "3 waves: 1 COMPLETED, 1 TIMEOUT, 1 not finished"
+    assert row.to_json()["durationSeconds"] == 754 and row.to_json()["waveCount"] == 3
+    assert row.to_json()["wavesCompleted"] == 1 and row.plan_name == "Payments"
+    running = history_row(summary_view(_execution("IN_PROGRESS"), steps=steps[:1]))
+    assert running.duration is None and WaveTally.of_counts(running.wave_counts, running.wave_count).text() == \
+        "1/1 completed"
+    listed = history_row(summary_view(done))  # steps not read: no tally is made up
+    assert not listed.wave_count_known and WaveTally.of_counts(listed.wave_counts, listed.wave_count).text() == ""
+
+
+def test_a_timed_out_step_reads_timeout_with_its_native_status_in_the_monitor():
+    s1 = {"serverArn": source_server_arn(REGION, ACCOUNT, sid(1)), "jobID": "drsjob-a"}
+    view = build_native_view(execution=_execution("FAILED", completedAt="2026-01-01T11:00:00Z"),
+                             steps=[_server_step(1, "TIMED_OUT", [s1])])
+    (step,) = view.waves
+    assert step.status is ExecutionStatus.TIMEOUT and step.native_status == "TIMED_OUT"
+    assert "TIMEOUT" in wave_line(step) and "(native TIMED_OUT)" in wave_line(step)

@@ -9,6 +9,7 @@ last part (``short_id``).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import Any
 
@@ -211,20 +212,41 @@ class NativeEngine:
         return await self.monitor(arn).snapshot()
 
     # -- listing and deleting --------------------------------------------------------------------
-    async def list_executions(self, *, limit: int = 50) -> list[ExecutionView]:
-        """Every native execution of this account and region, newest first, as views without steps."""
+    async def list_executions(self, *, limit: int = 50, details: bool = True) -> list[ExecutionView]:
+        """Every native execution of this account and region (the newest ``limit``; 0: all), newest
+        first, as views without steps. ``details``: each one's GetRecoveryPlanExecution (its end)
+        and steps (its waves' tally) read too, as History and the Executions list show them."""
         from .native_plans import list_native_plans
 
         plans = {p["recoveryPlanArn"]: p for p in await list_native_plans(self.reader, tags=True)}
         items = await self.reader.paged("list_recovery_plan_executions", key="recoveryPlanExecutions")
-        views = []
-        for item in items:
+        items.sort(key=lambda i: str(i.get("startedAt") or ""), reverse=True)
+        items = items[:limit] if limit else items
+
+        async def view(item: Mapping[str, Any]) -> ExecutionView:
             plan = plans.get(str(item.get("recoveryPlanArn") or "")) or {}
             tags = plan.get("tags") or {}
-            views.append(summary_view(item, plan_name=str(tags.get(TAG_PLAN_NAME) or plan.get("name") or ""),
-                                      plan_id=str(tags.get(TAG_PLAN_ID) or ""), region=self.conn.region))
+            execution, steps = (await self._details(item)) if details else (item, None)
+            return summary_view(execution, steps=steps, plan_name=str(tags.get(TAG_PLAN_NAME) or plan.get("name") or ""),
+                                plan_id=str(tags.get(TAG_PLAN_ID) or ""), region=self.conn.region)
+
+        views = list(await asyncio.gather(*(view(i) for i in items)))
         views.sort(key=lambda v: v.started_at.timestamp() if v.started_at else 0.0, reverse=True)
-        return views[:limit] if limit else views
+        return views
+
+    async def _details(self, item: Mapping[str, Any]) -> tuple[Mapping[str, Any], list[dict[str, Any]] | None]:
+        """The execution as GetRecoveryPlanExecution has it (its ``completedAt``) and its steps;
+        the listed item and no steps when it was deleted meanwhile."""
+        arn = str(item.get("recoveryPlanExecutionArn") or "")
+        try:
+            got = await self._call("get_recovery_plan_execution", recoveryPlanExecutionArn=arn)
+            steps = await self.reader.paged("list_recovery_plan_execution_steps", key="recoveryPlanExecutionSteps",
+                                            recoveryPlanExecutionArn=arn)
+        except ConsoleError as exc:
+            if exc.kind is not ProblemKind.NOT_FOUND:
+                raise
+            return item, None
+        return got["recoveryPlanExecution"], steps
 
     async def live_jobs(self, execution_arn: str) -> list[str]:
         """The DRS jobs of the execution that have not completed."""
