@@ -293,3 +293,57 @@ def test_ended_is_hidden_by_default_and_comes_back_from_the_column_menu(console,
     table.set_column_shown(HistoryColumn.ENDED, True)
     assert not table.isColumnHidden(HistoryColumn.ENDED)
     assert any(column(console.page, HistoryColumn.ENDED))
+
+
+def test_at_1280_px_every_shown_column_is_whole_and_the_execution_id_readable(qtbot, aloop, history_sandbox):
+    """The History page of the desktop at 1280x760: no sideways scrolling; each shown column's header
+    and rows whole; the execution ID cut in the middle (its plan slug and its unique end), wide enough
+    to read, the whole ID in its tooltip and 'Copy cell'. Initiated by starts hidden (column menu)."""
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    from drs_console.store.settings import Settings
+    from drs_console.ui.app import ConsoleApp
+    from tests.history.conftest import SharedSandbox
+    from tests.ui.test_laptop_layout import inside
+
+    history_sandbox.reseed(40)
+    console = ConsoleApp(Settings(), persist_settings=False, restore_geometry=False,
+                         sandbox_factory=lambda: SharedSandbox(history_sandbox.sandbox))
+    qtbot.addWidget(console.window)
+    try:
+        console.window.resize(1280, 760)
+        console.window.show()
+        qtbot.waitExposed(console.window)
+        aloop.run_until_complete(console.controller.connect(sandbox=True))
+        page = console.window.show_page("history")
+        aloop.run_until_complete(asyncio.wait_for(page.ready(), 30))
+        table = page.table
+        qtbot.waitUntil(lambda: table.horizontalScrollBar().maximum() == 0)
+        assert table.isColumnHidden(HistoryColumn.INITIATED_BY) and table.isColumnHidden(HistoryColumn.ENDED)
+        rows = min(page.proxy.rowCount(), table.rowAt(table.viewport().height() - 1) + 1 or page.proxy.rowCount())
+        assert rows >= 10
+        option = QStyleOptionViewItem()
+        table.initViewItemOption(option)
+        header = table.horizontalHeader()
+        for col in HistoryColumn:
+            if table.isColumnHidden(col) or col is HistoryColumn.EXECUTION_ID:
+                continue
+            title = table.model().headerData(col, Qt.Orientation.Horizontal)
+            width = table.columnWidth(col)
+            assert header.fontMetrics().horizontalAdvance(title) + 8 <= width, f"header {title!r} is cut"
+            delegate = table.itemDelegateForColumn(col) or table.itemDelegate()
+            cut = [page.proxy.index(r, col).data() for r in range(rows)  # as Qt sizes the cell to draw it whole
+                   if delegate.sizeHint(option, page.proxy.index(r, col)).width() > width
+                   or not inside(table, col, r)]
+            assert cut == [], f"{title}: {cut}"
+        ids = [page.proxy.index(r, HistoryColumn.EXECUTION_ID) for r in range(rows)]
+        assert all(inside(table, HistoryColumn.EXECUTION_ID, r) for r in range(rows))
+        assert table.columnWidth(HistoryColumn.EXECUTION_ID) >= 150  # ~22 characters: slug ... unique end
+        cut = next(i for i in ids if table.is_elided(i))
+        assert cut.data(Qt.ItemDataRole.ToolTipRole) == cut.data() and cut.data() in history_sandbox.seed.execution_ids
+        assert table.copy_cell(cut) == cut.data() and QGuiApplication.clipboard().text() == cut.data()
+        table.set_column_shown(HistoryColumn.INITIATED_BY, True)  # the operator's choice: it comes back
+        assert any(page.proxy.index(r, HistoryColumn.INITIATED_BY).data() for r in range(rows))
+    finally:
+        console.shutdown()

@@ -162,9 +162,13 @@ class HistoryPage(Page):
             self.table.setColumnWidth(col, width)
         header = self.table.horizontalHeader()  # the engine beside the type: both say what ran
         header.moveSection(header.visualIndex(HistoryColumn.ENGINE), header.visualIndex(HistoryColumn.TYPE) + 1)
-        # at 1280 px every column but one fits: Ended is Started + Duration, so it is hidden until the
-        # operator shows it (the header's column menu; remembered), and it stays in the CSV export
-        self.table.remember_columns("history", controller.ui_layout, hidden_by_default=(HistoryColumn.ENDED,))
+        # at 1280 px the columns whole and a readable execution ID (last, cut in the middle: its plan
+        # slug and unique end, the whole ID in its tooltip and 'Copy cell') need more than the width:
+        # Ended (Started + Duration) and Initiated by start hidden until the operator shows them (the
+        # header's column menu; remembered). Both stay in the CSV export; the search still finds the
+        # operator
+        self.table.remember_columns("history", controller.ui_layout,
+                                    hidden_by_default=(HistoryColumn.ENDED, HistoryColumn.INITIATED_BY))
         self.status = QLabel("")
         self.status.setObjectName("historyStatus")
 
