@@ -175,6 +175,12 @@ def wave_jobs_text(w: WaveView) -> str:
     return w.job_id or ", ".join(w.job_ids)
 
 
+def server_job_id(w: WaveView, s: ServerView) -> str:
+    """The DRS job that launched ``s``: in a wave spanning accounts, its recovering account's job;
+    else the wave's job."""
+    return dict(w.jobs).get(s.recovery_account_id, w.job_id) if w.jobs else w.job_id
+
+
 def server_json(s: ServerView) -> dict[str, Any]:
     return {f.key: f.json(s) for f in SERVER_FIELDS}
 
