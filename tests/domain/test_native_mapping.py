@@ -297,3 +297,20 @@ def test_a_pause_before_the_first_wave_says_to_start_once_approved():
     assert "start the native plan once approved" in p.remedy and "Split" not in p.remedy
     (p,) = mapped(plan_with(wave("DB", sid(1)), wave("App", sid(2), pause_before=True))).refused
     assert "publish wave 1 and wave 2 as two plans" in p.remedy
+
+
+def test_servers_another_account_recovers_are_refused_naming_that_account():
+    """A cross-account wave (contract 1.2) cannot be a native plan: DRS's recovery plans are one
+    account's. The refusal names the account and what to do, even when the inventory is unknown."""
+    plan = plan_with(wave("App", sid(1)))
+    plan.waves[0].servers += [ServerRef(sid(2), account_id="210987654321"), ServerRef(sid(3), account_id="210987654321")]
+    for inv in (inventory(), None):
+        m = map_plan(plan, account_id=ACCOUNT, region=REGION, inventory=inv)
+        assert refused(m) == ["account"]
+        message = m.refused[0].message
+        assert "210987654321" in message and sid(2) in message and sid(3) in message and ACCOUNT in message
+        assert "--engine stepfunctions" in m.refused[0].remedy
+        assert [s.server_arn for s in m.steps[0].servers] == [source_server_arn(REGION, ACCOUNT, sid(1))]
+    own = plan_with(wave("App", sid(1)))
+    own.waves[0].servers[0] = ServerRef(sid(1), account_id=ACCOUNT)  # its own account, recorded: fine
+    assert mapped(own).ok
