@@ -222,3 +222,49 @@ def test_a_wave_spread_over_the_window_across_accounts_warns(xb):  # noqa: F811
     resolved = {r.source_server_id: r for r in report.resolutions[0].servers}
     assert resolved[hub_id].before_seconds < 15 * 60 and resolved[lagging].before_seconds > 2 * 3600
     assert not _pit(wide, "WARN")
+
+
+def test_the_timeline_reads_each_servers_snapshots_in_its_account(xb, qtbot):  # noqa: F811
+    """What the Run dialog's point-in-time timeline and the Recovery points dialog read
+    (aws/snapshots.of_plan_servers): a remote server's snapshots in its account, as DRS there lists them."""
+    from datetime import UTC, datetime, timedelta
+
+    from drs_console.aws.snapshots import of_plan_servers
+    from drs_console.domain.errors import ConsoleError
+    from drs_console.domain.progress import parse_time
+
+    sb = xb.sandbox
+    t1 = sb.targets[0]
+    hub_id, remote = xb.servers(1)[0], launchable(sb, t1.account_id, 7)[-1]
+    since = datetime.now(UTC) - timedelta(days=1)
+    got = asyncio.run(of_plan_servers(xb.conn, [hub_id, remote], since=since, account_of={remote: t1.account_id},
+                                      accounts=sb.known_accounts, hub_account=sb.account_id))
+    listed = as_role_client(sb, t1.role_arn).describe_recovery_snapshots(sourceServerID=remote)["items"]
+    assert {s.snapshot_id for s in got[remote]} == {i["snapshotID"] for i in listed if parse_time(i["timestamp"]) >= since}
+    assert len(got[remote]) > 20 and len(got[hub_id]) > 20
+    # the plan's Recovery points dialog reads the same, through the connection's shared connector
+    from types import SimpleNamespace
+
+    from drs_console.aws.accounts import AccountConnector
+    from drs_console.ui.inventory_state import InventoryState
+    from drs_console.ui.recovery_points_dialog import RecoveryPointsDialog
+    from drs_console.ui.tasks import TaskRunner
+
+    plan = Plan.new("Points", target_account_id=sb.account_id, target_region=sb.region)
+    plan.add_wave(None, Wave("w", servers=[ServerRef(hub_id), ServerRef(remote, account_id=t1.account_id)]))
+    connector = AccountConnector(xb.conn)
+    controller = SimpleNamespace(connection=xb.conn, identity=SimpleNamespace(account_id=sb.account_id),
+                                 is_connected=True, known_accounts=lambda: sb.known_accounts,
+                                 accounts_connector=lambda: connector)
+    dialog = RecoveryPointsDialog(plan, controller, TaskRunner(lambda _exc: None), InventoryState())
+    qtbot.addWidget(dialog)
+    try:
+        read = asyncio.run(dialog._describe([hub_id, remote], since))
+    finally:
+        connector.close()
+    assert {k: [x.snapshot_id for x in v] for k, v in read.items()} == {
+        k: [x.snapshot_id for x in v] for k, v in got.items()}
+    with pytest.raises(ConsoleError) as err:  # an account that is not known says how to add it
+        asyncio.run(of_plan_servers(xb.conn, [remote], since=since, account_of={remote: t1.account_id},
+                                    accounts=[], hub_account=sb.account_id))
+    assert t1.account_id in err.value.message and f"accounts add {t1.account_id}" in err.value.remedy
