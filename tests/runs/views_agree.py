@@ -74,8 +74,10 @@ def _assert_views_agree(harness, cli, execution_id, tmp_path, qtbot):
     if view.point_in_time:
         shown = f.point_in_time_text(view.point_in_time)
         assert f"{f.POINT_IN_TIME_LABEL.lower()}: {shown}" in text and shown in page
+        assert f"{f.POINT_IN_TIME_LABEL.lower()}: <b>{shown}</b>" == detail.point_in_time_label.text()
     else:
         assert f.POINT_IN_TIME_LABEL not in page and f.POINT_IN_TIME_LABEL.lower() not in text
+        assert detail.point_in_time_label.text() == ""
     assert f.duration_text(doc["recoveryTimeSeconds"]) in page and f.duration_text(doc["recoveryTimeSeconds"]) in text
     # wave counts: the header, the executions list, History and the CLI say the same words
     waves_text = doc["wavesText"]
