@@ -169,5 +169,8 @@ def test_a_drill_to_a_point_in_time_across_two_accounts(harness3, cli, tmp_path,
         assert inst[0]["arn"].split(":")[4] == t1.account_id
         job = target.describe_jobs(filters={"jobIDs": [inst[0]["jobID"]]})["items"][0]
         assert job["tags"]["drs-console:execution-id"] == execution_id
+        events = {i["event"] for i in target.describe_job_log_items(jobID=job["jobID"])["items"]
+                  if (i.get("eventData") or {}).get("sourceServerID") == sid}
+        assert "USING_PREVIOUS_SNAPSHOT" in events and "SNAPSHOT_START" not in events  # no new snapshot taken
     cleanup = run(start_cleanup(harness3.conn, harness3.location, execution_id, accounts=sb.known_accounts))
     assert set(cleanup.accounts()) == {"", t1.account_id}
