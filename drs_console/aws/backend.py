@@ -122,7 +122,8 @@ def execution_input_errors(document: Any) -> list[str]:
 
 def _point_in_time_errors(document: Mapping[str, Any]) -> list[str]:
     """What the schema cannot say about contract 1.1's point-in-time fields: a 1.0 input carries
-    none of them, and a wave's ``servers`` are its ``sourceServerIds``, in the same order."""
+    none of them, and a wave's ``servers`` are its ``sourceServerIds``, in the same order; (1.2) a
+    point-in-time wave's account groups carry its servers' snapshots, the same ones."""
     errors = []
     v10 = document.get("contractVersion") == "1.0"
     if v10 and "pointInTime" in document:
@@ -152,6 +153,13 @@ def _point_in_time_errors(document: Mapping[str, Any]) -> list[str]:
                 errors.append(f"plan/waves/{i}/accounts/{j}: servers must be given in every group of a point-in-time wave")
             elif "servers" in g and [x.get("sourceServerID") for x in g["servers"]] != g.get("sourceServerIds"):
                 errors.append(f"plan/waves/{i}/accounts/{j}/servers: must list the group's sourceServerIds, in order")
+            elif "servers" in g:
+                # the group's snapshots launch (StartRecovery in its account); the wave's are what the
+                # views show: they must be the same
+                named = {x.get("sourceServerID"): x.get("recoverySnapshotID") for x in wave["servers"]}
+                if any(named.get(x.get("sourceServerID")) != x.get("recoverySnapshotID") for x in g["servers"]):
+                    errors.append(f"plan/waves/{i}/accounts/{j}/servers: each server's recoverySnapshotID must be "
+                                  "the one the wave's servers name")
     return errors
 
 

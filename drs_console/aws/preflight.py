@@ -7,7 +7,8 @@ servers last launched in (DescribeJobs, 1,000 IDs per call) to find active ones,
 executions of the history table, the servers' leases in the history table (BatchGetItem, 100
 keys per call), the DRS per-job quota (Service Quotas, else the documented default), recovery
 instances left from earlier drills (DescribeRecoveryInstances) and every planned server's newest
-recovery snapshot (DescribeRecoverySnapshots: its recovery point).
+recovery snapshot (DescribeRecoverySnapshots: its recovery point). A point-in-time run resolves
+each server's snapshot for the time (``aws/point_in_time.py``) in the account that recovers it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -35,7 +36,7 @@ from .accounts import AccountConnector, role_trusts
 from .backend import BackendLocation, deserialize_item
 from .doctor import DoctorService
 from .drs_batch import LIVE_JOB_STATUSES, Reader, chunks
-from .point_in_time import resolve_waves
+from .point_in_time import resolve_servers, resolve_waves
 from .session import AwsConnection
 
 SERVICE_CODE = "drs"
@@ -170,7 +171,9 @@ async def preflight(
 
     Servers other accounts recover (their ``accountId``, contract 1.2) are checked in their own
     account, reached through ``connector`` as ``accounts`` (the known accounts) say: each account
-    known and reachable, its role trusting the state machine's, its quota, jobs and replication."""
+    known and reachable, its role trusting the state machine's, its quota, jobs and replication,
+    and, to a point in time, its recovery snapshot resolved there (read with that account's
+    connection; the BLOCK and spread WARN rules are the hub's, a wave's spread across its accounts)."""
     reader = Reader(conn)
     ident = await conn.identity()
     checks: list[p.Check] = [p.check_target(plan, ident.account_id, conn.region, drill=drill, override=override_target)]
@@ -183,12 +186,22 @@ async def preflight(
         hub_plan = plan.copy()
         for w in hub_plan.waves:
             w.servers = [r for r in w.servers if account_of.get(r.source_server_id) == ident.account_id]
+    # whole seconds, UTC: what the input records and DescribeRecoverySnapshots' toDateTime says
+    point_in_time = point_in_time.astimezone(UTC).replace(microsecond=0) if point_in_time else None
+    wave_points = {i: t.astimezone(UTC).replace(microsecond=0) for i, t in (wave_points or {}).items()}
+    timed_run = point_in_time is not None or bool(wave_points)
     items, _everything = await read_servers(reader, hub_plan)
     servers: dict[str, SourceServer] = {}
     for item in items:
         s = server_from_drs(item)
         servers[s.source_server_id] = s
-    remote = await _other_accounts(conn, location, ident, plan, account_of, others, accounts, connector) if others else None
+    remote = None
+    if others:
+        # a point-in-time run: each explicit server's requested time (its wave's), resolved in its account
+        requested = {ref.source_server_id: at for i, w in enumerate(plan.waves)
+                     if (at := pit.wave_requested(i, point_in_time, wave_points)) for ref in w.servers}
+        remote = await _other_accounts(conn, location, ident, plan, account_of, others, accounts, connector,
+                                       requested if timed_run else {})
     if remote is not None:
         servers.update(remote.servers)
         checks.extend(remote.checks)
@@ -202,18 +215,14 @@ async def preflight(
     points = await recovery_points(reader, hub_ids)
     if remote is not None:
         points.update(remote.points)
-    # whole seconds, UTC: what the input records and DescribeRecoverySnapshots' toDateTime says
-    point_in_time = point_in_time.astimezone(UTC).replace(microsecond=0) if point_in_time else None
-    wave_points = {i: t.astimezone(UTC).replace(microsecond=0) for i, t in (wave_points or {}).items()}
     spread = max_spread if max_spread is not None else timedelta(minutes=pit.DEFAULT_MAX_SPREAD_MINUTES)
     resolutions: tuple[pit.WaveResolution, ...] = ()
-    if (point_in_time is not None or wave_points) and others:
-        checks.append(p.Check("point-in-time", p.Level.BLOCK,
-                              "A point-in-time run of servers in other accounts is not supported yet.",
-                              "Run the plan to the latest data, or keep the point-in-time waves in the connected account."))
-    elif point_in_time is not None or wave_points:
+    if timed_run:
+        # every server found, each resolved in the account that recovers it: the hub's here, the
+        # others' already read in their account (a wave's spread spans all its accounts)
         known = [replace(w, server_ids=tuple(s for s in w.server_ids if s in servers)) for w in waves]
-        resolutions = await resolve_waves(reader, known, point_in_time, wave_points)
+        resolutions = await resolve_waves(reader, known, point_in_time, wave_points,
+                                          resolved=remote.resolved if remote is not None else None)
         names = {sid: s.name for sid, s in servers.items() if s.name and s.name != sid}
         checks.extend(pit.check_point_in_time(resolutions, max_spread=spread, names=names))
     timed = {r.index for r in resolutions}
@@ -290,12 +299,16 @@ class _Remote:
     points: dict[str, p.RecoveryPoint]
     busy: dict[str, str]
     leftovers: list[p.LeftoverInstance]
+    # a point-in-time run: (server, requested time) -> its resolution, read in the server's account
+    resolved: dict[tuple[str, datetime], pit.Resolution] = field(default_factory=dict)
 
 
 async def _other_accounts(conn: AwsConnection, location: BackendLocation, ident: Any, plan: Plan,
                           account_of: Mapping[str, str], others: Sequence[str],
-                          accounts: Sequence[KnownAccount] | None, connector: AccountConnector | None) -> _Remote:
-    """Reach each other account of the plan and read its servers there (see ``preflight``)."""
+                          accounts: Sequence[KnownAccount] | None, connector: AccountConnector | None,
+                          requested: Mapping[str, datetime]) -> _Remote:
+    """Reach each other account of the plan and read its servers there (see ``preflight``);
+    ``requested``: a point-in-time run's time per server, resolved there to its snapshot."""
     known = {a.account_id: a for a in accounts or ()}
     own = connector is None
     connector = connector or AccountConnector(conn, hub_arn=ident.arn)
@@ -337,6 +350,7 @@ async def _other_accounts(conn: AwsConnection, location: BackendLocation, ident:
                 out.servers[s.source_server_id] = s
             found = [s for s in ids if s in out.servers]
             out.points.update(await recovery_points(reader, found))
+            out.resolved.update(await resolve_servers(reader, [(s, requested[s]) for s in found if s in requested]))
             jobs = await reader.jobs(last_launch_job(i) for i in items)
             out.busy.update(busy_servers(items, jobs))
             out.leftovers.extend(

@@ -165,6 +165,12 @@ def job_text(job_id: str, account_id: str) -> str:
     return f"{job_id} (account {account_id})" if account_id else job_id
 
 
+def recovering_account_text(account_id: str, name: str = "") -> str:
+    """A plan's server that another account recovers (its ``accountId``; contract 1.2): 'recovered
+    by account Target 1 (210987654321)', or the ID alone when the account has no known name."""
+    return f"recovered by account {name} ({account_id})" if name else f"recovered by account {account_id}"
+
+
 def wave_jobs_text(w: WaveView) -> str:
     """A wave's DRS jobs as every view shows them: each with its account when the wave ran outside
     the connected account (contract 1.2), a native step's every job (its retries), else its job."""
@@ -173,6 +179,12 @@ def wave_jobs_text(w: WaveView) -> str:
     if len(w.job_ids) > 1:
         return ", ".join(w.job_ids)
     return w.job_id or ", ".join(w.job_ids)
+
+
+def server_job_id(w: WaveView, s: ServerView) -> str:
+    """The DRS job that launched ``s``: in a wave spanning accounts, its recovering account's job;
+    else the wave's job."""
+    return dict(w.jobs).get(s.recovery_account_id, w.job_id) if w.jobs else w.job_id
 
 
 def server_json(s: ServerView) -> dict[str, Any]:

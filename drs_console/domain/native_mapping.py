@@ -15,8 +15,10 @@ wave ``delayMinutes``          WAIT step(s) before the wave's step (120 minutes 
 ``selector``                   resolved now (WARN: the native plan will not follow tag changes)
 ``timeoutMinutes``             not carried (WARN): a native step has no timeout of its own
 failure policy CONTINUE        not carried (WARN): a failed step stops; skip it to go on
-server of another account or   REFUSED: a native plan is one account and region
-region, unknown server
+server another account         REFUSED: a native plan is one account's (DRS's limit): named
+recovers (its ``accountId``)   with that account, the Step Functions engine runs such plans
+server of another region,      REFUSED: a native plan is one account and region
+unknown server
 more than 20 steps / 100       REFUSED (DRS's limits)
 servers, a server twice
 =============================  ===============================================================
@@ -299,6 +301,20 @@ def map_plan(
                     "Publish again after tags change (the Step Functions backend resolves it at run time).", i))
         if wave.timeout_minutes:
             timeouts.append(f"{i + 1} ({wave.timeout_minutes} min)")
+        # contract 1.2's cross-account waves: a native plan is one account's (DRS's limit)
+        elsewhere: dict[str, list[str]] = {}
+        for sid, ref in refs:
+            if ref is not None and ref.account_id and account_id and ref.account_id != account_id:
+                elsewhere.setdefault(ref.account_id, []).append(sid)
+        for other, ids in elsewhere.items():
+            problems.append(MappingProblem(
+                Severity.REFUSED, "account",
+                f"{label!r} has {len(ids)} server{'s' if len(ids) != 1 else ''} recovered by account {other} "
+                f"({', '.join(ids[:3])}{', ...' if len(ids) > 3 else ''}); a DRS native plan recovers only the "
+                f"servers of the account it lives in ({account_id}).",
+                "Run the plan on the Step Functions engine (--engine stepfunctions), which recovers each "
+                "account's servers in that account, or remove them from the wave.", i))
+        refs = [(sid, ref) for sid, ref in refs if not any(sid in ids for ids in elsewhere.values())]
         step_servers = []
         for sid, ref in refs:
             if sid in seen:

@@ -20,6 +20,7 @@ from .fields import (
     duration_value,
     iso_utc,
     point_in_time_text,
+    server_job_id,
     wave_jobs_text,
     wave_point_in_time_text,
 )
@@ -160,14 +161,14 @@ def report_csv(view: ExecutionView, events: Iterable[JobLogEvent] = (), now: dat
     reasons = {(f.wave_index, f.source_server_id): f.reason for f in rep.failed + rep.not_launched}
     for w, t in zip(view.waves, rep.waves, strict=True):
         row(record="wave", execution_id=view.execution_id, wave=w.index + 1, wave_name=w.name, status=t.status,
-            job_id=w.job_id, started_at=iso_utc(w.started_at), ended_at=iso_utc(w.ended_at),
+            job_id=t.job_id, started_at=iso_utc(w.started_at), ended_at=iso_utc(w.ended_at),
             duration_seconds=duration_value(t.duration_seconds), servers=t.servers, launched=t.launched,
             failed=t.failed, error=w.error, cause=w.cause, point_in_time=iso_utc(w.point_in_time))
         for s in w.servers:
             fields = {f.csv: f.json(s) for f in SERVER_FIELDS}
             fields[FAILURE_REASON.csv] = reasons.get((w.index, s.source_server_id)) or s.failure_reason
             row(record="server", execution_id=view.execution_id, wave=w.index + 1, wave_name=w.name,
-                job_id=w.job_id, **fields)
+                job_id=server_job_id(w, s), **fields)
     return buf.getvalue()
 
 

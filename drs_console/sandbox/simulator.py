@@ -238,6 +238,12 @@ class DrsSimulator:
             elif state == "CONTINUOUS":
                 s.lag_seconds = min(s.lag_seconds, 4)
 
+    def set_added_at(self, source_server_id: str, at: datetime) -> None:
+        """When the server was added to DRS: its recovery snapshots start after its initial sync
+        (a few hours later), so a server added recently has none older than that."""
+        with self.lock:
+            self._servers[source_server_id].added_at = at
+
     def reset(self) -> None:
         """Forget jobs and recovery instances; source servers go back to NOT_STARTED."""
         with self.lock:

@@ -291,6 +291,11 @@ class ExecutionEngine:
         known = getattr(self.controller, "known_accounts", None)
         return list(known()) if callable(known) else []
 
+    def _connector(self) -> Any:
+        """The connection's shared connector to the known accounts (None: one made for the call)."""
+        shared = getattr(self.controller, "accounts_connector", None)
+        return shared() if callable(shared) else None
+
     def _ident(self) -> tuple[str, str]:
         ident = self.controller.identity
         return (ident.account_id, ident.region) if ident else ("", "")
@@ -511,12 +516,18 @@ class ExecutionEngine:
 
         return await off_gui_thread(check)
 
-    async def recovery_snapshots(self, server_ids, since: datetime) -> dict[str, list]:
+    async def recovery_snapshots(self, server_ids, since: datetime, *,
+                                 account_of: dict[str, str] | None = None) -> dict[str, list]:
         """Server ID -> its recovery snapshots since ``since`` (newest first; aws/snapshots.py,
-        on the connection's executor): the Run dialog's point-in-time timeline."""
-        from ..aws.snapshots import SnapshotService
+        on the connection's executor): the Run dialog's point-in-time timeline. ``account_of``: the
+        plan's servers other accounts hold (their ``accountId``), read in those accounts."""
+        from ..aws.snapshots import SnapshotService, of_plan_servers
 
-        return await SnapshotService(self._conn()).of_servers(server_ids, since=since)
+        if not account_of:
+            return await SnapshotService(self._conn()).of_servers(server_ids, since=since)
+        return await of_plan_servers(self._conn(), server_ids, since=since, account_of=account_of,
+                                     accounts=self._accounts(), hub_account=self._ident()[0],
+                                     connector=self._connector())
 
     async def start_native(self, plan: Plan, *, drill: bool, confirmation: str = "",
                            snapshots: dict[str, str] | None = None, points: Any = None) -> str:

@@ -109,8 +109,15 @@ class RecoveryPointsDialog(QDialog):
             self.status.setText(text + ".")
 
     async def _describe(self, ids: Iterable[str], since: datetime) -> dict[str, list[RecoverySnapshot]]:
-        from ..aws.snapshots import SnapshotService
+        """Read live; a server another account holds (its ``accountId``) in that account."""
+        from ..aws.snapshots import of_plan_servers
 
         conn = self.controller.connection
         assert conn is not None
-        return await SnapshotService(conn).of_servers(ids, since=since)
+        ident = self.controller.identity
+        known = getattr(self.controller, "known_accounts", None)
+        return await of_plan_servers(
+            conn, ids, since=since, hub_account=ident.account_id if ident else "",
+            account_of={r.source_server_id: r.account_id for w in self.plan.waves for r in w.servers if r.account_id},
+            accounts=list(known()) if callable(known) else [],
+            connector=self.controller.accounts_connector() if hasattr(self.controller, "accounts_connector") else None)

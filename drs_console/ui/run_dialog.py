@@ -12,8 +12,10 @@ server's recovery snapshot (off the GUI thread) and lists it before Start is ena
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from datetime import UTC, datetime
+from typing import Any
 
 from PySide6.QtCore import QDateTime, Signal
 from PySide6.QtWidgets import (
@@ -143,7 +145,7 @@ class RunDialog(QDialog):
         self.pit_utc_label = QLabel("")
         self.pit_utc_label.setObjectName("pitUtcLabel")
         # every server's recovery snapshots with the chosen point as a line (read off the GUI thread)
-        self.point_timeline = PointTimeline(getattr(engine, "recovery_snapshots", None))
+        self.point_timeline = PointTimeline(timeline_fetch(engine, plan))
         self.point_timeline.setVisible(False)
         self.timeline_task: asyncio.Task | None = None
         self.pit_label = QLabel("")  # the resolution: every server's snapshot, or why not
@@ -513,3 +515,11 @@ class RunDialog(QDialog):
 def _esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
+
+
+def timeline_fetch(engine: Any, plan: Plan) -> Any:
+    """The engine's recovery-snapshot read for the timeline; a plan with servers other accounts hold
+    (their ``accountId``) has them read in those accounts."""
+    fetch = getattr(engine, "recovery_snapshots", None)
+    remote = {r.source_server_id: r.account_id for w in plan.waves for r in w.servers if r.account_id}
+    return functools.partial(fetch, account_of=remote) if fetch is not None and remote else fetch

@@ -173,6 +173,37 @@ def test_start_recovery_takes_the_snapshots_a_wave_names():
     assert "Credentials" not in states["StartRecovery"] and "Credentials" not in states["DescribeJob"]
 
 
+def test_a_point_in_time_wave_spanning_accounts_names_each_groups_snapshots():
+    """1.2 + 1.1: each account group of a point-in-time wave carries its servers' snapshots (the
+    wave's own, in the group's order); the state machine launches the group from them, in its
+    account (StartRecoveryAs takes the same SourceServers as the hub's StartRecovery)."""
+    import copy
+
+    hub, target = "123456789012", "210987654321"
+    role = f"arn:aws:iam::{target}:role/drs-console-target"
+    snaps = [{"sourceServerID": s, "recoverySnapshotID": "pit-" + s[2:], "recoverySnapshotTime": "2026-12-01T07:55:00Z"}
+             for s in SERVERS]
+    wave = {"name": "W1", "sourceServerIds": SERVERS, "pauseBefore": False, "timeoutSeconds": 600,
+            "pointInTime": "2026-12-01T08:00:00Z", "servers": snaps,
+            "accounts": [{"accountId": hub, "sourceServerIds": SERVERS[:1], "servers": snaps[:1]},
+                         {"accountId": target, "roleArn": role, "sourceServerIds": SERVERS[1:], "servers": snaps[1:]}]}
+    doc = json.loads(json.dumps(good_input(point_in_time="2026-12-01T08:00:00Z")))
+    doc["plan"]["waves"] = json.loads(json.dumps([wave]))  # as sent: no object shared by wave and group
+    assert execution_input_errors(doc) == []
+    missing = copy.deepcopy(doc)
+    del missing["plan"]["waves"][0]["accounts"][1]["servers"]
+    assert any("servers must be given in every group" in e for e in execution_input_errors(missing))
+    other = copy.deepcopy(doc)
+    other["plan"]["waves"][0]["accounts"][1]["servers"][0]["recoverySnapshotID"] = "pit-" + "9" * 17
+    assert any("the one the wave's servers name" in e for e in execution_input_errors(other))
+    extra = copy.deepcopy(doc)
+    extra["plan"]["waves"][0]["accounts"][1]["servers"][0]["note"] = "x"  # the group's server is the 1.1 shape
+    assert any("note" in e for e in execution_input_errors(extra))
+    states = load_definition()["States"]["Waves"]["ItemProcessor"]["States"]["Jobs"]["ItemProcessor"]["States"]
+    assert states["StartRecoveryAs"]["Parameters"]["SourceServers.$"] == "$.sourceServers"
+    assert states["StartRecovery"]["Parameters"]["SourceServers.$"] == "$.sourceServers"
+
+
 @pytest.mark.skipif(shutil.which("cfn-lint") is None, reason="cfn-lint not installed")
 def test_cfn_lint_passes_on_template_and_rendered_template(tmp_path):
     raw = subprocess.run(["cfn-lint", str(resources_dir() / "template.yaml")], capture_output=True, text=True)

@@ -333,3 +333,20 @@ def test_a_timed_out_step_reads_timeout_with_its_native_status_in_the_monitor():
     (step,) = view.waves
     assert step.status is ExecutionStatus.TIMEOUT and step.native_status == "TIMED_OUT"
     assert "TIMEOUT" in wave_line(step) and "(native TIMED_OUT)" in wave_line(step)
+
+
+def test_servers_another_account_recovers_are_refused_naming_that_account():
+    """A cross-account wave (contract 1.2) cannot be a native plan: DRS's recovery plans are one
+    account's. The refusal names the account and what to do, even when the inventory is unknown."""
+    plan = plan_with(wave("App", sid(1)))
+    plan.waves[0].servers += [ServerRef(sid(2), account_id="210987654321"), ServerRef(sid(3), account_id="210987654321")]
+    for inv in (inventory(), None):
+        m = map_plan(plan, account_id=ACCOUNT, region=REGION, inventory=inv)
+        assert refused(m) == ["account"]
+        message = m.refused[0].message
+        assert "210987654321" in message and sid(2) in message and sid(3) in message and ACCOUNT in message
+        assert "--engine stepfunctions" in m.refused[0].remedy
+        assert [s.server_arn for s in m.steps[0].servers] == [source_server_arn(REGION, ACCOUNT, sid(1))]
+    own = plan_with(wave("App", sid(1)))
+    own.waves[0].servers[0] = ServerRef(sid(1), account_id=ACCOUNT)  # its own account, recorded: fine
+    assert mapped(own).ok

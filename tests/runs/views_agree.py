@@ -74,8 +74,10 @@ def _assert_views_agree(harness, cli, execution_id, tmp_path, qtbot):
     if view.point_in_time:
         shown = f.point_in_time_text(view.point_in_time)
         assert f"{f.POINT_IN_TIME_LABEL.lower()}: {shown}" in text and shown in page
+        assert f"{f.POINT_IN_TIME_LABEL.lower()}: <b>{shown}</b>" == detail.point_in_time_label.text()
     else:
         assert f.POINT_IN_TIME_LABEL not in page and f.POINT_IN_TIME_LABEL.lower() not in text
+        assert detail.point_in_time_label.text() == ""
     assert f.duration_text(doc["recoveryTimeSeconds"]) in page and f.duration_text(doc["recoveryTimeSeconds"]) in text
     # wave counts: the header, the executions list, History and the CLI say the same words
     waves_text = doc["wavesText"]
@@ -105,7 +107,9 @@ def _assert_views_agree(harness, cli, execution_id, tmp_path, qtbot):
     for w, r in zip(doc["waves"], wave_rows, strict=True):
         row = waves_m.row_of(str(w["wave"] - 1))
         cell = lambda c, row=row: waves_m.index(row, c).data()  # noqa: E731
-        assert (w["status"], w["jobId"] or "") == (r["status"], r["job_id"]) == (cell(WaveColumn.STATUS), cell(WaveColumn.JOB_ID))
+        # a wave spanning accounts: every job with its account (--json: jobs), else its one job
+        jobs = ", ".join(f.job_text(j["jobId"], j["accountId"]) for j in w["jobs"]) if w.get("jobs") else w["jobId"] or ""
+        assert (w["status"], jobs) == (r["status"], r["job_id"]) == (cell(WaveColumn.STATUS), cell(WaveColumn.JOB_ID))
         assert (w["startedAt"] or "") == r["started_at"] and (w["endedAt"] or "") == r["ended_at"]
         assert cell(WaveColumn.STARTED) == (w["startedAt"] or "")[11:19]
         assert cell(WaveColumn.ENDED) == (w["endedAt"] or "")[11:19]
@@ -127,6 +131,8 @@ def _assert_views_agree(harness, cli, execution_id, tmp_path, qtbot):
             count += 1
             assert set(s) == {fld.key for fld in f.SERVER_FIELDS}
             r = server_rows[(str(w["wave"]), s["sourceServerId"])]
+            own = {j["accountId"]: j["jobId"] for j in w.get("jobs") or []}
+            assert r["job_id"] == own.get(s["recoveryAccountId"], w["jobId"] or "")  # the job that launched it
             grow = servers_m.row_of(f"{w['wave'] - 1}/{s['sourceServerId']}")
             for fld in f.SERVER_FIELDS:
                 assert (s[fld.key] or "") == r[fld.csv], (fld.key, s[fld.key], r[fld.csv])
@@ -257,3 +263,72 @@ def point_in_time_reads_the_same_in_every_view(harness, cli, tmp_path, qtbot, ex
 
 async def _later_than(moment, seconds: float) -> bool:
     return datetime.now(UTC) >= moment + timedelta(seconds=seconds)
+
+
+def start_cross_account_point_in_time_drill(harness, cli, tmp_path, waves, accounts_of):
+    """A drill of ``waves`` (lists of server IDs; ``accounts_of``: server -> the account holding it,
+    absent: the hub) to the point in time an hour back, through the CLI."""
+    from drs_console.domain.plan import ServerRef
+
+    plan = harness.plan(waves, name="Views cross-account PIT drill")
+    for w in plan.waves:
+        w.servers = [ServerRef(r.source_server_id, account_id=accounts_of.get(r.source_server_id, ""))
+                     for r in w.servers]
+    path = tmp_path / "xacct-pit-drill.json"
+    write_plan_file(path, plan, backup=False)
+    code, out, err = cli("run", str(path), "--drill", "--point-in-time", "now-1h", "--json", "--poll-interval", "1")
+    assert code == 0, err + out
+    lines = _json_lines(out)
+    preflight = next(d for d in lines if d["type"] == "preflight")
+    started = next(d for d in lines if d["type"] == "started")
+    return started["executionId"], preflight
+
+
+def cross_account_point_in_time_reads_the_same(harness, cli, tmp_path, qtbot, execution_id, preflight, accounts_of):
+    """Every server, of the hub or another account, launched from the snapshot the preflight showed
+    (the history record's plan names it), and every view (status, --json, report, the GUI monitor's
+    Recovery point and Recovery snapshot ID columns) says which, with the account recovering it."""
+    from drs_console.ui.models.execution_models import ServerColumn
+
+    run(harness.wait_record(execution_id, lambda r: r.is_terminal, what="the point-in-time drill to end"))
+    doc, view = _assert_views_agree(harness, cli, execution_id, tmp_path, qtbot)
+    assert doc["status"] == "COMPLETED" and doc["executionType"] == "DRILL"
+    requested = parse_time(preflight["pointInTime"])
+    assert doc["pointInTime"] == preflight["pointInTime"]
+    assert timedelta(hours=1) <= parse_time(doc["startedAt"]) - requested < timedelta(hours=1, minutes=1)
+    shown = {r["sourceServerId"]: r for w in preflight["pointInTimeWaves"] for r in w["servers"]}
+    hub = harness.sandbox.account_id
+    _detail, _waves, servers_m, _listing = _gui(view, qtbot)
+    seen = set()
+    for w in doc["waves"]:
+        assert w["pointInTime"] == preflight["pointInTime"]
+        for s in w["servers"]:
+            sid = s["sourceServerId"]
+            resolved = shown[sid]
+            assert resolved["recoverySnapshotId"] and parse_time(resolved["snapshotTime"]) <= requested
+            assert s["recoveryAccountId"] == accounts_of.get(sid, hub)
+            assert s["recoverySnapshotId"] == resolved["recoverySnapshotId"]
+            assert s["requestedRecoveryPoint"] == resolved["snapshotTime"]
+            # what DRS in that account says the drill instance launched from (pointInTimeSnapshotDateTime)
+            assert s["launchStatus"] == "LAUNCHED" and s["recoveryPoint"] == resolved["snapshotTime"]
+            row = servers_m.row_of(f"{w['wave'] - 1}/{sid}")
+            cell = lambda c, row=row: servers_m.index(row, c).data()  # noqa: E731
+            assert cell(ServerColumn.REQUESTED_SNAPSHOT_ID) == resolved["recoverySnapshotId"]
+            assert cell(ServerColumn.REQUESTED_POINT) == f.utc_text(parse_time(resolved["snapshotTime"]))
+            assert cell(ServerColumn.RECOVERY_POINT) == f.utc_text(parse_time(resolved["snapshotTime"]))
+            seen.add(s["recoveryAccountId"])
+    assert seen == {hub, *accounts_of.values()}
+    # the history record: the requested time, and the plan it ran with names every server's snapshot
+    record = run(harness.record(execution_id))
+    assert record.point_in_time == preflight["pointInTime"]
+    head = harness.sandbox.client("dynamodb").get_item(
+        TableName=harness.location.history_table,
+        Key={"PK": {"S": f"EXEC#{execution_id}"}, "SK": {"S": "EXECUTION"}})["Item"]
+    recorded = json.loads(head["planJson"]["S"])
+    for w in recorded["waves"]:
+        named = {x["sourceServerID"]: x["recoverySnapshotID"] for x in w["servers"]}
+        assert named == {sid: shown[sid]["recoverySnapshotId"] for sid in w["sourceServerIds"]}
+        for g in w.get("accounts") or []:
+            assert {x["sourceServerID"]: x["recoverySnapshotID"] for x in g["servers"]} == {
+                sid: named[sid] for sid in g["sourceServerIds"]}
+    return doc, shown

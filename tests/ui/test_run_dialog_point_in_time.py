@@ -138,3 +138,28 @@ def test_point_in_time_shows_every_servers_snapshots_with_the_chosen_point_as_a_
 
     dialog.latest_radio.setChecked(True)
     assert not dialog.point_timeline.isVisible()
+
+
+def test_the_timeline_reads_a_remote_servers_snapshots_in_its_account(h):
+    """A plan with a server another account holds: the timeline's read names that account for it
+    (the engine reads it there, aws/snapshots.of_plan_servers); a hub-only plan's read names none."""
+    from drs_console.domain.plan import ServerRef
+
+    class AccountsEngine(TimelineEngine):
+        async def recovery_snapshots(self, server_ids, since, *, account_of=None):
+            self.account_of = account_of
+            return await super().recovery_snapshots(server_ids, since)
+
+    h.engine = AccountsEngine([])
+    h.page.engine = h.engine
+    h.connect()
+    plan = sample_plan()
+    remote = "s-0000000000000rem1"
+    plan.waves[0].servers.append(ServerRef(remote, name="t1-db", account_id="210987654321"))
+    dialog = h.page.open_run_dialog(plan)
+    until(h.aloop, lambda: dialog.result_ is not None and dialog.preflight_task is None, what="first preflight")
+    dialog.pit_edit.setDateTime(QDateTime.currentDateTime().addSecs(-2 * 3600))
+    dialog.pit_radio.setChecked(True)
+    until(h.aloop, lambda: dialog.timeline_task is not None and dialog.timeline_task.done(), what="the snapshots")
+    assert h.engine.account_of == {remote: "210987654321"}
+    assert remote in dialog.point_timeline.timeline.snapshots

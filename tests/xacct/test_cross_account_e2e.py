@@ -1,11 +1,14 @@
 """E2E in the sandbox with three accounts: a three-wave drill whose second wave spans two accounts
 runs to COMPLETED with each job in its own account (cross-checked with boto3 under each account's
 assumed credentials), the monitor, status --json and the report show each job with its account,
-and cleanup terminates the drill instances in both accounts with each account's role."""
+and cleanup terminates the drill instances in both accounts with each account's role. A drill to
+a point in time across two accounts, through the CLI with the accounts added, launches the target
+account's servers from the snapshots the preflight resolved there, and every view says so."""
 
 from __future__ import annotations
 
 import asyncio
+import io
 
 import boto3
 import pytest
@@ -13,9 +16,18 @@ import pytest
 from drs_console.aws.monitor import ExecutionMonitor
 from drs_console.aws.runs import PreflightBlocked, follow_cleanup, start_cleanup, start_run
 from drs_console.domain.plan import ServerRef
-from drs_console.domain.progress import view_json
+from drs_console.domain.progress import parse_time, view_json
 from drs_console.domain.report import build_report
-from tests.runs.conftest import Harness, wait_until
+from tests.runs import views_agree
+from tests.runs.conftest import Harness, run, wait_until
+
+
+class Harness3(Harness):
+    """The runs harness whose monitor knows the sandbox's target accounts (as the CLI and GUI do)."""
+
+    def monitor(self, run_or_id, conn=None, **kw):
+        kw.setdefault("accounts", self.sandbox.known_accounts)
+        return super().monitor(run_or_id, conn, **kw)
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +38,7 @@ def harness3():
     sandbox = Sandbox(servers=12, seed=7, speed=600.0, accounts=3)
     sandbox.start()
     try:
-        h = Harness(sandbox, deploy_reference_backend(sandbox))
+        h = Harness3(sandbox, deploy_reference_backend(sandbox))
         yield h
         h.conn.close()
     finally:
@@ -111,3 +123,54 @@ async def scenario(h: Harness):
 
 def test_a_drill_across_two_accounts_end_to_end(harness3):
     asyncio.run(asyncio.wait_for(scenario(harness3), 120))
+
+
+@pytest.fixture
+def cli(harness3, monkeypatch):
+    """The CLI against the sandbox as any endpoint (keys in the environment), its target accounts
+    added as an operator adds them ('accounts add ... --role-arn')."""
+    from drs_console.cli.context import CliContext
+    from drs_console.cli.main import build_parser, run_command
+
+    sb = harness3.sandbox
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "sandbox-access-key")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "sandbox-secret")
+
+    def call(*argv):
+        ctx = CliContext(region=sb.region, endpoint_url=sb.endpoint_url, out=io.StringIO(), err=io.StringIO())
+        code = run_command(build_parser().parse_args(["--endpoint-url", sb.endpoint_url, *argv]), ctx)
+        return code, ctx.out.getvalue(), ctx.err.getvalue()
+
+    for t in sb.targets:
+        code, _out, err = call("accounts", "add", t.account_id, "--name", t.name, "--role-arn", t.role_arn)
+        assert code == 0, err
+    return call
+
+
+def test_a_drill_to_a_point_in_time_across_two_accounts(harness3, cli, tmp_path, qtbot):
+    sb = harness3.sandbox
+    t1 = sb.targets[0]
+    hub = harness3.healthy(2)
+    remote = healthy_in(sb, t1.account_id, 5)[-2:]  # not the servers of the drill above
+    accounts_of = {s: t1.account_id for s in remote}
+    execution_id, preflight = views_agree.start_cross_account_point_in_time_drill(
+        harness3, cli, tmp_path, [[hub[0]], [hub[1], *remote]], accounts_of)
+    assert preflight["result"] != "BLOCK" and preflight["serverAccounts"] == accounts_of
+    _doc, shown = views_agree.cross_account_point_in_time_reads_the_same(
+        harness3, cli, tmp_path, qtbot, execution_id, preflight, accounts_of)
+    # plain boto3 in the target account (its role): the drill instance lists the chosen snapshot's time
+    target = as_role(sb, t1.role_arn)
+    for sid in remote:
+        snap = next(i for i in target.describe_recovery_snapshots(sourceServerID=sid)["items"]
+                    if i["snapshotID"] == shown[sid]["recoverySnapshotId"])
+        inst = [i for i in target.describe_recovery_instances(filters={"sourceServerIDs": [sid]})["items"]
+                if i["isDrill"] and i["ec2InstanceState"] == "RUNNING"]
+        assert len(inst) == 1 and parse_time(inst[0]["pointInTimeSnapshotDateTime"]) == parse_time(snap["timestamp"])
+        assert inst[0]["arn"].split(":")[4] == t1.account_id
+        job = target.describe_jobs(filters={"jobIDs": [inst[0]["jobID"]]})["items"][0]
+        assert job["tags"]["drs-console:execution-id"] == execution_id
+        events = {i["event"] for i in target.describe_job_log_items(jobID=job["jobID"])["items"]
+                  if (i.get("eventData") or {}).get("sourceServerID") == sid}
+        assert "USING_PREVIOUS_SNAPSHOT" in events and "SNAPSHOT_START" not in events  # no new snapshot taken
+    cleanup = run(start_cleanup(harness3.conn, harness3.location, execution_id, accounts=sb.known_accounts))
+    assert set(cleanup.accounts()) == {"", t1.account_id}

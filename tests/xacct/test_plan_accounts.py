@@ -71,3 +71,22 @@ def test_picker_records_the_account_of_a_target_accounts_server(qtbot):
     picker.accept()
     refs = sorted(got[0], key=lambda r: r.name)
     assert [(r.name, r.account_id) for r in refs] == [("hub-app", ""), ("t1-db", TARGET)]
+
+
+def test_plan_show_names_the_account_that_recovers_a_server(tmp_path, capsys):
+    from drs_console.cli.main import EXIT_OK, main
+    from drs_console.store.plan_io import write_plan_file
+
+    path = tmp_path / "cross.json"
+    write_plan_file(path, _plan(), backup=False)
+    assert main(["plan", "show", str(path)]) == EXIT_OK
+    lines = capsys.readouterr().out.splitlines()
+    hub = next(line for line in lines if "s-1111111111111111a" in line)
+    remote = next(line for line in lines if "s-2222222222222222b" in line)
+    assert "recovered by" not in hub and remote.endswith(f"recovered by account {TARGET}")
+    # a known account reads with its name (accounts add ... --name)
+    assert main(["accounts", "add", TARGET, "--name", "Payments DR", "--role-arn",
+                 f"arn:aws:iam::{TARGET}:role/drs-console-target"]) == EXIT_OK
+    capsys.readouterr()
+    assert main(["plan", "show", str(path)]) == EXIT_OK
+    assert f"recovered by account Payments DR ({TARGET})" in capsys.readouterr().out

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ...domain.fields import rto_target_text
+from ...domain.fields import recovering_account_text, rto_target_text
 from ...domain.inventory import InventorySnapshot
 from ...domain.plan import Plan, format_timestamp
 from ...domain.text import printable
@@ -225,6 +225,7 @@ def plan_show(args: argparse.Namespace, ctx: CliContext) -> int:
         ctx.print(f"  {'Description:':<15}{plan.description}")
     if loaded.notice:
         ctx.print(f"  Note: {loaded.notice}")
+    names = _account_names(ctx) if any(r.account_id for w in plan.waves for r in w.servers) else {}
     for i, wave in enumerate(plan.waves):
         details = [plural(len(wave.servers), "server")]
         if wave.selector:
@@ -245,10 +246,21 @@ def plan_show(args: argparse.Namespace, ctx: CliContext) -> int:
                 ref.source_account_id or "-",
                 ref.replication_state.value,
             ) + (() if ref.critical is None else ("critical" if ref.critical else "optional",))
+            if ref.account_id and ref.account_id != plan.target_account_id:
+                cells += (recovering_account_text(ref.account_id, names.get(ref.account_id, "")),)
             ctx.print("  " + "  ".join(cells))
     summary = summarize(_context_for(ctx, plan).validate(plan))
     ctx.print(f"\nValidation: {summary.text()} (drs-console plan validate {path} for details)")
     return EXIT_OK
+
+
+def _account_names(ctx: CliContext) -> dict[str, str]:
+    """Known accounts' names by ID (the settings file's; the sandbox's are not started for it)."""
+    if ctx.sandbox:
+        return {}
+    from ...store.settings import load_settings
+
+    return {a.account_id: a.name for a in load_settings().accounts if a.name}  # unreadable: defaults, none
 
 
 # --- list ---------------------------------------------------------------------------------

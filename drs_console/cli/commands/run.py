@@ -119,7 +119,8 @@ def register(sub) -> None:
         "code is then 0 only when the execution ends COMPLETED, 1 for PARTIAL, FAILED, CANCELLED or TIMEOUT. "
         "With --point-in-time (e.g. after ransomware: a time before it), every server launches from its newest "
         "recovery snapshot taken at or before TIME, as the preflight shows (on either engine: the native "
-        "engine passes each server's snapshot to StartRecoveryPlanExecution). "
+        "engine passes each server's snapshot to StartRecoveryPlanExecution; a server of another account, "
+        "on the stepfunctions engine, is resolved and launched in that account). "
         "Two engines: --engine stepfunctions (our deployed backend: pauses for approval, selectors resolved "
         "at run time, per-wave timeouts) or --engine native (the plan's DRS native plan, published with "
         "'plan publish': no stack, steps can be retried and skipped, no pause for approval).",
@@ -154,7 +155,8 @@ def register(sub) -> None:
         "source site that is down is why one recovers, and BLOCKs a server with no recovery snapshot. With "
         "--point-in-time, every server's line shows the snapshot it would recover to instead (its ID, time and "
         "how far before TIME): none at or before TIME BLOCKs, one wave's snapshots more than --max-spread "
-        "apart WARN.",
+        "apart WARN (a server of another account is resolved in that account; a wave's spread spans all "
+        "its accounts).",
     )
     pf.add_argument("file", metavar="FILE", help="plan file (JSON)")
     pf.add_argument("--recovery", action="store_true", help="check for a real recovery instead of a drill")

@@ -24,7 +24,8 @@ from .waves_pane import WavesPane
 
 #: the header's widgets, also attributes of the detail
 _HEADER_PARTS = ("plan_label", "type_badge", "status_badge", "target_label", "live_label", "started_label",
-                 "elapsed_label", "initiated_label", "progress_label", "error_label", "buttons", "banner",
+                 "point_in_time_label", "elapsed_label", "initiated_label", "progress_label", "error_label", "buttons",
+                 "banner",
                  "banner_label", "banner_button")
 
 

@@ -10,7 +10,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ....domain.execution import Engine, ExecutionView, StreamState
-from ....domain.fields import stamp
+from ....domain.fields import POINT_IN_TIME_LABEL, point_in_time_text, stamp
 from ....domain.status import ExecutionStatus
 from ....domain.text import printable
 from ....domain.wording import noun
@@ -58,6 +58,10 @@ class ExecutionHeader(QWidget):
         big.setPointSizeF(big.pointSizeF() * 1.2)
         self.elapsed_label.setFont(big)
         self.initiated_label = QLabel("")
+        # a point-in-time run: the requested time (each server's snapshot is in the servers table)
+        self.point_in_time_label = QLabel("")
+        self.point_in_time_label.setObjectName("pointInTimeLabel")
+        self.point_in_time_label.setMinimumWidth(1)  # never widens the window: cut short beside a long plan name
         self.progress_label = QLabel("")
         self.progress_label.setObjectName("progressLabel")
         self.error_label = QLabel("")  # a failed execution's error and cause, in the header itself
@@ -86,6 +90,8 @@ class ExecutionHeader(QWidget):
         top.addWidget(self.target_label)
         top.addSpacing(8)
         top.addWidget(self.elapsed_label)
+        top.addSpacing(12)
+        top.addWidget(self.point_in_time_label)  # the first line has the room; the second is full of buttons
         top.addStretch(1)
         top.addWidget(self.live_label)
         second = QHBoxLayout()
@@ -121,7 +127,7 @@ class ExecutionHeader(QWidget):
     # -- fields --------------------------------------------------------------------------------
     def clear(self) -> None:
         for label in (self.plan_label, self.type_badge, self.status_badge, self.target_label, self.live_label,
-                      self.started_label, self.elapsed_label, self.initiated_label,
+                      self.started_label, self.point_in_time_label, self.elapsed_label, self.initiated_label,
                       self.progress_label, self.error_label):
             label.setText("")
         self.engine_label.setText("")
@@ -152,6 +158,12 @@ class ExecutionHeader(QWidget):
             f"started {stamp(v.started_at)}" if v.started_at else "not started"
         )
         self.started_label.setToolTip(full_time_text(v.started_at))
+        self.point_in_time_label.setText(
+            f"{POINT_IN_TIME_LABEL.lower()}: <b>{point_in_time_text(v.point_in_time)}</b>" if v.point_in_time else "")
+        self.point_in_time_label.setToolTip(
+            f"{POINT_IN_TIME_LABEL}: {point_in_time_text(v.point_in_time)}. Every server recovers to its newest "
+            "recovery snapshot taken at or before this time (its snapshot: the servers table's Recovery point and "
+            "Recovery snapshot ID)." if v.point_in_time else "")
         by = v.initiated_by.rsplit("/", 1)[-1] if v.initiated_by.startswith("arn:") else v.initiated_by
         self.initiated_label.setText(f"by {by}" if by else "")
         self.initiated_label.setToolTip(v.initiated_by)
