@@ -227,6 +227,7 @@ def build_view(
                 point_in_time=whole_second(parse_time(spec["pointInTime"])),
                 job_ids=tuple(j.job_id for j in wave_jobs) if len(wave_jobs) > 1 else (),
                 jobs=_cross_account_jobs(rec, account_id),
+                job_ended_at=whole_second(jobs_ended_at(job_list)) if len(job_list) == len(wave_jobs) else None,
             )
         )
     kind = (record.execution_type if record and record.execution_type else execution_type) or "DRILL"
@@ -266,6 +267,15 @@ def _cross_account_jobs(rec: Any, account_id: str) -> tuple[tuple[str, str], ...
     if len(rec.jobs) == 1 and (not account_id or rec.jobs[0].account_id == account_id):
         return ()
     return tuple((j.account_id, j.job_id) for j in rec.jobs)
+
+
+def jobs_ended_at(job_list: Sequence[Mapping[str, Any]]) -> datetime | None:
+    """When DRS's jobs (a wave's, a step's) ended: the last ``endDateTime``, once every one of
+    them is COMPLETED; None while one runs, or when there is none."""
+    if not job_list or any(str(j.get("status") or "").upper() != "COMPLETED" for j in job_list):
+        return None
+    ends = [parse_time(j.get("endDateTime")) for j in job_list]
+    return None if any(t is None for t in ends) else max(t for t in ends if t is not None)
 
 
 def _merged_jobs(job_list: list[Mapping[str, Any]]) -> dict[str, Any]:
@@ -470,9 +480,25 @@ def _wave_time(w: WaveView) -> datetime | None:
     return w.started_at if w.status in _STARTING else None
 
 
+def seen_at(w: WaveView, now: datetime) -> datetime:
+    """When a change of wave ``w`` or of one of its servers that nothing dates happened, as far as
+    the console can tell: when it was seen (``now``), but never before the wave started, nor after
+    the wave's DRS job ended or the wave ended. DRS launches a wave's servers within its job, and
+    the state machine writes the job's end as the wave's only after its next poll: a read between
+    the two sees a launch late, and without the bound would stamp it after the wave's end."""
+    at = now
+    if w.started_at is not None and at < w.started_at:
+        at = w.started_at
+    for end in (w.job_ended_at, w.ended_at):
+        if end is not None and at > end:
+            at = end
+    return at
+
+
 def diff_views(prev: ExecutionView | None, cur: ExecutionView, now: datetime | None = None) -> list[Transition]:
     """Every status/job/server change from ``prev`` to ``cur`` (``prev`` None: the initial state),
-    in the order it happened: by the time the record gives it, the rest as seen now."""
+    in the order it happened: by the time the record gives it, the rest as seen ``now`` (the time
+    ``cur`` was read: ``MonitorUpdate.observed_at``) within its wave's times (``seen_at``)."""
     now = now or datetime.now(UTC)
     out: list[tuple[int, Transition]] = []
     before = prev.status if prev else None
@@ -505,7 +531,7 @@ def diff_views(prev: ExecutionView | None, cur: ExecutionView, now: datetime | N
                 previous = ExecutionStatus.STARTED
             out.append((2 if ended else 0, Transition(
                 "wave", w.status, previous, wave_index=w.index, wave_name=w.name, job_id=w.job_id,
-                launched=w.launched, failed=w.failed, text=wave_line(w), at=_wave_time(w) or now,
+                launched=w.launched, failed=w.failed, text=wave_line(w), at=_wave_time(w) or seen_at(w, now),
                 server_count=len(w.servers),
             )))
         was = {s.source_server_id: s for s in (p.servers if p else ())}
@@ -518,7 +544,7 @@ def diff_views(prev: ExecutionView | None, cur: ExecutionView, now: datetime | N
             out.append((1, Transition(
                 "server", w.status, p.status if p else None, wave_index=w.index, wave_name=w.name,
                 job_id=w.job_id, text=server_line(w, s), server=s,
-                at=(w.ended_at if w.status is not None and w.status.is_terminal else None) or now,
+                at=(w.ended_at if w.status is not None and w.status.is_terminal else None) or seen_at(w, now),
             )))
     if exec_line is not None:
         # the execution's terminal line comes after the waves that led to it

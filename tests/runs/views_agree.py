@@ -22,6 +22,7 @@ from drs_console.domain.progress import parse_time
 from drs_console.domain.status import ExecutionStatus as S
 from drs_console.store.plan_io import write_plan_file
 from tests.runs.conftest import run, wait_until
+from tests.runs.time_order import assert_within_their_waves
 
 
 def _json_lines(out: str) -> list[dict]:
@@ -32,20 +33,22 @@ def _csv_rows(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
-def _gui(view, qtbot):
+def _gui(view, qtbot, events=()):
     """The GUI's models and header, fed the monitor's snapshot as the Executions page feeds them."""
     from drs_console.ui.models.execution_models import ExecutionListModel
     from drs_console.ui.pages.executions import ExecutionDetail
 
     detail = ExecutionDetail()
     qtbot.addWidget(detail)
-    detail.show_view(view, ())
+    detail.show_view(view, tuple(events))
+    detail.job_log.updater.flush()
     listing = ExecutionListModel()
     listing.set_items([view])
     return detail, detail.wave_model, detail.server_model, listing
 
 
-def _assert_views_agree(harness, cli, execution_id, tmp_path, qtbot):
+def _assert_views_agree(harness, cli, execution_id, tmp_path, qtbot, follow=()):
+    """Every view of the execution reads the same; ``follow``: its ``--follow --json`` lines."""
     code, out, err = cli("status", execution_id, "--json")
     assert code == 0, err
     doc = json.loads(out)
@@ -57,8 +60,10 @@ def _assert_views_agree(harness, cli, execution_id, tmp_path, qtbot):
     assert code == 0, err
     rows = _csv_rows(path.read_text())
     page = html_path.read_text()
-    view = run(harness.monitor(execution_id).snapshot())
-    detail, waves_m, servers_m, listing = _gui(view, qtbot)
+    monitor = harness.monitor(execution_id)
+    view = run(monitor.snapshot())
+    detail, waves_m, servers_m, listing = _gui(view, qtbot, monitor.events)
+    assert_within_their_waves(doc, text=text, page=page, events_model=detail.event_model, follow=follow)
 
     # the execution: status, times, counts, recovery time
     exec_row = next(r for r in rows if r["record"] == "execution")
@@ -176,7 +181,7 @@ def drill_reads_the_same_in_every_view(harness, sim, cli, tmp_path, qtbot):
     end = lines[-1]
     assert end["type"] == "end" and end["status"] == "PARTIAL"
 
-    doc, view = _assert_views_agree(harness, cli, execution_id, tmp_path, qtbot)
+    doc, view = _assert_views_agree(harness, cli, execution_id, tmp_path, qtbot, follow=lines)
     assert doc["status"] == "PARTIAL" and doc["serversFailed"] == 1 and doc["serversLaunched"] == 2
     assert doc["wavesText"] == "0/1 completed, 1 partial"
     # the pause before the wave is the time from the execution's start to the wave's, and is labelled
@@ -207,7 +212,7 @@ def recovery_reads_the_same_in_every_view(harness, cli, tmp_path, qtbot, executi
     lines = _json_lines(out)
     assert lines[-1]["type"] == "end" and lines[-1]["status"] == "COMPLETED"
     assert {d["server"]["sourceServerId"] for d in lines if d.get("kind") == "server"} == set(servers)
-    doc, view = _assert_views_agree(harness, cli, execution_id, tmp_path, qtbot)
+    doc, view = _assert_views_agree(harness, cli, execution_id, tmp_path, qtbot, follow=lines)
     assert doc["executionType"] == "RECOVERY" and doc["wavesText"] == "1/1 completed"
     assert doc["serversLaunched"] == 2 and doc["serversFailed"] == 0 and doc["pausedSeconds"] == 0
 

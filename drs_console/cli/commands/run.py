@@ -386,7 +386,7 @@ async def _watch(ctx: CliContext, args: argparse.Namespace, conn: AwsConnection,
         last_state = update.state
         if update.state in (StreamState.RECONNECTING, StreamState.AUTH_PAUSED) or not update.changed:
             continue
-        for t in diff_views(prev, update.view):
+        for t in diff_views(prev, update.view, update.observed_at):
             hint = _hint(t, execution_id)
             if args.json:
                 _jline(ctx, "transition", executionId=execution_id, **t.to_json(), **({"hint": hint} if hint else {}))
