@@ -16,7 +16,6 @@ from typing import Any
 
 from .contract import ExecutionRecord
 from .execution import (
-    Engine,
     ExecutionType,
     ExecutionView,
     JobLogEvent,
@@ -25,7 +24,7 @@ from .execution import (
     WaveTally,
     WaveView,
 )
-from .fields import duration_value, iso_utc, server_json, server_label
+from .fields import iso_utc, server_json, server_label, wave_label
 from .inventory import SourceServer
 from .status import ExecutionStatus, LaunchStatus, ReplicationState
 from .wording import noun, plural
@@ -430,7 +429,7 @@ def wave_line(w: WaveView) -> str:
     status = w.status.value if w.status else "NOT STARTED"
     if w.native_status:  # a DRS native step's own status where it says more (WAITING, SKIPPED)
         status += f" (native {w.native_status})"
-    line = f'wave {w.index + 1} "{w.name}": {status}'
+    line = f"{wave_label(w)}: {status}"
     if w.jobs or len(w.job_ids) > 1:
         from .fields import wave_jobs_text
 
@@ -453,8 +452,32 @@ def wave_state_text(w: WaveView) -> str:
     return w.status.value
 
 
+def execution_status_text(view: ExecutionView) -> str:
+    """``PAUSED before wave 2 "Web"``, ``PARTIAL``: an execution's status as its lines say it."""
+    text = view.status.value if view.status else "NOT STARTED"
+    if view.status is ExecutionStatus.PAUSED:
+        waiting = next((w for w in view.waves if w.status is ExecutionStatus.PAUSED), None)
+        if waiting is not None:
+            text += f" before {wave_label(waiting)}"
+    return text
+
+
+def counts_text(view: ExecutionView, sep: str = " · ") -> str:
+    """``waves 0/2 completed, 1 partial · 4/5 servers launched, 1 failed`` (status, notifications)."""
+    waves, servers = view.wave_tally, view.server_tally
+    return sep.join(x for x in (f"waves {waves.text()}" if waves.total else "", servers.text()) if x)
+
+
+def failed_servers_text(w: WaveView, most: int = 3) -> str:
+    """The servers of ``w`` that failed to launch, by name and ID: ``web-1 (s-1), web-2 (s-2) and 3
+    more`` (at most ``most`` named); "" when none did."""
+    failed = wave_failed_servers(w)
+    named = ", ".join(server_label(s) for s in failed[:most])
+    return named + (f" and {len(failed) - most} more" if len(failed) > most else "")
+
+
 def server_line(w: WaveView, s: ServerView) -> str:
-    line = f'wave {w.index + 1} "{w.name}" server {server_label(s)}: '
+    line = f"{wave_label(w)} server {server_label(s)}: "
     line += s.launch_status.value if s.launch_status else "NOT LAUNCHED"
     if s.recovery_instance_id:
         line += f", recovery instance {s.recovery_instance_id}"
@@ -505,11 +528,7 @@ def diff_views(prev: ExecutionView | None, cur: ExecutionView, now: datetime | N
     exec_line: Transition | None = None
     if prev is None or cur.status != before:
         if cur.status is not None:
-            text = f"execution {cur.execution_id}: {cur.status.value}"
-            if cur.status is ExecutionStatus.PAUSED:
-                waiting = next((w for w in cur.waves if w.status is ExecutionStatus.PAUSED), None)
-                if waiting is not None:
-                    text += f' before wave {waiting.index + 1} "{waiting.name}"'
+            text = f"execution {cur.execution_id}: {execution_status_text(cur)}"
             if cur.status.is_terminal and (cur.error or cur.cause):
                 text += " (" + ": ".join(x for x in (cur.error, cur.cause) if x) + ")"
             at = cur.ended_at if cur.status.is_terminal else (cur.started_at if prev is None else None)
@@ -601,64 +620,3 @@ def not_launched_servers(view: ExecutionView) -> list[tuple[WaveView, ServerView
 
 def server_names(servers: Sequence[SourceServer]) -> dict[str, str]:
     return {s.source_server_id: s.name for s in servers}
-
-
-def view_json(view: ExecutionView, *, servers: bool = True, now: datetime | None = None) -> dict[str, Any]:
-    """An ExecutionView as plain JSON values (for the CLI's --json)."""
-    now = now or datetime.now(UTC)
-    rto = recovery_time(view, now)
-    tally = view.wave_tally
-    stally = view.server_tally
-    return {
-        "executionId": view.execution_id,
-        "planId": view.plan_id,
-        "planName": view.plan_name,
-        "executionType": view.execution_type.value,
-        "status": view.status.value if view.status else None,
-        "startedAt": iso_utc(view.started_at),
-        "endedAt": iso_utc(view.ended_at),
-        "elapsedSeconds": duration_value(view.elapsed_seconds(now)),
-        "recoveryTimeSeconds": duration_value(rto.total_seconds),
-        "recoveryTimeExcludingPausedSeconds": duration_value(rto.active_seconds),
-        "pausedSeconds": duration_value(rto.paused_seconds) if rto.total_seconds is not None else None,
-        "initiatedBy": view.initiated_by,
-        "executionArn": view.execution_arn,
-        "accountId": view.account_id,
-        "region": view.region,
-        "error": view.error,
-        "cause": view.cause,
-        "waveCount": tally.total,
-        "waveCounts": dict(tally.counts),
-        "wavesText": tally.text(),
-        "serverCount": stally.total,
-        "serversLaunched": stally.launched,
-        "serversFailed": stally.failed,
-        "pointInTime": iso_utc(view.point_in_time),
-        "waves": [
-            {
-                "wave": w.index + 1,
-                "name": w.name,
-                "status": w.status.value if w.status else None,
-                "jobId": w.job_id or None,
-                **({"jobs": [{"accountId": a, "jobId": j} for a, j in w.jobs]} if w.jobs else {}),
-                "startedAt": iso_utc(w.started_at),
-                "endedAt": iso_utc(w.ended_at),
-                "durationSeconds": duration_value(w.duration_seconds(now)),
-                "pauseBefore": w.pause_before,
-                "timeoutMinutes": w.timeout_minutes,
-                "serverCount": len(w.servers),
-                "launched": w.launched,
-                "failed": w.failed,
-                "error": w.error,
-                "cause": w.cause,
-                "pointInTime": iso_utc(w.point_in_time),
-                **({"servers": [server_json(s) for s in w.servers]} if servers else {}),
-                **({"nativeStatus": w.native_status or (w.status.value if w.status else None),
-                    "jobIds": list(w.job_ids), "stepKind": w.step_kind, "waitMinutes": w.wait_minutes or None,
-                    "attempt": w.attempt or None} if view.engine is Engine.NATIVE else {}),
-            }
-            for w in view.waves
-        ],
-        **({"engine": view.engine.value, "nativeStatus": view.native_status or (view.status.value if view.status else None),
-            "recoveryPlanArn": view.recovery_plan_arn} if view.engine is Engine.NATIVE else {}),
-    }

@@ -127,3 +127,9 @@ def test_launches_seen_late_are_dated_within_their_wave_in_every_view(harness, s
     """A follow that reads DRS after a wave's job ended but before the state machine wrote its end
     dates the launches within the wave (tests/runs/time_order.py)."""
     time_order.launch_seen_late(harness, sim, cli, tmp_path, qtbot)
+
+
+def test_notifications_say_what_status_says(harness, sim, cli, qtbot):
+    """A drill that pauses and completes, one whose first wave has a server fail: every desktop
+    notification states what `status` and --json state then (tests/runs/views_agree.py)."""
+    views_agree.notifications_read_like_status(harness, sim, cli, qtbot)

@@ -12,8 +12,8 @@ import pytest
 
 from drs_console.aws.monitor import ExecutionMonitor
 from drs_console.aws.runs import PreflightBlocked, follow_cleanup, start_cleanup, start_run
+from drs_console.domain.execution_json import view_json
 from drs_console.domain.plan import ServerRef
-from drs_console.domain.progress import view_json
 from drs_console.domain.report import build_report
 from tests.runs.conftest import Harness, wait_until
 

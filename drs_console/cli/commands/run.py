@@ -31,6 +31,7 @@ from ...domain import contract as c
 from ...domain import point_in_time as pit
 from ...domain.errors import BadInput, ConsoleError
 from ...domain.execution import Engine, ExecutionView, StreamState
+from ...domain.execution_json import view_json
 from ...domain.fields import (
     NAME,
     POINT_IN_TIME_LABEL,
@@ -45,7 +46,7 @@ from ...domain.fields import (
     wave_point_in_time_text,
 )
 from ...domain.preflight import Level, PreflightReport
-from ...domain.progress import Transition, diff_views, recovery_time, view_json, wave_line
+from ...domain.progress import Transition, counts_text, diff_views, recovery_time, wave_line
 from ...domain.report import report_csv, report_html, rto_lines
 from ...domain.status import ExecutionStatus
 from ...domain.wording import noun, plural
@@ -303,8 +304,7 @@ def _print_view(ctx: CliContext, view: ExecutionView) -> None:
     ctx.print(f"Execution {view.execution_id}: {status} ({kind} of plan {view.plan_name!r})")
     ctx.print(f"  started {utc_text(view.started_at)}, ended {utc_text(view.ended_at)}, "
               f"elapsed {duration_text(view.elapsed_seconds(now))}")
-    counts = " · ".join(x for x in (f"waves {view.wave_tally.text()}" if view.waves else "",
-                                    view.server_tally.text()) if x)
+    counts = counts_text(view)
     if counts:
         ctx.print(f"  {counts}")
     if view.is_terminal:
