@@ -4,7 +4,7 @@ and the wave's start and end read the same in every view.
 
 DRS launches a wave's servers within the wave's job, and the state machine writes the job's end as
 the wave's end only at its next poll. A monitor that reads DRS in between sees the launches "late":
-``launch_seen_late`` makes that happen for certain (the state machine polls DRS every 3 s, the
+``launch_seen_late`` makes that happen for certain (the state machine polls DRS every 4 s, the
 follows read once the job has been over for more than a second) and checks every view.
 """
 
@@ -25,9 +25,9 @@ from drs_console.domain.plan import FailurePolicy
 from drs_console.domain.progress import parse_time
 from tests.runs.conftest import run, wait_until
 
-# the wave's DRS job is over, its end not yet the wave's: the state machine polls every 3 s, and a
+# the wave's DRS job is over, its end not yet the wave's: the state machine polls every 4 s, and a
 # launch job takes about half a second at the harness's speed
-STATE_MACHINE_POLL = 3
+STATE_MACHINE_POLL = 4
 LATE = 1.1  # seconds after the job's end the follows read it: a launch stamped "when seen" is in the next second
 
 _FOLLOW_TEXT = re.compile(r'^(\d\d:\d\d:\d\d) UTC wave (\d+) "[^"]*"(?:: ([A-Z_]+)| server )')
