@@ -27,6 +27,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from ..domain.accounts import KnownAccount
@@ -78,6 +79,7 @@ class CycleResult:
     view: ExecutionView
     api_calls: int
     events_changed: bool
+    observed_at: datetime | None = None  # after the record was read, before DRS's jobs were
 
 
 class ExecutionMonitor:
@@ -232,6 +234,9 @@ class ExecutionMonitor:
                     f"No execution {self.execution_id} in the history table {self.location.history_table}.",
                     "Check the execution ID ('drs-console history list').",
                 )
+        # a change the record gives no time of happened by now (the record said it), and a job
+        # read below that has not ended had not ended by now: stamped so, it falls within its wave
+        observed_at = datetime.now(UTC)
         if plan is not None:
             self._plan = plan
         if record is not None and record.execution_arn:
@@ -320,7 +325,7 @@ class ExecutionMonitor:
             view = self.source.build(record=record, jobs=self._jobs, servers=self._servers,
                                      instances=self._instances, reasons=self._reasons,
                                      account_id=self.account_id, region=self.conn.region)
-            return CycleResult(view, reader.calls - before, events_changed)
+            return CycleResult(view, reader.calls - before, events_changed, observed_at)
         status_if_unrecorded: ExecutionStatus | None = ExecutionStatus.PENDING
         if record is None and self._sfn_status and self._sfn_status not in ("RUNNING", "PENDING_REDRIVE"):
             status_if_unrecorded = ExecutionStatus.FAILED
@@ -345,7 +350,7 @@ class ExecutionMonitor:
                            cause="The execution ended before it recorded anything in the history table.")
         if not full and record is not None:
             await self._maybe_reconcile(record)
-        return CycleResult(view, reader.calls - before, events_changed)
+        return CycleResult(view, reader.calls - before, events_changed, observed_at)
 
     async def _maybe_reconcile(self, record: ExecutionRecord) -> None:
         """An active record that has not changed for ``stale_after`` seconds: if its Step Functions
@@ -391,7 +396,7 @@ class ExecutionMonitor:
             view = result.view
             prev = self.last_view
             changed = prev is None or view != prev or result.events_changed
-            transitions = diff_views(prev, view) if (prev is None or view != prev) else []
+            transitions = diff_views(prev, view, result.observed_at) if (prev is None or view != prev) else []
             self._record(view, transitions)
             if changed:
                 self._last_change = time.monotonic()
@@ -405,6 +410,7 @@ class ExecutionMonitor:
                 message="",
                 api_calls=result.api_calls,
                 transitions=tuple(t.text for t in transitions),
+                observed_at=result.observed_at,
             )
             self.last_view = view
             self.last_update = update

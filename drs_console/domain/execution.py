@@ -74,6 +74,10 @@ class WaveView:
     attempt: int = 0
     # contract 1.2: every DRS job of the wave with the account that runs it, (account ID, job ID)
     jobs: tuple[tuple[str, str], ...] = ()
+    # when DRS says the wave's job (every job of the wave) ended (endDateTime), to the second; the
+    # record's end follows once the state machine's poll sees it. DRS launches the wave's servers
+    # within its job: no server of the wave launched after this
+    job_ended_at: datetime | None = None
 
     def duration_seconds(self, now: datetime) -> float | None:
         if self.started_at is None:
@@ -254,3 +258,6 @@ class MonitorUpdate:
     message: str = ""  # e.g. the reason for RECONNECTING / AUTH_PAUSED
     api_calls: int = 0  # AWS calls this cycle made (for the batching benchmark)
     transitions: tuple[str, ...] = field(default_factory=tuple)  # human lines: "wave 2 Web: STARTED (job drsjob-…)"
+    # when the cycle read DRS (after the history record, before DRS's jobs): the time of a change
+    # the record gives no time of (diff_views's ``now``); None: when the update is handled
+    observed_at: datetime | None = None

@@ -160,6 +160,11 @@ SERVER_FIELDS: tuple[ServerField, ...] = (
 )
 
 
+def wave_label(w: WaveView) -> str:
+    """``wave 2 "Web"``: a wave as every line about it names it (status, --follow, notifications)."""
+    return f'wave {w.index + 1} "{w.name}"'
+
+
 def job_text(job_id: str, account_id: str) -> str:
     """One DRS job with the account that runs it: 'drsjob-1a2b (account 123456789012)'."""
     return f"{job_id} (account {account_id})" if account_id else job_id

@@ -158,7 +158,8 @@ def build_native_view(
         detail = step_details.get(i) or {}
         job_ids = step_job_ids(step)
         step_jobs = [jobs[j] for j in job_ids if j in jobs]
-        started, ended, _done = _job_times(step_jobs)
+        started, ended, done = _job_times(step_jobs)
+        jobs_end = ended if done and len(step_jobs) == len(job_ids) else None
         if not job_ids and rec.status is not None and rec.status is not ExecutionStatus.PENDING:
             started = parse_time(detail.get("createdAt")) if detail else None
             ended = parse_time(detail.get("updatedAt")) if detail and rec.status.is_terminal else None
@@ -207,7 +208,8 @@ def build_native_view(
             error=rec.error, cause=rec.cause, native_status=shown_status(rec.status, rec.raw_status),
             job_ids=job_ids, step_kind="WAIT" if "waitStepConfiguration" in (step.get("configuration") or {})
             else "SERVER", wait_minutes=wait, attempt=int(detail.get("attempt") or 0),
-            point_in_time=whole_second(next(iter(asked))) if len(asked) == 1 else None))
+            point_in_time=whole_second(next(iter(asked))) if len(asked) == 1 else None,
+            job_ended_at=whole_second(jobs_end)))
     kind = ExecutionType.RECOVERY if record.execution_type == "RECOVERY" else ExecutionType.DRILL
     return ExecutionView(
         execution_id=record.execution_id, plan_id=record.plan_id, plan_name=record.plan_name, execution_type=kind,

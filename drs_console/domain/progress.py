@@ -16,7 +16,6 @@ from typing import Any
 
 from .contract import ExecutionRecord
 from .execution import (
-    Engine,
     ExecutionType,
     ExecutionView,
     JobLogEvent,
@@ -25,7 +24,7 @@ from .execution import (
     WaveTally,
     WaveView,
 )
-from .fields import duration_value, iso_utc, server_json, server_label
+from .fields import iso_utc, server_json, server_label, wave_label
 from .inventory import SourceServer
 from .status import ExecutionStatus, LaunchStatus, ReplicationState
 from .wording import noun, plural
@@ -227,6 +226,7 @@ def build_view(
                 point_in_time=whole_second(parse_time(spec["pointInTime"])),
                 job_ids=tuple(j.job_id for j in wave_jobs) if len(wave_jobs) > 1 else (),
                 jobs=_cross_account_jobs(rec, account_id),
+                job_ended_at=whole_second(jobs_ended_at(job_list)) if len(job_list) == len(wave_jobs) else None,
             )
         )
     kind = (record.execution_type if record and record.execution_type else execution_type) or "DRILL"
@@ -266,6 +266,15 @@ def _cross_account_jobs(rec: Any, account_id: str) -> tuple[tuple[str, str], ...
     if len(rec.jobs) == 1 and (not account_id or rec.jobs[0].account_id == account_id):
         return ()
     return tuple((j.account_id, j.job_id) for j in rec.jobs)
+
+
+def jobs_ended_at(job_list: Sequence[Mapping[str, Any]]) -> datetime | None:
+    """When DRS's jobs (a wave's, a step's) ended: the last ``endDateTime``, once every one of
+    them is COMPLETED; None while one runs, or when there is none."""
+    if not job_list or any(str(j.get("status") or "").upper() != "COMPLETED" for j in job_list):
+        return None
+    ends = [parse_time(j.get("endDateTime")) for j in job_list]
+    return None if any(t is None for t in ends) else max(t for t in ends if t is not None)
 
 
 def _merged_jobs(job_list: list[Mapping[str, Any]]) -> dict[str, Any]:
@@ -420,7 +429,7 @@ def wave_line(w: WaveView) -> str:
     status = w.status.value if w.status else "NOT STARTED"
     if w.native_status:  # a DRS native step's own status where it says more (WAITING, SKIPPED)
         status += f" (native {w.native_status})"
-    line = f'wave {w.index + 1} "{w.name}": {status}'
+    line = f"{wave_label(w)}: {status}"
     if w.jobs or len(w.job_ids) > 1:
         from .fields import wave_jobs_text
 
@@ -443,8 +452,32 @@ def wave_state_text(w: WaveView) -> str:
     return w.status.value
 
 
+def execution_status_text(view: ExecutionView) -> str:
+    """``PAUSED before wave 2 "Web"``, ``PARTIAL``: an execution's status as its lines say it."""
+    text = view.status.value if view.status else "NOT STARTED"
+    if view.status is ExecutionStatus.PAUSED:
+        waiting = next((w for w in view.waves if w.status is ExecutionStatus.PAUSED), None)
+        if waiting is not None:
+            text += f" before {wave_label(waiting)}"
+    return text
+
+
+def counts_text(view: ExecutionView, sep: str = " · ") -> str:
+    """``waves 0/2 completed, 1 partial · 4/5 servers launched, 1 failed`` (status, notifications)."""
+    waves, servers = view.wave_tally, view.server_tally
+    return sep.join(x for x in (f"waves {waves.text()}" if waves.total else "", servers.text()) if x)
+
+
+def failed_servers_text(w: WaveView, most: int = 3) -> str:
+    """The servers of ``w`` that failed to launch, by name and ID: ``web-1 (s-1), web-2 (s-2) and 3
+    more`` (at most ``most`` named); "" when none did."""
+    failed = wave_failed_servers(w)
+    named = ", ".join(server_label(s) for s in failed[:most])
+    return named + (f" and {len(failed) - most} more" if len(failed) > most else "")
+
+
 def server_line(w: WaveView, s: ServerView) -> str:
-    line = f'wave {w.index + 1} "{w.name}" server {server_label(s)}: '
+    line = f"{wave_label(w)} server {server_label(s)}: "
     line += s.launch_status.value if s.launch_status else "NOT LAUNCHED"
     if s.recovery_instance_id:
         line += f", recovery instance {s.recovery_instance_id}"
@@ -470,20 +503,32 @@ def _wave_time(w: WaveView) -> datetime | None:
     return w.started_at if w.status in _STARTING else None
 
 
+def seen_at(w: WaveView, now: datetime) -> datetime:
+    """When a change of wave ``w`` or of one of its servers that nothing dates happened, as far as
+    the console can tell: when it was seen (``now``), but never before the wave started, nor after
+    the wave's DRS job ended or the wave ended. DRS launches a wave's servers within its job, and
+    the state machine writes the job's end as the wave's only after its next poll: a read between
+    the two sees a launch late, and without the bound would stamp it after the wave's end."""
+    at = now
+    if w.started_at is not None and at < w.started_at:
+        at = w.started_at
+    for end in (w.job_ended_at, w.ended_at):
+        if end is not None and at > end:
+            at = end
+    return at
+
+
 def diff_views(prev: ExecutionView | None, cur: ExecutionView, now: datetime | None = None) -> list[Transition]:
     """Every status/job/server change from ``prev`` to ``cur`` (``prev`` None: the initial state),
-    in the order it happened: by the time the record gives it, the rest as seen now."""
+    in the order it happened: by the time the record gives it, the rest as seen ``now`` (the time
+    ``cur`` was read: ``MonitorUpdate.observed_at``) within its wave's times (``seen_at``)."""
     now = now or datetime.now(UTC)
     out: list[tuple[int, Transition]] = []
     before = prev.status if prev else None
     exec_line: Transition | None = None
     if prev is None or cur.status != before:
         if cur.status is not None:
-            text = f"execution {cur.execution_id}: {cur.status.value}"
-            if cur.status is ExecutionStatus.PAUSED:
-                waiting = next((w for w in cur.waves if w.status is ExecutionStatus.PAUSED), None)
-                if waiting is not None:
-                    text += f' before wave {waiting.index + 1} "{waiting.name}"'
+            text = f"execution {cur.execution_id}: {execution_status_text(cur)}"
             if cur.status.is_terminal and (cur.error or cur.cause):
                 text += " (" + ": ".join(x for x in (cur.error, cur.cause) if x) + ")"
             at = cur.ended_at if cur.status.is_terminal else (cur.started_at if prev is None else None)
@@ -505,7 +550,7 @@ def diff_views(prev: ExecutionView | None, cur: ExecutionView, now: datetime | N
                 previous = ExecutionStatus.STARTED
             out.append((2 if ended else 0, Transition(
                 "wave", w.status, previous, wave_index=w.index, wave_name=w.name, job_id=w.job_id,
-                launched=w.launched, failed=w.failed, text=wave_line(w), at=_wave_time(w) or now,
+                launched=w.launched, failed=w.failed, text=wave_line(w), at=_wave_time(w) or seen_at(w, now),
                 server_count=len(w.servers),
             )))
         was = {s.source_server_id: s for s in (p.servers if p else ())}
@@ -518,7 +563,7 @@ def diff_views(prev: ExecutionView | None, cur: ExecutionView, now: datetime | N
             out.append((1, Transition(
                 "server", w.status, p.status if p else None, wave_index=w.index, wave_name=w.name,
                 job_id=w.job_id, text=server_line(w, s), server=s,
-                at=(w.ended_at if w.status is not None and w.status.is_terminal else None) or now,
+                at=(w.ended_at if w.status is not None and w.status.is_terminal else None) or seen_at(w, now),
             )))
     if exec_line is not None:
         # the execution's terminal line comes after the waves that led to it
@@ -575,64 +620,3 @@ def not_launched_servers(view: ExecutionView) -> list[tuple[WaveView, ServerView
 
 def server_names(servers: Sequence[SourceServer]) -> dict[str, str]:
     return {s.source_server_id: s.name for s in servers}
-
-
-def view_json(view: ExecutionView, *, servers: bool = True, now: datetime | None = None) -> dict[str, Any]:
-    """An ExecutionView as plain JSON values (for the CLI's --json)."""
-    now = now or datetime.now(UTC)
-    rto = recovery_time(view, now)
-    tally = view.wave_tally
-    stally = view.server_tally
-    return {
-        "executionId": view.execution_id,
-        "planId": view.plan_id,
-        "planName": view.plan_name,
-        "executionType": view.execution_type.value,
-        "status": view.status.value if view.status else None,
-        "startedAt": iso_utc(view.started_at),
-        "endedAt": iso_utc(view.ended_at),
-        "elapsedSeconds": duration_value(view.elapsed_seconds(now)),
-        "recoveryTimeSeconds": duration_value(rto.total_seconds),
-        "recoveryTimeExcludingPausedSeconds": duration_value(rto.active_seconds),
-        "pausedSeconds": duration_value(rto.paused_seconds) if rto.total_seconds is not None else None,
-        "initiatedBy": view.initiated_by,
-        "executionArn": view.execution_arn,
-        "accountId": view.account_id,
-        "region": view.region,
-        "error": view.error,
-        "cause": view.cause,
-        "waveCount": tally.total,
-        "waveCounts": dict(tally.counts),
-        "wavesText": tally.text(),
-        "serverCount": stally.total,
-        "serversLaunched": stally.launched,
-        "serversFailed": stally.failed,
-        "pointInTime": iso_utc(view.point_in_time),
-        "waves": [
-            {
-                "wave": w.index + 1,
-                "name": w.name,
-                "status": w.status.value if w.status else None,
-                "jobId": w.job_id or None,
-                **({"jobs": [{"accountId": a, "jobId": j} for a, j in w.jobs]} if w.jobs else {}),
-                "startedAt": iso_utc(w.started_at),
-                "endedAt": iso_utc(w.ended_at),
-                "durationSeconds": duration_value(w.duration_seconds(now)),
-                "pauseBefore": w.pause_before,
-                "timeoutMinutes": w.timeout_minutes,
-                "serverCount": len(w.servers),
-                "launched": w.launched,
-                "failed": w.failed,
-                "error": w.error,
-                "cause": w.cause,
-                "pointInTime": iso_utc(w.point_in_time),
-                **({"servers": [server_json(s) for s in w.servers]} if servers else {}),
-                **({"nativeStatus": w.native_status or (w.status.value if w.status else None),
-                    "jobIds": list(w.job_ids), "stepKind": w.step_kind, "waitMinutes": w.wait_minutes or None,
-                    "attempt": w.attempt or None} if view.engine is Engine.NATIVE else {}),
-            }
-            for w in view.waves
-        ],
-        **({"engine": view.engine.value, "nativeStatus": view.native_status or (view.status.value if view.status else None),
-            "recoveryPlanArn": view.recovery_plan_arn} if view.engine is Engine.NATIVE else {}),
-    }

@@ -6,8 +6,11 @@ The time model
 * **Every timestamp a client can see is real UTC time** (in real-time mode, the default and the only
   mode ``sandbox serve``, the GUI and the CLI use): DRS job creation and end times, job log items,
   recovery instance launch times, recovery snapshots, source server "last seen" times. They are
-  the same clock Step Functions and DynamoDB (moto) write with, so a wave's record, its DRS job and
-  its log agree to the second, and **nothing is ever later than now**.
+  the same clock Step Functions and DynamoDB (moto) write with, the system's (``datetime.now``,
+  not a monotonic count from the start, which stops while a laptop sleeps and drifts from it), so
+  a wave's record, its DRS job and its log agree to the second, and **nothing is ever later than
+  now**. Were the system clock set back, the sandbox's stands still until it catches up: no
+  timestamp goes back.
 * **The speed factor shortens how long things take**, never where they sit in time: at speed 30 a
   DRS step that takes 20 minutes on AWS takes 40 real seconds, and its log items are stamped
   within those 40 seconds. ``SimClock.duration(seconds)`` turns a simulated duration (what AWS
@@ -26,7 +29,6 @@ The time model
 from __future__ import annotations
 
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 
 NEVER = timedelta(days=365 * 100)
@@ -54,8 +56,8 @@ def speed_from_env() -> float | None:
 class SimClock:
     """The sandbox's UTC clock and speed factor.
 
-    * real-time mode (default): ``now()`` is real time (from ``start``, which may be in the past,
-      one second per real second); ``duration(s)`` is ``s / speed``;
+    * real-time mode (default): ``now()`` is the system's UTC time (shifted back to ``start``
+      when that is in the past), never going backwards; ``duration(s)`` is ``s / speed``;
     * manual mode: ``now()`` stands still until ``advance(seconds)``; ``duration(s)`` is ``s``.
 
     ``speed`` can be changed while running; ``now()`` is not affected. Speed 0: nothing that
@@ -75,8 +77,9 @@ class SimClock:
         self._lock = threading.Lock()
         self._manual = manual
         self._speed = float(speed)
-        self._base = start.astimezone(UTC)
-        self._base_real = time.monotonic()
+        self._base = start.astimezone(UTC)  # manual mode: now
+        self._behind = real_now - self._base  # real-time mode: now is the system's time less this
+        self._last = self._base  # real-time mode: the latest now() returned
 
     # -- reading ---------------------------------------------------------------------------------
     def now(self) -> datetime:
@@ -86,7 +89,10 @@ class SimClock:
     def _now_locked(self) -> datetime:
         if self._manual:
             return self._base
-        return self._base + timedelta(seconds=time.monotonic() - self._base_real)
+        now = datetime.now(UTC) - self._behind
+        if now > self._last:
+            self._last = now
+        return self._last
 
     @property
     def manual(self) -> bool:
@@ -127,8 +133,9 @@ class SimClock:
     def set_manual(self, manual: bool) -> None:
         """Switch between manual and real-time mode without a jump in time."""
         with self._lock:
-            self._base = self._now_locked()
-            self._base_real = time.monotonic()
+            self._base = self._last = self._now_locked()
+            # a manual clock moved ahead of the system's stands still until the system's catches up
+            self._behind = max(timedelta(0), datetime.now(UTC) - self._base)
             self._manual = manual
 
     def __repr__(self) -> str:

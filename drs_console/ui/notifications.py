@@ -20,7 +20,14 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QStatusBar, QSystemTrayIcon
 
 from ..domain.execution import ExecutionView
-from ..domain.progress import wave_outcome
+from ..domain.fields import duration_text, utc_text, wave_label
+from ..domain.progress import (
+    counts_text,
+    execution_status_text,
+    failed_servers_text,
+    recovery_time,
+    wave_outcome,
+)
 from ..domain.status import ExecutionStatus
 from ..domain.text import printable
 
@@ -47,59 +54,54 @@ class Notification:
 
 
 def _label(view: ExecutionView) -> str:
-    return f"{view.execution_type.value} {printable(view.plan_name or view.execution_id)}"
+    return f"{view.execution_type.value} {view.plan_name or view.execution_id}"
+
+
+def _note(kind: str, view: ExecutionView, title: str, message: str, key: str, critical: bool = False) -> Notification:
+    # names and errors come from files and AWS: control characters shown as escapes
+    return Notification(kind, view.execution_id, printable(title), printable(message), critical=critical, key=key)
 
 
 def transitions(previous: ExecutionView | None, current: ExecutionView) -> list[Notification]:
-    """Notifications for what changed between two views of the same execution."""
+    """Notifications for what changed between two views of the same execution. What they state
+    (statuses, counts, wave names, times, server names and IDs) is what ``status`` and ``--json``
+    state of the same view: the same domain derivations (progress.py) and formatters (fields.py)."""
     if previous is None:
         return []
     out: list[Notification] = []
     label = _label(current)
+    eid = current.execution_id
     if current.status is ExecutionStatus.PAUSED and previous.status is not ExecutionStatus.PAUSED:
         waiting = next((w for w in current.waves if w.status is ExecutionStatus.PAUSED), None)
-        which = f" before wave {waiting.index + 1} {waiting.name}" if waiting else ""
-        out.append(
-            Notification(
-                Kind.PAUSED,
-                current.execution_id,
-                f"{label}: paused{which}",
-                "Waiting for an operator: Resume it (or Cancel) in DRS Console.",
-                key=f"{current.execution_id}/paused/{waiting.index if waiting else -1}",
-            )
-        )
+        out.append(_note(Kind.PAUSED, current, f"{label}: {execution_status_text(current)}",
+                         "Waiting for an operator: Resume it (or Cancel) in DRS Console.",
+                         f"{eid}/paused/{waiting.index if waiting else -1}"))
     before = {w.index: w.status for w in previous.waves}
     for w in current.waves:
         if w.status in FAILED_WAVE and before.get(w.index) != w.status and before.get(w.index) not in FAILED_WAVE:
-            why = ": ".join(x for x in (w.error, w.cause) if x)
-            detail = wave_outcome(w) if w.servers else ""
-            detail = "; ".join(x for x in (detail, why) if x)
-            out.append(
-                Notification(
-                    Kind.WAVE_FAILED,
-                    current.execution_id,
-                    f"{label}: wave {w.index + 1} {w.name} {w.status.value}"
-                    + (f": {wave_outcome(w)}" if w.servers else ""),
-                    detail or "See the wave's job log.",
-                    critical=True,
-                    key=f"{current.execution_id}/wave/{w.index}",
-                )
-            )
+            outcome = wave_outcome(w)
+            failed = failed_servers_text(w)
+            detail = "; ".join(x for x in (
+                f"{outcome}: {failed}" if outcome and failed else outcome,
+                f"ended {utc_text(w.ended_at)}" if w.ended_at else "",
+                ": ".join(x for x in (w.error, w.cause) if x),
+            ) if x)
+            out.append(_note(Kind.WAVE_FAILED, current,
+                             f"{label}: {wave_label(w)} {w.status.value}" + (f": {outcome}" if outcome else ""),
+                             detail or "See the wave's job log.", f"{eid}/wave/{w.index}", critical=True))
     if current.is_terminal and not previous.is_terminal:
-        status = current.status.value if current.status else ""
-        waves, servers = current.wave_tally, current.server_tally
-        counts = "; ".join(x for x in (f"waves {waves.text()}" if waves.total else "", servers.text()) if x)
+        status = execution_status_text(current)
+        rto = recovery_time(current)
+        said = "; ".join(x for x in (
+            counts_text(current, "; "),
+            f"ended {utc_text(current.ended_at)}" if current.ended_at else "",
+            f"recovery time {duration_text(rto.total_seconds)}" if rto.total_seconds is not None else "",
+        ) if x)
         why = ": ".join(x for x in (current.error, current.cause) if x)
-        out.append(
-            Notification(
-                Kind.ENDED,
-                current.execution_id,
-                f"{label}: {status}",
-                ". ".join(x for x in (counts, why) if x) or f"The execution ended {status}.",
-                critical=current.status is not ExecutionStatus.COMPLETED,
-                key=f"{current.execution_id}/ended",
-            )
-        )
+        out.append(_note(Kind.ENDED, current, f"{label}: {status}",
+                         ". ".join(x for x in (said, why) if x)
+                         or f"The execution ended {status}.",
+                         f"{eid}/ended", critical=current.status is not ExecutionStatus.COMPLETED))
     return out
 
 

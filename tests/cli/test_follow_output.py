@@ -113,3 +113,86 @@ def test_follow_takes_local_time(command):
 
     argv = [command, "x", "--follow", "--local-time"]
     assert build_parser().parse_args(argv).local_time
+
+
+# -- a launch seen late: DRS's job ended, the state machine has not yet polled it -------------------
+RACE_PLAN = {"waves": [{"name": "DB", "sourceServerIds": ["s-a", "s-b"]}]}
+
+
+def _race_record(status, wave_status, ended=""):
+    items = [{"PK": "EXEC#e1", "SK": "EXECUTION", "executionId": "e1", "status": status, "planName": "P",
+              "executionType": "DRILL", "startedAt": "2026-12-01T03:00:00Z", "endedAt": ended},
+             {"PK": "EXEC#e1", "SK": "WAVE#0001", "waveIndex": 0, "waveName": "DB", "status": wave_status,
+              "jobId": "j1", "startedAt": "2026-12-01T03:00:01.250Z",
+              "endedAt": "2026-12-01T03:04:00.800000Z" if wave_status == "PARTIAL" else ""}]
+    return ExecutionRecord.from_items(items)
+
+
+def _race_job(status, *parts, ended=""):
+    job = {"status": status, "participatingServers": [
+        {"sourceServerID": sid, "launchStatus": st, **({"recoveryInstanceID": rid} if rid else {})}
+        for sid, st, rid in parts]}
+    return {"j1": job | ({"endDateTime": ended} if ended else {})}
+
+
+def _at(text):
+    from drs_console.domain.progress import parse_time
+
+    return parse_time(text)
+
+
+RACE = [
+    # 03:00:30: the job runs, both servers in progress
+    (build_view(execution_id="e1", plan=RACE_PLAN, record=_race_record("RUNNING", "IN_PROGRESS"),
+                jobs=_race_job("STARTED", ("s-a", "IN_PROGRESS", ""), ("s-b", "IN_PROGRESS", ""))),
+     _at("2026-12-01T03:00:30.4Z")),
+    # 03:03:59.9: s-a launched, the job runs on
+    (build_view(execution_id="e1", plan=RACE_PLAN, record=_race_record("RUNNING", "IN_PROGRESS"),
+                jobs=_race_job("STARTED", ("s-a", "LAUNCHED", "i-1"), ("s-b", "IN_PROGRESS", ""))),
+     _at("2026-12-01T03:03:59.9Z")),
+    # 03:04:01.3: DRS's job ended at 03:04:00.8 (s-a launched, s-b failed); the record still polls
+    (build_view(execution_id="e1", plan=RACE_PLAN, record=_race_record("RUNNING", "IN_PROGRESS"),
+                jobs=_race_job("COMPLETED", ("s-a", "LAUNCHED", "i-1"), ("s-b", "FAILED", ""),
+                               ended="2026-12-01T03:04:00.800000Z")),
+     _at("2026-12-01T03:04:01.3Z")),
+    # 03:04:06: the state machine polled: the wave ended when the job did
+    (build_view(execution_id="e1", plan=RACE_PLAN,
+                record=_race_record("PARTIAL", "PARTIAL", ended="2026-12-01T03:04:02.100Z"),
+                jobs=_race_job("COMPLETED", ("s-a", "LAUNCHED", "i-1"), ("s-b", "FAILED", ""),
+                               ended="2026-12-01T03:04:00.800000Z")),
+     _at("2026-12-01T03:04:06.0Z")),
+]
+
+
+class RaceMonitor(FakeMonitor):
+    async def updates(self):
+        for v, seen in RACE:
+            self.last_view = v
+            yield MonitorUpdate(view=v, state=StreamState.ENDED if v.is_terminal else StreamState.LIVE,
+                                observed_at=seen)
+
+
+@pytest.mark.parametrize("flags", [(), ("--json",)])
+def test_a_launch_seen_after_its_job_ended_is_stamped_within_its_wave(monkeypatch, flags):
+    """DRS ended the wave's job at 03:04:00.8; the follow saw s-b fail at 03:04:01.3, before the
+    state machine wrote the job's end as the wave's: the failure is stamped 03:04:00 (the job's
+    end), not 03:04:01, after the wave's PARTIAL line that concluded it. s-a, seen launched by the
+    read of 03:03:59.9, is stamped then (when the monitor read, not when the line is printed)."""
+    monkeypatch.setattr(run_cmd, "ExecutionMonitor", RaceMonitor)
+    ctx = CliContext(out=io.StringIO(), err=io.StringIO())
+    args = argparse.Namespace(json=bool(flags), local_time=False, refresh=1.0)
+    asyncio.run(run_cmd._follow(ctx, args, SimpleNamespace(params=None), None, "e1"))
+    lines = ctx.out.getvalue().splitlines()
+    if flags:
+        docs = [json.loads(line) for line in lines if '"transition"' in line]
+        stamped = [(d["at"][11:19], d["text"]) for d in docs]
+    else:
+        stamped = [(line[:8], line[13:]) for line in lines if re.match(r"\d\d:\d\d:\d\d UTC ", line)]
+    wave_end = next(at for at, text in stamped if text.startswith('wave 1 "DB": PARTIAL'))
+    assert wave_end == "03:04:00"
+    launches = {(text.split(" server ")[1].split(":")[0], at) for at, text in stamped
+                if " server " in text and ("LAUNCHED" in text or "FAILED" in text)}
+    assert launches == {("s-a", "03:03:59"), ("s-b", "03:04:00")}
+    started = next(at for at, text in stamped if text.startswith('wave 1 "DB": STARTED'))
+    assert all(started <= at <= wave_end for at, text in stamped if text.startswith("wave 1"))
+    assert [at for at, _ in stamped] == sorted(at for at, _ in stamped)  # in the order it happened

@@ -12,7 +12,7 @@ from drs_console.cli.context import CliContext
 from drs_console.cli.main import build_parser, run_command
 from drs_console.domain.status import ExecutionStatus as S
 from drs_console.store.plan_io import write_plan_file
-from tests.runs import views_agree
+from tests.runs import time_order, views_agree
 from tests.runs.conftest import run
 
 pytestmark = pytest.mark.e2e
@@ -121,3 +121,15 @@ def test_a_drill_and_a_recovery_read_the_same_in_every_view(harness, sim, cli, t
     views_agree.drill_reads_the_same_in_every_view(harness, sim, cli, tmp_path, qtbot)
     views_agree.recovery_reads_the_same_in_every_view(harness, cli, tmp_path, qtbot, *recovery)
     views_agree.point_in_time_reads_the_same_in_every_view(harness, cli, tmp_path, qtbot, *point_in_time)
+
+
+def test_launches_seen_late_are_dated_within_their_wave_in_every_view(harness, sim, cli, tmp_path, qtbot):
+    """A follow that reads DRS after a wave's job ended but before the state machine wrote its end
+    dates the launches within the wave (tests/runs/time_order.py)."""
+    time_order.launch_seen_late(harness, sim, cli, tmp_path, qtbot)
+
+
+def test_notifications_say_what_status_says(harness, sim, cli, qtbot):
+    """A drill that pauses and completes, one whose first wave has a server fail: every desktop
+    notification states what `status` and --json state then (tests/runs/views_agree.py)."""
+    views_agree.notifications_read_like_status(harness, sim, cli, qtbot)

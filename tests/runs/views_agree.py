@@ -3,18 +3,24 @@ through the real state machine in the sandbox; for the same execution, the CLI's
 ``status`` text and ``--follow --json``, the report's CSV and HTML, the GUI's models (fed by a
 monitor snapshot) and History carry the same wave times, counts and per-server fields.
 
+Desktop notifications say the same as `status` and --json read when they are sent
+(``notifications_read_like_status``).
+
 The scenarios run from tests/runs/test_cli_endpoint.py, sharing its module-scoped sandbox and its
 ``cli`` fixture (no sandbox of their own).
 """
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 from drs_console.aws.history import HistoryService
+from drs_console.aws.runs import resume_run, start_run
 from drs_console.domain import fields as f
 from drs_console.domain.execution import WaveTally
 from drs_console.domain.plan import FailurePolicy
@@ -22,6 +28,7 @@ from drs_console.domain.progress import parse_time
 from drs_console.domain.status import ExecutionStatus as S
 from drs_console.store.plan_io import write_plan_file
 from tests.runs.conftest import run, wait_until
+from tests.runs.time_order import assert_within_their_waves
 
 
 def _json_lines(out: str) -> list[dict]:
@@ -32,20 +39,22 @@ def _csv_rows(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
-def _gui(view, qtbot):
+def _gui(view, qtbot, events=()):
     """The GUI's models and header, fed the monitor's snapshot as the Executions page feeds them."""
     from drs_console.ui.models.execution_models import ExecutionListModel
     from drs_console.ui.pages.executions import ExecutionDetail
 
     detail = ExecutionDetail()
     qtbot.addWidget(detail)
-    detail.show_view(view, ())
+    detail.show_view(view, tuple(events))
+    detail.job_log.updater.flush()
     listing = ExecutionListModel()
     listing.set_items([view])
     return detail, detail.wave_model, detail.server_model, listing
 
 
-def _assert_views_agree(harness, cli, execution_id, tmp_path, qtbot):
+def _assert_views_agree(harness, cli, execution_id, tmp_path, qtbot, follow=()):
+    """Every view of the execution reads the same; ``follow``: its ``--follow --json`` lines."""
     code, out, err = cli("status", execution_id, "--json")
     assert code == 0, err
     doc = json.loads(out)
@@ -57,8 +66,10 @@ def _assert_views_agree(harness, cli, execution_id, tmp_path, qtbot):
     assert code == 0, err
     rows = _csv_rows(path.read_text())
     page = html_path.read_text()
-    view = run(harness.monitor(execution_id).snapshot())
-    detail, waves_m, servers_m, listing = _gui(view, qtbot)
+    monitor = harness.monitor(execution_id)
+    view = run(monitor.snapshot())
+    detail, waves_m, servers_m, listing = _gui(view, qtbot, monitor.events)
+    assert_within_their_waves(doc, text=text, page=page, events_model=detail.event_model, follow=follow)
 
     # the execution: status, times, counts, recovery time
     exec_row = next(r for r in rows if r["record"] == "execution")
@@ -182,7 +193,7 @@ def drill_reads_the_same_in_every_view(harness, sim, cli, tmp_path, qtbot):
     end = lines[-1]
     assert end["type"] == "end" and end["status"] == "PARTIAL"
 
-    doc, view = _assert_views_agree(harness, cli, execution_id, tmp_path, qtbot)
+    doc, view = _assert_views_agree(harness, cli, execution_id, tmp_path, qtbot, follow=lines)
     assert doc["status"] == "PARTIAL" and doc["serversFailed"] == 1 and doc["serversLaunched"] == 2
     assert doc["wavesText"] == "0/1 completed, 1 partial"
     # the pause before the wave is the time from the execution's start to the wave's, and is labelled
@@ -213,7 +224,7 @@ def recovery_reads_the_same_in_every_view(harness, cli, tmp_path, qtbot, executi
     lines = _json_lines(out)
     assert lines[-1]["type"] == "end" and lines[-1]["status"] == "COMPLETED"
     assert {d["server"]["sourceServerId"] for d in lines if d.get("kind") == "server"} == set(servers)
-    doc, view = _assert_views_agree(harness, cli, execution_id, tmp_path, qtbot)
+    doc, view = _assert_views_agree(harness, cli, execution_id, tmp_path, qtbot, follow=lines)
     assert doc["executionType"] == "RECOVERY" and doc["wavesText"] == "1/1 completed"
     assert doc["serversLaunched"] == 2 and doc["serversFailed"] == 0 and doc["pausedSeconds"] == 0
 
@@ -332,3 +343,101 @@ def cross_account_point_in_time_reads_the_same(harness, cli, tmp_path, qtbot, ex
             assert {x["sourceServerID"]: x["recoverySnapshotID"] for x in g["servers"]} == {
                 sid: named[sid] for sid in g["sourceServerIds"]}
     return doc, shown
+
+
+# -- notifications: what they state is what `status` and --json state -----------------------------
+_UTC_TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC")
+_SERVER_ID = re.compile(r"\bs-[0-9a-f]{17}\b")
+_STATUS_WORD = re.compile(r"\b(" + "|".join(s.value for s in S) + r")\b")
+
+
+def assert_notification_agrees(note, doc, text):
+    """``note`` against ``status --json`` (``doc``) and ``status`` (``text``) of the same execution
+    read when the note was sent: the same status, wave, counts, times and servers, and nothing the
+    note states (a time, a server ID, a status) that they do not."""
+    from drs_console.ui.notifications import Kind
+
+    said = f"{note.title}\n{note.message}"
+    label = f"{doc['executionType']} {doc['planName']}"
+    waves = {w["wave"]: w for w in doc["waves"]}
+    statuses, times, servers = {doc["status"]}, set(), set()
+    if note.kind == Kind.PAUSED:
+        assert doc["status"] == "PAUSED"
+        w = next(w for w in doc["waves"] if w["status"] == "PAUSED")
+        wave = f'wave {w["wave"]} "{w["name"]}"'
+        assert note.title == f"{label}: PAUSED before {wave}"
+        assert f"{wave}: PAUSED" in text
+    elif note.kind == Kind.WAVE_FAILED:
+        number = int(re.search(r": wave (\d+) ", note.title)[1])
+        w = waves[number]
+        wave, statuses = f'wave {number} "{w["name"]}"', {w["status"]}
+        outcome = f"{w['failed']} of {w['serverCount']} server{'s' if w['serverCount'] != 1 else ''} failed to launch"
+        assert note.title == f"{label}: {wave} {w['status']}: {outcome}"
+        assert f"{wave}: {w['status']}" in text and f"({w['launched']} launched, {w['failed']} failed of" in text
+        failed = [s for s in w["servers"] if s["launchStatus"] != "LAUNCHED"]
+        assert len(failed) == w["failed"] > 0
+        servers = {s["sourceServerId"] for s in failed}
+        assert note.message.startswith(
+            f"{outcome}: " + ", ".join(f"{s['name']} ({s['sourceServerId']})" for s in failed))
+        times = {f.utc_text(parse_time(w["endedAt"]))}
+        assert f"ended {next(iter(times))}" in note.message
+    else:
+        assert note.kind == Kind.ENDED and note.title == f"{label}: {doc['status']}"
+        counts = f"waves {doc['wavesText']}; {doc['serversLaunched']}/{doc['serverCount']} servers launched"
+        counts += f", {doc['serversFailed']} failed" if doc["serversFailed"] else ""
+        assert note.message.startswith(counts)
+        assert counts.replace("; ", " · ") in text
+        times = {f.utc_text(parse_time(doc["endedAt"]))}
+        assert f"ended {next(iter(times))}" in note.message
+        rto = f.duration_text(doc["recoveryTimeSeconds"])
+        assert f"recovery time {rto}" in note.message and f"recovery time achieved: {rto} " in text
+        statuses |= {w["status"] for w in doc["waves"]}
+    assert set(_UTC_TIME.findall(said)) == times and all(t in text for t in times), said
+    assert set(_SERVER_ID.findall(said)) == servers, said
+    assert set(_STATUS_WORD.findall(said)) <= statuses, said
+
+
+def notifications_read_like_status(harness, sim, cli, qtbot):
+    """Two drills at once, watched as the Executions page watches them (each monitor update through
+    the Notifier): one pauses before its second wave, is resumed and completes; one has a server
+    fail (PARTIAL). Each notification is compared with `status --json` and `status` read the moment
+    it was sent. (The pause is before the second wave: the first view of an execution is not news,
+    and a pause before the first could come before the monitor's first read.)"""
+    from drs_console.ui.notifications import Kind, Notifier
+
+    servers = harness.healthy(4)
+    sim.fail_next_launch(servers[3])
+    plans = [harness.plan([servers[:1], servers[1:2]], name="Notes paused", pause=frozenset({1})),
+             harness.plan([servers[2:]], name="Notes failing", policy=FailurePolicy.CONTINUE)]
+    notifier = Notifier(use_tray=False)
+    checked: list[tuple[str, str]] = []
+
+    async def status(execution_id):
+        code, out, err = await asyncio.to_thread(cli, "status", execution_id, "--json")
+        assert code in (0, 1), err
+        code, text, err = await asyncio.to_thread(cli, "status", execution_id)
+        assert code in (0, 1), err
+        return json.loads(out), text
+
+    async def watch(plan):
+        started = await start_run(harness.conn, harness.location, plan, poll_interval_seconds=1)
+        previous, resumed = None, False
+        async for update in harness.monitor(started).updates():
+            for note in notifier.observe(previous, update.view):
+                doc, text = await status(started.execution_id)
+                assert_notification_agrees(note, doc, text)
+                checked.append((plan.name, note.kind))
+            if update.view.status is S.PAUSED and not resumed:  # checked (or missed: the kinds below say so)
+                await resume_run(harness.conn, harness.location, started.execution_id)
+                resumed = True
+            previous = update.view
+
+    async def both():
+        await asyncio.gather(*(watch(p) for p in plans))
+
+    run(both())
+    assert sorted(checked) == sorted([("Notes paused", Kind.PAUSED), ("Notes paused", Kind.ENDED),
+                                      ("Notes failing", Kind.WAVE_FAILED), ("Notes failing", Kind.ENDED)])
+    ended = {n.title: n for n in notifier.sent if n.kind == Kind.ENDED}
+    assert set(ended) == {"DRILL Notes paused: COMPLETED", "DRILL Notes failing: PARTIAL"}
+    assert not ended["DRILL Notes paused: COMPLETED"].critical and ended["DRILL Notes failing: PARTIAL"].critical

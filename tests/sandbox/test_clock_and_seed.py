@@ -143,3 +143,34 @@ def test_the_speed_environment_variable_is_read_in_one_place(monkeypatch):
         monkeypatch.setenv(SPEED_ENV, bad)
         with pytest.raises(ValueError, match="set it to a number like 300"):
             speed_from_env()
+
+
+def test_real_time_is_the_systems_time_that_step_functions_writes_with(monkeypatch):
+    """moto stamps the state machine's records with datetime.now: the DRS simulator's clock is the
+    same clock, also after the system's moved on without the process (a laptop's sleep) or was
+    set back (then the sandbox's stands still: no timestamp goes back)."""
+    from drs_console.sandbox import clock as clock_module
+
+    shift = {"by": timedelta(0)}
+
+    class SystemClock(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime.now(tz) + shift["by"]
+
+    monkeypatch.setattr(clock_module, "datetime", SystemClock)
+    clock = SimClock(speed=30.0)
+    shift["by"] = timedelta(hours=2)  # the laptop slept two hours
+    assert abs(clock.now() - SystemClock.now(UTC)) < timedelta(seconds=1)
+    woke = clock.now()
+    shift["by"] = timedelta(hours=1)  # the system's clock set back an hour
+    assert clock.now() == woke
+    shift["by"] = timedelta(hours=2, seconds=5)
+    assert clock.now() > woke
+    # a manual clock moved ahead, back in real time: it waits for the system's to catch up
+    clock.set_manual(True)
+    ahead = clock.advance(60)
+    clock.set_manual(False)
+    assert clock.now() == ahead
+    shift["by"] = timedelta(hours=2, seconds=70)
+    assert ahead < clock.now() <= SystemClock.now(UTC)

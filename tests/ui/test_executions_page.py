@@ -502,7 +502,8 @@ def test_a_failed_execution_says_why_in_the_header_and_the_counters_follow_every
     assert detail.timeline.bar_rects().keys() == {0}
     # the notification says what happened in words that match the numbers
     wave_note = next(n for n in h.notifier.sent if n.kind == Kind.WAVE_FAILED)
-    assert wave_note.title.endswith("wave 1 Databases FAILED: 1 of 1 server failed to launch")
+    assert wave_note.title.endswith('wave 1 "Databases" FAILED: 1 of 1 server failed to launch')
+    assert wave_note.message.startswith("1 of 1 server failed to launch: pay-srv-01 (s-")
     ended = next(n for n in h.notifier.sent if n.kind == Kind.ENDED)
     assert "waves 0/2 completed, 1 failed" in ended.message and "DrsConsole.WaveFailed" in ended.message
     # back to a healthy execution: the error line goes

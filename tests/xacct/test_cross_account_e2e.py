@@ -15,8 +15,9 @@ import pytest
 
 from drs_console.aws.monitor import ExecutionMonitor
 from drs_console.aws.runs import PreflightBlocked, follow_cleanup, start_cleanup, start_run
+from drs_console.domain.execution_json import view_json
 from drs_console.domain.plan import ServerRef
-from drs_console.domain.progress import parse_time, view_json
+from drs_console.domain.progress import parse_time
 from drs_console.domain.report import build_report
 from tests.runs import views_agree
 from tests.runs.conftest import Harness, run, wait_until

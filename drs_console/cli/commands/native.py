@@ -15,10 +15,10 @@ from ...aws.session import AwsConnection
 from ...domain import point_in_time as pit
 from ...domain.errors import BadInput, ConsoleError, ProblemKind
 from ...domain.execution import Engine, ExecutionView
+from ...domain.execution_json import view_json
 from ...domain.native_mapping import TAG_PLAN_VERSION, drift, steps_from_api
 from ...domain.native_point_in_time import PlanPoints
 from ...domain.plan import Plan
-from ...domain.progress import view_json
 from ...domain.wording import noun, plural
 from ..context import CliContext
 

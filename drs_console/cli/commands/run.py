@@ -31,6 +31,7 @@ from ...domain import contract as c
 from ...domain import point_in_time as pit
 from ...domain.errors import BadInput, ConsoleError
 from ...domain.execution import Engine, ExecutionView, StreamState
+from ...domain.execution_json import view_json
 from ...domain.fields import (
     NAME,
     POINT_IN_TIME_LABEL,
@@ -45,7 +46,7 @@ from ...domain.fields import (
     wave_point_in_time_text,
 )
 from ...domain.preflight import Level, PreflightReport
-from ...domain.progress import Transition, diff_views, recovery_time, view_json, wave_line
+from ...domain.progress import Transition, counts_text, diff_views, recovery_time, wave_line
 from ...domain.report import report_csv, report_html, rto_lines
 from ...domain.status import ExecutionStatus
 from ...domain.wording import noun, plural
@@ -115,7 +116,8 @@ def register(sub) -> None:
         description="Preflight the plan (printed; any BLOCK exits 2 with the reasons), then start the "
         "backend state machine. A drill is the default; a real recovery needs --recovery and the plan's "
         "name typed exactly with --confirm. With --follow, every wave and server transition and DRS job ID "
-        "is printed as it happens, stamped with when it happened in UTC (JSON lines with --json); the exit "
+        "is printed as it happens, stamped with when it happened in UTC (a server's change, which DRS does not "
+        "date, when it was read, never outside its wave's start and end; JSON lines with --json); the exit "
         "code is then 0 only when the execution ends COMPLETED, 1 for PARTIAL, FAILED, CANCELLED or TIMEOUT. "
         "With --point-in-time (e.g. after ransomware: a time before it), every server launches from its newest "
         "recovery snapshot taken at or before TIME, as the preflight shows (on either engine: the native "
@@ -305,8 +307,7 @@ def _print_view(ctx: CliContext, view: ExecutionView) -> None:
     ctx.print(f"Execution {view.execution_id}: {status} ({kind} of plan {view.plan_name!r})")
     ctx.print(f"  started {utc_text(view.started_at)}, ended {utc_text(view.ended_at)}, "
               f"elapsed {duration_text(view.elapsed_seconds(now))}")
-    counts = " · ".join(x for x in (f"waves {view.wave_tally.text()}" if view.waves else "",
-                                    view.server_tally.text()) if x)
+    counts = counts_text(view)
     if counts:
         ctx.print(f"  {counts}")
     if view.is_terminal:
@@ -388,7 +389,7 @@ async def _watch(ctx: CliContext, args: argparse.Namespace, conn: AwsConnection,
         last_state = update.state
         if update.state in (StreamState.RECONNECTING, StreamState.AUTH_PAUSED) or not update.changed:
             continue
-        for t in diff_views(prev, update.view):
+        for t in diff_views(prev, update.view, update.observed_at):
             hint = _hint(t, execution_id)
             if args.json:
                 _jline(ctx, "transition", executionId=execution_id, **t.to_json(), **({"hint": hint} if hint else {}))
