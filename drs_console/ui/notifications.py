@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QObject, Signal
@@ -60,6 +60,13 @@ def _label(view: ExecutionView) -> str:
 def _note(kind: str, view: ExecutionView, title: str, message: str, key: str, critical: bool = False) -> Notification:
     # names and errors come from files and AWS: control characters shown as escapes
     return Notification(kind, view.execution_id, printable(title), printable(message), critical=critical, key=key)
+
+
+def as_started(view: ExecutionView) -> ExecutionView:
+    """The execution as it was when this console started it: nothing run yet. The first state read
+    of an execution found running is not news; of one the operator started here, it is (a run that
+    pauses before its first wave, or fails it, before the monitor's first read)."""
+    return replace(view, status=ExecutionStatus.PENDING, ended_at=None, waves=())
 
 
 def transitions(previous: ExecutionView | None, current: ExecutionView) -> list[Notification]:

@@ -509,3 +509,19 @@ def test_a_failed_execution_says_why_in_the_header_and_the_counters_follow_every
     # back to a healthy execution: the error line goes
     detail.show_view(view("exec-done-new", S.COMPLETED, started=T0, ended=T0.replace(hour=5)))
     assert detail.error_label.isHidden() and detail.error_label.text() == ""
+
+
+def test_a_run_started_here_that_pauses_before_the_monitor_first_reads_it_notifies(h):
+    """The state found on attaching to a running execution is not news; a run the operator started
+    from this window that already waits for approval before wave 1 (or has failed a wave) when the
+    monitor first reads it is: it must not sit silently PAUSED."""
+    h.connect()
+    dialog = open_dialog(h)
+    dialog.start_button.click()
+    eid = "exec-started-1"
+    until(h.aloop, lambda: h.page.open_id == eid, what="the started execution to open")
+    h.push(eid, update(view(eid, S.PAUSED, waves=(wave(0, S.PAUSED, pause=True),))))
+    assert [n.kind for n in h.notifier.sent] == [Kind.PAUSED]
+    assert "PAUSED before wave 1" in h.notifier.sent[0].title
+    h.push(eid, update(view(eid, S.PAUSED, waves=(wave(0, S.PAUSED, pause=True),))))
+    assert len(h.notifier.sent) == 1  # the same pause, read again, is not sent twice

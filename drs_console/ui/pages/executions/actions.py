@@ -273,6 +273,7 @@ class ExecutionActions:
         return dialog
 
     def _run_started(self, execution_id: str) -> None:
+        self.started_here.add(execution_id)
         window = self.window()
         if isinstance(window, QMainWindow) and hasattr(window, "show_page"):
             window.show_page(self.key)

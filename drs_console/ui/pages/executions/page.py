@@ -29,7 +29,7 @@ from ...connection import ConnectionController
 from ...execution_engine import ExecutionEngine
 from ...layout_memory import fit_first
 from ...models.keyed_table import ITEM_ROLE
-from ...notifications import Notifier
+from ...notifications import Notifier, as_started
 from ...tasks import TaskRunner
 from ..base import Page
 from .actions import ExecutionActions
@@ -69,6 +69,7 @@ class ExecutionsPage(ExecutionActions, Page):
         self.poll_seconds = poll_seconds
         self.sessions: dict[str, ExecutionSession] = {}
         self.last_views: dict[str, ExecutionView] = {}
+        self.started_here: set[str] = set()  # executions the operator started from this window
         self._dialogs: list[QWidget] = []
         self._task: asyncio.Task | None = None
         self._action_task: asyncio.Task | None = None
@@ -270,6 +271,8 @@ class ExecutionsPage(ExecutionActions, Page):
     def _on_update(self, update: MonitorUpdate) -> None:
         view = update.view
         previous = self.last_views.get(view.execution_id)
+        if previous is None and view.execution_id in self.started_here:
+            previous = as_started(view)  # what a run started here does before the first read is news
         self.last_views[view.execution_id] = view
         self.notifier.observe(previous, view)
         old_row = self.model.row_of(view.execution_id)
