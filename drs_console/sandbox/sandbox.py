@@ -110,6 +110,9 @@ class Sandbox:
             _running = self
         try:
             install_drs()
+            from . import moto_speed
+
+            moto_speed.apply()  # what moto redoes with the same result, once per process
             configure(
                 SimulatorSettings(
                     clock=self.clock,

@@ -13,7 +13,8 @@ this module patches moto, in this process only, without touching moto's files:
   value, not a one-element list; a filter that matches nothing (``[?(@.x == 'y')]``) is ``[]``
   on AWS, not a ``States.Runtime`` error.
 * speed: moto parses every JSONPath again each time it is evaluated (jsonpath_ng builds a new
-  LALR parser per parse, ~10-40 ms); parsed paths are cached (``cached_parse``).
+  LALR parser per parse, ~10-40 ms); parsed paths are cached (``cached_parse``), and so are the
+  other things moto redoes with the same result (``moto_speed``).
 * StopExecution of an execution parked in a ``.waitForTaskToken`` task ends it ABORTED (moto
   leaves it RUNNING or turns it FAILED); the ``error``/``cause`` of StopExecution and the
   ``cause`` of SendTaskFailure are kept. StopExecution of an execution inside a ``Map`` state
@@ -34,7 +35,6 @@ this module patches moto, in this process only, without touching moto's files:
 from __future__ import annotations
 
 import datetime
-import functools
 import logging
 import re
 import sys
@@ -85,6 +85,9 @@ def apply() -> None:
         _patch_dynamodb_atomic_writes()
         _patch_task_clients()
         _patch_map_iteration_errors()
+        from . import moto_speed
+
+        moto_speed.apply()
         _applied = True
 
 
@@ -208,19 +211,17 @@ def is_definite_path(path: str) -> bool:
     return not _INDEFINITE.search(path)
 
 
-@functools.lru_cache(maxsize=4096)
 def cached_parse(path: str) -> Any:
-    """jsonpath_ng.ext.parse, once per path (parsed expressions are immutable; find() is pure)."""
-    from jsonpath_ng.ext import parse
+    """jsonpath_ng.ext.parse, once per path (moto_speed.parse_json_path)."""
+    from .moto_speed import parse_json_path
 
-    return parse(path)
+    return parse_json_path(path)
 
 
-@functools.lru_cache(maxsize=4096)
 def _cached_plain_parse(path: str) -> Any:
-    from jsonpath_ng import parse
+    from .moto_speed import parse_json_path
 
-    return parse(path)
+    return parse_json_path(path, extended=False)
 
 
 def _patch_json_path_cache() -> None:
