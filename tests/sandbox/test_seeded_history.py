@@ -59,7 +59,7 @@ def _wave_servers(items: dict[str, list[dict]]) -> dict[tuple[str, int], set[str
             if str(i["SK"]).startswith(c.WAVE_SK_PREFIX)}
 
 
-def _until(predicate, timeout: float = 20.0, what: str = ""):
+def _until(predicate, timeout: float = 60.0, what: str = ""):
     import time
 
     deadline = time.monotonic() + timeout
