@@ -35,6 +35,7 @@ this module patches moto, in this process only, without touching moto's files:
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 import re
 import sys
@@ -42,6 +43,8 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Any
+
+from .moto_speed import parse_json_path as cached_parse  # one parse per JSONPath per process
 
 log = logging.getLogger(__name__)
 
@@ -211,25 +214,12 @@ def is_definite_path(path: str) -> bool:
     return not _INDEFINITE.search(path)
 
 
-def cached_parse(path: str) -> Any:
-    """jsonpath_ng.ext.parse, once per path (moto_speed.parse_json_path)."""
-    from .moto_speed import parse_json_path
-
-    return parse_json_path(path)
-
-
-def _cached_plain_parse(path: str) -> Any:
-    from .moto_speed import parse_json_path
-
-    return parse_json_path(path, extended=False)
-
-
 def _patch_json_path_cache() -> None:
     from moto.stepfunctions.parser.asl.component.common.path import result_path
     from moto.stepfunctions.parser.asl.utils import json_path
 
     json_path.parse = cached_parse
-    result_path.parse = _cached_plain_parse
+    result_path.parse = functools.partial(cached_parse, extended=False)
 
 
 def _make_extract_json(original: Callable[[str, Any], Any]) -> Callable[[str, Any], Any]:
