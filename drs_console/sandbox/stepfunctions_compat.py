@@ -23,8 +23,9 @@ this module patches moto, in this process only, without touching moto's files:
   'get')``, logged as an ERROR by every process that stops such an execution); the details are
   read as ``{"error": ..., "cause": ...}`` here.
 * DynamoDB conditional writes are atomic on AWS; moto checks the condition and writes in two
-  steps, so two executions taking the same server lease at once could both succeed. Single-item
-  writes and transactions run one at a time here. (The optimized ``dynamodb:*`` integration
+  steps, so two executions taking the same server lease at once could both succeed, and it
+  changes items in place, so a read could see one half written. Each DynamoDB request runs whole,
+  one at a time, here. (The optimized ``dynamodb:*`` integration
   already names a refused condition ``DynamoDB.ConditionalCheckFailedException``, like AWS.)
 * Speed only: moto builds a new boto3 client for every Task it runs (a service model load each
   time, the bulk of a Task's cost); the clients are reused, one per service, region and port.
@@ -482,11 +483,18 @@ ATOMIC_DYNAMODB_WRITES = ("put_item", "update_item", "delete_item", "transact_wr
 def _patch_dynamodb_atomic_writes() -> None:
     """moto's DynamoDB reads the item, evaluates the ConditionExpression and writes, with nothing
     in between to stop another request thread doing the same: serialize the writes, so that a
-    conditional write is check-and-set like on AWS (server leases rely on it)."""
+    conditional write is check-and-set like on AWS (server leases rely on it). moto also changes an
+    item in place, attribute by attribute (an UpdateItem of a new item first stores its keys alone),
+    and turns items into the response after the write: each request, its response included, runs
+    whole, so that a Scan, Query or GetItem never sees an item half made (AWS never shows one) and
+    a response is never read from an item another request is changing (``RuntimeError: dictionary
+    changed size during iteration``, answered as InternalFailure: a drill's write that fails)."""
     from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.responses import DynamoHandler
 
-    for name in ATOMIC_DYNAMODB_WRITES:
-        original = getattr(DynamoDBBackend, name)
+    targets = [(DynamoDBBackend, name) for name in ATOMIC_DYNAMODB_WRITES] + [(DynamoHandler, "call_action")]
+    for owner, name in targets:
+        original = getattr(owner, name)
         if getattr(original, "_drs_console_compat", False):
             continue
 
@@ -496,7 +504,7 @@ def _patch_dynamodb_atomic_writes() -> None:
 
         locked._drs_console_compat = True  # type: ignore[attr-defined]
         locked.__wrapped__ = original  # type: ignore[attr-defined]
-        setattr(DynamoDBBackend, name, locked)
+        setattr(owner, name, locked)
 
 
 # -- Map iterations -------------------------------------------------------------------------------
