@@ -295,12 +295,16 @@ def test_history_lists_native_executions_filters_by_engine_and_prunes_only_the_f
     assert gui.page.open_id == done
 
     # prune the two selected: the active one is kept, the finished one deleted (and counted first)
-    page.open_prune()
+    page.open_prune()  # the preview of the one selected row starts
     page.prune_panel.set_selection(frozenset({done, active}))
     page.prune_panel.scope_selected.setChecked(True)
     from drs_console.domain.history import PruneScope
 
-    preview = gui.aloop.run_until_complete(page.compute_preview(PruneScope.selected({done, active})))
+    # the selection changed: a new preview, which stops the one open_prune started (previewing beside
+    # it, the earlier one could end last and leave its native part, without the active execution)
+    task = page.start_preview()
+    preview = gui.aloop.run_until_complete(asyncio.wait_for(asyncio.shield(task), 30))
+    assert preview.scope == PruneScope.selected({done, active})
     native = page._native_prune
     assert [r.execution_id for r in native.to_delete] == [done] and native.active == [active]
     assert page.prune_panel.delete_button.text() == f"Delete {preview.delete_count + 1} execution(s)"
