@@ -65,6 +65,10 @@ class Gui:
         self.window = QMainWindow()
         self.page = ExecutionsPage(self.controller, self.runner, poll_seconds=0.2)
         self.window.setCentralWidget(self.page)
+        # every status line the page shows (the counters replace a message at the next update)
+        self.status_lines: list[str] = []
+        show = self.page.status.setText
+        self.page.status.setText = lambda text: (self.status_lines.append(text), show(text))[1]
         self.window.resize(1280, 760)
         qtbot.addWidget(self.window)
         self.history = HistoryPage(self.controller, self.runner)
@@ -220,7 +224,7 @@ def test_a_failed_step_is_retried_from_the_gui_to_completed(gui, harness, cli, t
     gui.detail.select_wave(None)
     assert header.buttons["retry"].isEnabled()
     header.buttons["retry"].click()
-    until(gui.aloop, lambda: "Retrying step 1" in gui.page.status.text(), what="the retry")
+    until(gui.aloop, lambda: any("Retrying step 1" in line for line in gui.status_lines), what="the retry")
     until(gui.aloop, lambda: gui.detail.view.status is S.COMPLETED, what="the retried execution to complete")
     assert gui.waves(WaveColumn.STATUS) == ["COMPLETED", "COMPLETED"]
     assert gui.waves(WaveColumn.ATTEMPT)[0] == "2"
@@ -242,7 +246,7 @@ def test_a_step_that_keeps_failing_is_skipped_from_the_gui(gui, harness, cli, tm
     box = gui.page.ask_skip()
     assert "Skip step 1" in box.text()
     gui.click_destructive(box)
-    until(gui.aloop, lambda: "Skipped step 1" in gui.page.status.text(), what="the skip")
+    until(gui.aloop, lambda: any("Skipped step 1" in line for line in gui.status_lines), what="the skip")
     until(gui.aloop, lambda: gui.detail.view.status is S.COMPLETED, what="the execution to complete")
     assert gui.waves(WaveColumn.STATUS) == ["CANCELLED (native SKIPPED)", "COMPLETED"]
     assert gui.errors == []
