@@ -26,6 +26,7 @@ POLL_INTERVAL = 0.05  # how often the server loop checks for shutdown (moto's de
 _running: Sandbox | None = None
 HOST = "127.0.0.1"
 HEALTH_PATH = "/_sandbox/health"
+STOP_EXECUTIONS_SECONDS = 10.0  # how long stop() waits for the running executions to end
 
 
 class PortInUse(BadInput):
@@ -109,6 +110,9 @@ class Sandbox:
             _running = self
         try:
             install_drs()
+            from . import moto_speed
+
+            moto_speed.apply()  # what moto redoes with the same result, once per process
             configure(
                 SimulatorSettings(
                     clock=self.clock,
@@ -211,6 +215,10 @@ class Sandbox:
                 stop_seeded_executions(self)  # while its servers still answer
             except Exception:  # noqa: BLE001 - stopping must not raise
                 log.exception("stopping the seeded executions failed")
+            try:
+                _stop_running_executions()
+            except Exception:  # noqa: BLE001 - stopping must not raise
+                log.exception("stopping the running Step Functions executions failed")
         public, self._public = self._public, None
         server, self._server = self._server, None
         for each in (public, server):
@@ -311,6 +319,42 @@ class Sandbox:
     def __repr__(self) -> str:
         state = self.endpoint_url if self.running else "stopped"
         return f"Sandbox({state}, servers={self.servers}, seed={self.seed}, clock={self.clock!r})"
+
+
+def _stop_running_executions(timeout: float = STOP_EXECUTIONS_SECONDS) -> None:
+    """Stop every Step Functions execution still running in moto (any account, region or state
+    machine) and wait until each has ended. moto runs an execution on a thread of this process that
+    outlives the sandbox: left running, it goes on polling, and once the next sandbox of the process
+    starts (MOTO_PORT then names that one's server) it writes into that sandbox's history table: a
+    FAILED execution without its ID, plan or waves, from a drill the user left running before
+    connecting to a profile and back to the sandbox."""
+    import datetime
+    import time
+
+    from moto.stepfunctions.parser.api import ExecutionStatus
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    from ..domain import contract as c
+
+    running = [
+        execution
+        for regions in list(stepfunctions_parser_backends.values())
+        for backend in list(regions.values())
+        for machine in list(backend.state_machines)
+        for execution in list(getattr(machine, "executions", ()))
+        if getattr(execution, "exec_status", None) == ExecutionStatus.RUNNING
+    ]
+    now = datetime.datetime.now(tz=datetime.UTC)
+    for execution in running:
+        execution.stop(stop_date=now, error=c.ERROR_STOPPED, cause="The sandbox stopped.")
+    deadline = time.monotonic() + timeout
+    while any(e.exec_status == ExecutionStatus.RUNNING for e in running) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    left = [e.exec_arn for e in running if e.exec_status == ExecutionStatus.RUNNING]
+    if left:
+        log.warning("%d Step Functions execution(s) did not stop with the sandbox: %s", len(left), left)
+    elif running:
+        log.debug("stopped %d running Step Functions execution(s) with the sandbox", len(running))
 
 
 def _reserve(port: int) -> socket.socket:

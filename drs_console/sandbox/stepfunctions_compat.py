@@ -13,7 +13,8 @@ this module patches moto, in this process only, without touching moto's files:
   value, not a one-element list; a filter that matches nothing (``[?(@.x == 'y')]``) is ``[]``
   on AWS, not a ``States.Runtime`` error.
 * speed: moto parses every JSONPath again each time it is evaluated (jsonpath_ng builds a new
-  LALR parser per parse, ~10-40 ms); parsed paths are cached (``cached_parse``).
+  LALR parser per parse, ~10-40 ms); parsed paths are cached (``cached_parse``), and so are the
+  other things moto redoes with the same result (``moto_speed``).
 * StopExecution of an execution parked in a ``.waitForTaskToken`` task ends it ABORTED (moto
   leaves it RUNNING or turns it FAILED); the ``error``/``cause`` of StopExecution and the
   ``cause`` of SendTaskFailure are kept. StopExecution of an execution inside a ``Map`` state
@@ -22,8 +23,9 @@ this module patches moto, in this process only, without touching moto's files:
   'get')``, logged as an ERROR by every process that stops such an execution); the details are
   read as ``{"error": ..., "cause": ...}`` here.
 * DynamoDB conditional writes are atomic on AWS; moto checks the condition and writes in two
-  steps, so two executions taking the same server lease at once could both succeed. Single-item
-  writes and transactions run one at a time here. (The optimized ``dynamodb:*`` integration
+  steps, so two executions taking the same server lease at once could both succeed, and it
+  changes items in place, so a read could see one half written. Each DynamoDB request runs whole,
+  one at a time, here. (The optimized ``dynamodb:*`` integration
   already names a refused condition ``DynamoDB.ConditionalCheckFailedException``, like AWS.)
 * Speed only: moto builds a new boto3 client for every Task it runs (a service model load each
   time, the bulk of a Task's cost); the clients are reused, one per service, region and port.
@@ -42,6 +44,8 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Any
+
+from .moto_speed import parse_json_path as cached_parse  # one parse per JSONPath per process
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +89,9 @@ def apply() -> None:
         _patch_dynamodb_atomic_writes()
         _patch_task_clients()
         _patch_map_iteration_errors()
+        from . import moto_speed
+
+        moto_speed.apply()
         _applied = True
 
 
@@ -208,27 +215,12 @@ def is_definite_path(path: str) -> bool:
     return not _INDEFINITE.search(path)
 
 
-@functools.lru_cache(maxsize=4096)
-def cached_parse(path: str) -> Any:
-    """jsonpath_ng.ext.parse, once per path (parsed expressions are immutable; find() is pure)."""
-    from jsonpath_ng.ext import parse
-
-    return parse(path)
-
-
-@functools.lru_cache(maxsize=4096)
-def _cached_plain_parse(path: str) -> Any:
-    from jsonpath_ng import parse
-
-    return parse(path)
-
-
 def _patch_json_path_cache() -> None:
     from moto.stepfunctions.parser.asl.component.common.path import result_path
     from moto.stepfunctions.parser.asl.utils import json_path
 
     json_path.parse = cached_parse
-    result_path.parse = _cached_plain_parse
+    result_path.parse = functools.partial(cached_parse, extended=False)
 
 
 def _make_extract_json(original: Callable[[str, Any], Any]) -> Callable[[str, Any], Any]:
@@ -491,11 +483,18 @@ ATOMIC_DYNAMODB_WRITES = ("put_item", "update_item", "delete_item", "transact_wr
 def _patch_dynamodb_atomic_writes() -> None:
     """moto's DynamoDB reads the item, evaluates the ConditionExpression and writes, with nothing
     in between to stop another request thread doing the same: serialize the writes, so that a
-    conditional write is check-and-set like on AWS (server leases rely on it)."""
+    conditional write is check-and-set like on AWS (server leases rely on it). moto also changes an
+    item in place, attribute by attribute (an UpdateItem of a new item first stores its keys alone),
+    and turns items into the response after the write: each request, its response included, runs
+    whole, so that a Scan, Query or GetItem never sees an item half made (AWS never shows one) and
+    a response is never read from an item another request is changing (``RuntimeError: dictionary
+    changed size during iteration``, answered as InternalFailure: a drill's write that fails)."""
     from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.responses import DynamoHandler
 
-    for name in ATOMIC_DYNAMODB_WRITES:
-        original = getattr(DynamoDBBackend, name)
+    targets = [(DynamoDBBackend, name) for name in ATOMIC_DYNAMODB_WRITES] + [(DynamoHandler, "call_action")]
+    for owner, name in targets:
+        original = getattr(owner, name)
         if getattr(original, "_drs_console_compat", False):
             continue
 
@@ -505,7 +504,7 @@ def _patch_dynamodb_atomic_writes() -> None:
 
         locked._drs_console_compat = True  # type: ignore[attr-defined]
         locked.__wrapped__ = original  # type: ignore[attr-defined]
-        setattr(DynamoDBBackend, name, locked)
+        setattr(owner, name, locked)
 
 
 # -- Map iterations -------------------------------------------------------------------------------

@@ -127,3 +127,65 @@ def test_conditional_writes_are_check_and_set(monkeypatch):
         assert len(wins) == 1
         item = ddb.get_item(TableName="t", Key={"PK": {"S": "LEASE#s-1"}})["Item"]
         assert item["holder"]["S"] == wins[0]
+
+
+def test_a_scan_never_sees_an_item_half_written(monkeypatch):
+    """moto writes an UpdateItem's new item in steps (its keys, then each attribute). A Scan made
+    while the update is held half way sees the item whole once the update ends, never its keys
+    alone (the race held open: the update waits until the scan has finished, or is waiting)."""
+    import threading
+    import time
+
+    import boto3
+    from moto import mock_aws
+    from moto.dynamodb import models as ddb_models
+
+    compat.apply()
+    half_written, release = threading.Event(), threading.Event()
+    real_executor = ddb_models.UpdateExpressionExecutor
+
+    class HeldExecutor(real_executor):
+        def execute(self, *args, **kwargs):
+            half_written.set()  # the item is stored with its keys alone
+            assert release.wait(30)
+            return super().execute(*args, **kwargs)
+
+    class WatchedLock:
+        """The compat's request lock, telling when a request waits for it."""
+
+        def __init__(self, lock):
+            self._lock, self.waiting = lock, threading.Event()
+
+        def __enter__(self):
+            if not self._lock.acquire(blocking=False):
+                self.waiting.set()
+                self._lock.acquire()
+
+        def __exit__(self, *exc):
+            self._lock.release()
+
+    lock = WatchedLock(compat._ddb_write_lock)
+    monkeypatch.setattr(compat, "_ddb_write_lock", lock)
+    monkeypatch.setattr(ddb_models, "UpdateExpressionExecutor", HeldExecutor)
+    with mock_aws():
+        ddb = boto3.client("dynamodb", region_name="us-east-1")
+        ddb.create_table(TableName="t", BillingMode="PAY_PER_REQUEST",
+                         KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"}])
+        scanned: list[list[dict]] = []
+        update = threading.Thread(target=lambda: ddb.update_item(
+            TableName="t", Key={"PK": {"S": "EXEC#1"}}, UpdateExpression="SET executionId = :e, #s = :s",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":e": {"S": "1"}, ":s": {"S": "RUNNING"}}))
+        scan = threading.Thread(target=lambda: scanned.append(ddb.scan(TableName="t")["Items"]))
+        update.start()
+        assert half_written.wait(30)
+        scan.start()
+        deadline = time.monotonic() + 30
+        while not (lock.waiting.is_set() or scanned):  # the scan waits for the update, or has read
+            assert time.monotonic() < deadline, "the scan neither read nor waited"
+            time.sleep(0.005)
+        release.set()
+        update.join(30)
+        scan.join(30)
+    assert scanned == [[{"PK": {"S": "EXEC#1"}, "executionId": {"S": "1"}, "status": {"S": "RUNNING"}}]]

@@ -140,7 +140,7 @@ def test_throttling_is_retried(backend, sim):
 
     from conftest import wait_for
 
-    wait_for(throttled, timeout=20, what="a throttled DRS call")
+    wait_for(throttled, timeout=60, what="a throttled DRS call")
     sim.set_throttle_rate(0.0)
     info = backend.wait_done(arn)
     assert info.output["status"] == "COMPLETED"
@@ -165,7 +165,7 @@ def test_stop_execution_while_paused_leaves_record_cancelled(backend, sim):
     backend.wait_record(inp["executionId"], lambda r: r.status is S.PAUSED, what="PAUSED")
     rec = backend.run(backend.service.stop_execution(backend.location, inp["executionId"], cause="tests"))
     assert rec.status is S.CANCELLED and all(w.status is S.CANCELLED for w in rec.waves)
-    info = backend.wait_done(arn, timeout=10)
+    info = backend.wait_done(arn)
     assert info.status == "ABORTED"
 
 

@@ -210,7 +210,7 @@ def test_the_lease_clock_counts_seconds_since_its_epoch(backend):
     arn = sfn.create_state_machine(name="lease-clock", roleArn="arn:aws:iam::123456789012:role/x",
                                    definition=json.dumps(definition))["stateMachineArn"]
     run_arn = sfn.start_execution(stateMachineArn=arn, name="clock", input=json.dumps({"ts": CLOCK_CASES}))["executionArn"]
-    d = wait_for(lambda: ended(sfn.describe_execution(executionArn=run_arn)), timeout=20, what="the clock")
+    d = wait_for(lambda: ended(sfn.describe_execution(executionArn=run_arn)), timeout=60, what="the clock")
     assert d["status"] == "SUCCEEDED", d
     want = []
     for t in CLOCK_CASES:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import timedelta
 
 import pytest
@@ -101,7 +102,7 @@ def test_multi_select_and_open_in_monitor(console, aloop, qtbot):
     page = console.page
     page.table.selectRow(2)
     assert page.open_button.isEnabled()
-    with qtbot.waitSignal(page.open_execution, timeout=1000) as blocker:
+    with qtbot.waitSignal(page.open_execution, timeout=30000) as blocker:
         page.open_button.click()
     assert blocker.args == [page.visible_rows()[2].execution_id]
     sel = page.table.selectionModel()
@@ -248,9 +249,15 @@ def test_history_reloads_when_an_execution_changes_and_when_opened_stale(console
         return page.model.item_at(page.model.row_of(eid)).raw_status
 
     def settle():
-        aloop.run_until_complete(asyncio.sleep(0.05))
-        if page._task is not None:
-            aloop.run_until_complete(asyncio.wait_for(asyncio.gather(page._task, return_exceptions=True), 30))
+        """Until no reload is pending: the coalescing timer fired (or never started) and the
+        reload it started, if any, ended."""
+        deadline = time.monotonic() + 30
+        while page._change_timer.isActive() or (page._task is not None and not page._task.done()):
+            assert time.monotonic() < deadline, "the history page never settled"
+            if page._task is not None and not page._task.done():
+                aloop.run_until_complete(asyncio.wait_for(asyncio.gather(page._task, return_exceptions=True), 30))
+            else:
+                aloop.run_until_complete(asyncio.sleep(0.005))  # let the 0 ms timer fire
 
     # opened while fresh: no reload
     page.show()

@@ -65,6 +65,10 @@ class Gui:
         self.window = QMainWindow()
         self.page = ExecutionsPage(self.controller, self.runner, poll_seconds=0.2)
         self.window.setCentralWidget(self.page)
+        # every status line the page shows (the counters replace a message at the next update)
+        self.status_lines: list[str] = []
+        show = self.page.status.setText
+        self.page.status.setText = lambda text: (self.status_lines.append(text), show(text))[1]
         self.window.resize(1280, 760)
         qtbot.addWidget(self.window)
         self.history = HistoryPage(self.controller, self.runner)
@@ -220,7 +224,7 @@ def test_a_failed_step_is_retried_from_the_gui_to_completed(gui, harness, cli, t
     gui.detail.select_wave(None)
     assert header.buttons["retry"].isEnabled()
     header.buttons["retry"].click()
-    until(gui.aloop, lambda: "Retrying step 1" in gui.page.status.text(), what="the retry")
+    until(gui.aloop, lambda: any("Retrying step 1" in line for line in gui.status_lines), what="the retry")
     until(gui.aloop, lambda: gui.detail.view.status is S.COMPLETED, what="the retried execution to complete")
     assert gui.waves(WaveColumn.STATUS) == ["COMPLETED", "COMPLETED"]
     assert gui.waves(WaveColumn.ATTEMPT)[0] == "2"
@@ -242,7 +246,7 @@ def test_a_step_that_keeps_failing_is_skipped_from_the_gui(gui, harness, cli, tm
     box = gui.page.ask_skip()
     assert "Skip step 1" in box.text()
     gui.click_destructive(box)
-    until(gui.aloop, lambda: "Skipped step 1" in gui.page.status.text(), what="the skip")
+    until(gui.aloop, lambda: any("Skipped step 1" in line for line in gui.status_lines), what="the skip")
     until(gui.aloop, lambda: gui.detail.view.status is S.COMPLETED, what="the execution to complete")
     assert gui.waves(WaveColumn.STATUS) == ["CANCELLED (native SKIPPED)", "COMPLETED"]
     assert gui.errors == []
@@ -295,12 +299,16 @@ def test_history_lists_native_executions_filters_by_engine_and_prunes_only_the_f
     assert gui.page.open_id == done
 
     # prune the two selected: the active one is kept, the finished one deleted (and counted first)
-    page.open_prune()
+    page.open_prune()  # the preview of the one selected row starts
     page.prune_panel.set_selection(frozenset({done, active}))
     page.prune_panel.scope_selected.setChecked(True)
     from drs_console.domain.history import PruneScope
 
-    preview = gui.aloop.run_until_complete(page.compute_preview(PruneScope.selected({done, active})))
+    # the selection changed: a new preview, which stops the one open_prune started (previewing beside
+    # it, the earlier one could end last and leave its native part, without the active execution)
+    task = page.start_preview()
+    preview = gui.aloop.run_until_complete(asyncio.wait_for(asyncio.shield(task), 30))
+    assert preview.scope == PruneScope.selected({done, active})
     native = page._native_prune
     assert [r.execution_id for r in native.to_delete] == [done] and native.active == [active]
     assert page.prune_panel.delete_button.text() == f"Delete {preview.delete_count + 1} execution(s)"

@@ -74,7 +74,7 @@ def _run_state_machine(sandbox: Sandbox, name: str, resource: str, parameters: d
         name=name, definition=json.dumps(definition), roleArn="arn:aws:iam::123456789012:role/sandbox"
     )
     execution = sfn.start_execution(stateMachineArn=machine["stateMachineArn"])
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         described = sfn.describe_execution(executionArn=execution["executionArn"])
         if described["status"] != "RUNNING":
@@ -95,7 +95,7 @@ def test_serve_prints_commands_and_stops_on_sigterm():
     out = io.StringIO()
 
     def stop_when_serving() -> None:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60
         while "Ctrl+C" not in out.getvalue() and time.monotonic() < deadline:
             time.sleep(0.01)
         os.kill(os.getpid(), signal.SIGTERM)

@@ -32,8 +32,9 @@ def seeded():
 
 
 class _PartialItem(AssertionError):
-    """A history item without its executionId: moto builds an item an UpdateItem creates attribute
-    by attribute, and a scan in another thread can see it half made (AWS never shows that)."""
+    """A history item without its executionId: half made (moto writes an UpdateItem's new item
+    attribute by attribute; the sandbox runs each request whole, so a scan never sees one, as on
+    AWS), or written by an execution of an earlier sandbox (Sandbox.stop() stops them)."""
 
 
 def _items(sb: Sandbox) -> dict[str, list[dict]]:
@@ -59,15 +60,12 @@ def _wave_servers(items: dict[str, list[dict]]) -> dict[tuple[str, int], set[str
             if str(i["SK"]).startswith(c.WAVE_SK_PREFIX)}
 
 
-def _until(predicate, timeout: float = 20.0, what: str = ""):
+def _until(predicate, timeout: float = 60.0, what: str = ""):
     import time
 
     deadline = time.monotonic() + timeout
     while True:
-        try:
-            value = predicate()
-        except _PartialItem:  # seen mid-write: read again (a lasting one fails the non-polling reads)
-            value = None
+        value = predicate()
         if value:
             return value
         assert time.monotonic() < deadline, f"timed out waiting for {what}"

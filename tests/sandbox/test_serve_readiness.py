@@ -62,8 +62,10 @@ def test_the_port_answers_only_when_the_stack_exists_and_sigterm_stops_it():
         assert health["ready"] is True and health["backend"]["HistoryTableName"] == table
         started = time.monotonic()
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(10) == 0
-        assert time.monotonic() - started < 5
+        assert proc.wait(60) == 0
+        # promptly: a healthy stop takes well under a second; the bound is for a loaded machine
+        # (6 s seen with other test runs beside it), and still catches a stop that hangs
+        assert time.monotonic() - started < 15
     finally:
         if proc.poll() is None:
             proc.kill()

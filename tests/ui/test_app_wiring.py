@@ -74,7 +74,7 @@ def test_the_shell_painted_first_is_filled_in_place(qtbot, aloop):
     window = MainWindow(restore_geometry=False)
     qtbot.addWidget(window)
     window.show()
-    qtbot.waitUntil(lambda: window.painted)
+    qtbot.waitUntil(lambda: window.painted, timeout=30000)
     assert [window.nav.item(i).text() for i in range(window.nav.count())] == [t for _k, t in PAGE_TITLES]
     window.nav.setCurrentRow(1)
     console = ConsoleApp(Settings(), persist_settings=False, restore_geometry=False, window=window)

@@ -164,7 +164,8 @@ def test_shutdown_never_waits_for_a_blocked_aws_call(qtbot, aloop, monkeypatch):
     b.runner.cancel_all()
     b.controller.close()
     aloop.run_until_complete(asyncio.gather(task, return_exceptions=True))
-    assert time.monotonic() - started < 1.0
+    # at once: well within the blocked call's read timeout (15 s for STS), however loaded the machine
+    assert time.monotonic() - started < 5.0
     assert task.cancelled()
     stop.set()
     listener.close()

@@ -31,7 +31,7 @@ from tests.ui.execution_fakes import T0, FakeEngine, event, server, update, view
 IDENT = Identity("123456789012", "arn:aws:sts::123456789012:assumed-role/dr-operator/alice", "us-east-1")
 
 
-def until(aloop, predicate, timeout: float = 5.0, what: str = "") -> None:
+def until(aloop, predicate, timeout: float = 30.0, what: str = "") -> None:
     """Run the event loop until ``predicate()`` holds (fails after ``timeout`` s)."""
 
     async def wait():

@@ -84,7 +84,7 @@ def test_opening_another_execution_scrolls_its_tables_home(monitor, qtbot):
     table.set_column_shown(ServerColumn.SOURCE_INSTANCE_ID, True)
     table.set_column_shown(ServerColumn.EC2_INSTANCE_ID, True)
     table.setColumnWidth(ServerColumn.NAME, 600)
-    qtbot.waitUntil(lambda: table.horizontalScrollBar().maximum() > 0)
+    qtbot.waitUntil(lambda: table.horizontalScrollBar().maximum() > 0, timeout=30000)
     table.horizontalScrollBar().setValue(table.horizontalScrollBar().maximum())
     assert table.horizontalScrollBar().value() > 0
     monitor.detail.show_view(drill("exec-2"))
@@ -150,7 +150,7 @@ def test_deployment_events_show_the_status_whole_and_cut_the_resource_in_the_mid
         for n, status in enumerate(statuses)])
     table = page.events_view
     C = StackEventColumn
-    qtbot.waitUntil(lambda: not shown_whole(table, C.STATUS, len(statuses)))
+    qtbot.waitUntil(lambda: not shown_whole(table, C.STATUS, len(statuses)), timeout=30000)
     for column in (C.TIME, C.STATUS):
         assert shown_whole(table, column, len(statuses)) == []
     assert table.horizontalScrollBar().maximum() == 0  # nothing off to the right
@@ -169,7 +169,7 @@ def test_the_problems_table_shows_where_whole(laptop, qtbot):
     editor._validate_timer.stop()
     editor.problem_model.set_items([problem])
     table = editor.problem_view
-    qtbot.waitUntil(lambda: not shown_whole(table, ProblemColumn.LOCATION, 1))
+    qtbot.waitUntil(lambda: not shown_whole(table, ProblemColumn.LOCATION, 1), timeout=30000)
     assert shown_whole(table, ProblemColumn.SEVERITY, 1) == []
     assert table.horizontalScrollBar().maximum() == 0
 
@@ -190,12 +190,12 @@ def test_the_header_menu_hides_and_shows_a_column_and_the_choice_is_remembered(q
         """Right-click the header, click the column's entry; True if it was ticked before."""
         header = table.horizontalHeader()
         header.customContextMenuRequested.emit(QPoint(header.sectionViewportPosition(ServerColumn.NAME) + 5, 5))
-        qtbot.waitUntil(lambda: isinstance(QApplication.activePopupWidget(), QMenu))
+        qtbot.waitUntil(lambda: isinstance(QApplication.activePopupWidget(), QMenu), timeout=30000)
         menu = QApplication.activePopupWidget()
         action = next(a for a in menu.actions() if a.text() == title)
         ticked = action.isChecked()
         qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(action).center())
-        qtbot.waitUntil(lambda: QApplication.activePopupWidget() is None)
+        qtbot.waitUntil(lambda: QApplication.activePopupWidget() is None, timeout=30000)
         return ticked
 
     column = ServerColumn.EC2_STATE

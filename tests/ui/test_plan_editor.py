@@ -212,7 +212,7 @@ def test_validation_updates_as_you_edit(page, library, qtbot):
     codes = {p.code for p in editor.run_validation()}
     assert any("EMPTY" in c.upper() for c in codes)  # the new plan's wave is empty
     editor.add_servers(0, make_servers()[:1])
-    qtbot.waitUntil(lambda: not any("EMPTY" in p.code.upper() for p in editor.problems), timeout=2000)
+    qtbot.waitUntil(lambda: not any("EMPTY" in p.code.upper() for p in editor.problems), timeout=30000)
     assert editor.summary.text().startswith("1 waves · 1 servers · ")
 
 
@@ -235,7 +235,7 @@ def test_crash_recovery_offers_the_autosaved_edits(qtbot, page, library, invento
     again = PlansPage(page.controller, page.runner, inventory, library)
     qtbot.addWidget(again)
     again.show()
-    qtbot.waitUntil(again.banner.isVisible, timeout=5000)  # the library is read off the GUI thread
+    qtbot.waitUntil(again.banner.isVisible, timeout=30000)  # the library is read off the GUI thread
     assert "Payments" in again.banner.text()
     recovered = again.recover(plan.id)
     assert len(recovered.plan.waves) == 3 and recovered.dirty
@@ -301,7 +301,6 @@ def test_shortcuts_are_the_standard_ones(page):
 def test_a_fifo_or_a_never_ending_file_never_blocks_the_window(qtbot, inventory, library, monkeypatch):
     import os
     import threading
-    import time
 
     from drs_console.store import plan_io
 
@@ -316,13 +315,14 @@ def test_a_fifo_or_a_never_ending_file_never_blocks_the_window(qtbot, inventory,
     (library.folder / "never-ends.json").write_bytes(b"{}")
     reporter = ErrorReporter()
     reporter.interactive = False
-    started = time.monotonic()
     page = PlansPage(ConnectionController(Settings(), persist=False), TaskRunner(reporter.report), inventory, library)
     qtbot.addWidget(page)
     page.show()
-    assert time.monotonic() - started < 0.5  # the page (and so the window) is up at once
+    # the page (and so the window) is up at once: nothing was listed yet (the listing runs off the GUI
+    # thread and lists every file only once the never-ending one's read gave up, a second from now)
+    assert page.model.rowCount() == 0
     try:
-        qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=5000)
+        qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=30000)
         rows = {page.model.item_at(r).path.name: page.model.item_at(r) for r in range(3)}
         assert rows["fifo.json"].error and "FIFO" in rows["fifo.json"].error
         assert "did not finish within 1 s" in rows["never-ends.json"].error

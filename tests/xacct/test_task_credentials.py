@@ -57,7 +57,7 @@ def run(sb: Sandbox, doc: dict) -> dict:
     arn = sfn.create_state_machine(name=f"creds-{time.monotonic_ns()}", definition=json.dumps(DEFINITION),
                                    roleArn=role)["stateMachineArn"]
     ex = sfn.start_execution(stateMachineArn=arn, input=json.dumps(doc))["executionArn"]
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 60
     while True:  # the interpreter runs the execution on its own thread
         out = sfn.describe_execution(executionArn=ex)
         if out["status"] != "RUNNING" or time.monotonic() > deadline:
