@@ -79,7 +79,30 @@ def test_a_trust_not_naming_the_state_machine_fails_with_what_to_update(only_t1)
     assert "HubPrincipalArns" in bad.remedy
 
 
+def test_an_account_reached_by_a_profile_is_checked_for_the_role_the_state_machine_uses_there(only_t1):
+    """The console may reach a target account with an (SSO) profile, but the state machine cannot:
+    it assumes the role target-account.yaml makes there (drs-console-target). Doctor checks that
+    role too, instead of staying silent until a cross-account wave fails at 3 a.m."""
+    from drs_console.domain.cross_account import state_machine_role
+
+    sandbox, conn = only_t1
+    t1, t2 = sandbox.targets
+    granted = make_account(t1.account_id, name="By profile 1", profile="no-such-profile")
+    missing = make_account(t2.account_id, name="By profile 2", profile="no-such-profile")
+    assert state_machine_role(missing) == t2.role_arn  # the sandbox's target roles have the default name
+    found = target_findings(sandbox, conn, [granted, missing])
+    bad = found[f"target-role {t2.account_id}"]
+    assert bad.level == "FAIL" and bad.fix == "deploy"
+    assert t2.role_arn in bad.message and "profile no-such-profile" in bad.message
+    assert "TargetRoleArns does not include it" in bad.message and "Redeploy" in bad.remedy
+    ok = found[f"target-role {t1.account_id}"]
+    # the hub side passes; the trust could not be read (the profile does not exist): a warning, not silence
+    assert ok.level == "WARN" and f"may assume the role {t1.role_arn}" in ok.message
+    assert "could not be verified" in ok.message
+
+
 def test_doctor_fails_then_its_fix_grants_the_known_accounts_roles(only_t1):
+    # last in this module: its fix grants the second target's role in the module's stack
     sandbox, conn = only_t1
     t1, t2 = sandbox.targets
 
@@ -103,3 +126,4 @@ def test_doctor_fails_then_its_fix_grants_the_known_accounts_roles(only_t1):
     stack = sandbox.client("cloudformation").describe_stacks(StackName="drs-console")["Stacks"][0]
     granted = {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}["TargetRoleArns"]
     assert sorted(granted.split(",")) == sorted([t1.role_arn, t2.role_arn])
+

@@ -5,8 +5,9 @@ A role that cannot be assumed and a DRS that is not initialized FAIL (the accoun
 be read, nor recovered once plans span accounts); anything else (an expired SSO session, the
 network, throttling) WARNs.
 
-With the deployed backend, each account reached by a role gets a second finding, ``target-role
-<account>``: what a cross-account wave needs of that role (contract 1.2). The hub side: the state
+With the deployed backend, each known account gets a second finding, ``target-role <account>``
+(for an account the console reaches by a profile, about the role the state machine assumes there:
+target-account.yaml's default, drs-console-target): what a cross-account wave needs of that role (contract 1.2). The hub side: the state
 machine's role may call sts:AssumeRole on it (the stack's TargetRoleArns grants exactly those ARNs;
 decided as the 'role-permissions' check decides, by simulation or the policy documents). The
 target side: the role's trust policy names the state machine's role (or the hub account), read
@@ -83,34 +84,40 @@ def grant_command(dep: Deployment, accounts: Sequence[KnownAccount]) -> str:
 
 async def _target_roles(conn: AwsConnection, connector: AccountConnector, dep: Deployment,
                         accounts: Sequence[KnownAccount], results: Sequence[AccountCheck]) -> dict[str, DoctorFinding]:
-    """Account ID -> its ``target-role`` finding, for each account reached by a role. None when the
+    """Account ID -> its ``target-role`` finding, for each known account (reached by a role, or by a
+    profile: then the role target-account.yaml makes there by default). None when the
     state machine or its role is missing (the 'state-machine' and 'role' checks say so)."""
-    by_role = [r for r in results if r.account.role_arn]
-    if not by_role or dep.state_machine is None or dep.role is None:
+    if not results or dep.state_machine is None or dep.role is None:
         return {}
     sm_role = str(dep.role.get("Arn") or dep.state_machine.get("roleArn") or "")
-    decisions, how = await role_decisions(conn, dep, [(ASSUME, str(r.account.role_arn)) for r in by_role])
+    # the role the state machine assumes there: the account's role, or (reached by a profile) the
+    # role target-account.yaml makes by default: the console's profile is no use to the state machine
+    roles = {r.account.account_id: xa.state_machine_role(r.account) for r in results}
+    decisions, how = await role_decisions(conn, dep, [(ASSUME, roles[r.account.account_id]) for r in results])
     out = {}
-    for r in by_role:
-        trust, note = (await role_trusts(await connector.connection(r.account), str(r.account.role_arn), sm_role,
+    for r in results:
+        role = roles[r.account.account_id]
+        trust, note = (await role_trusts(await connector.connection(r.account), role, sm_role,
                                          dep.account)) if r.ok else (None, "")
-        allowed = None if decisions is None else decisions.get((ASSUME, str(r.account.role_arn)), False)
+        allowed = None if decisions is None else decisions.get((ASSUME, role), False)
         out[r.account.account_id] = _target_role_finding(dep, accounts, r, sm_role, allowed, how, trust, note)
     return out
 
 
 def _target_role_finding(dep: Deployment, accounts: Sequence[KnownAccount], r: AccountCheck, sm_role: str,
                          allowed: bool | None, how: str, trust: bool | None, note: str) -> DoctorFinding:
-    account, role = r.account, str(r.account.role_arn)
+    account, role = r.account, xa.state_machine_role(r.account)
     check = f"target-role {account.account_id}"
     who = f"the state machine's role {dep.role_name}"
+    its_role = f"its role {role}" if account.role_arn else (
+        f"the role {role} that target-account.yaml makes there (the console reaches this account with the "
+        f"profile {account.profile}; the state machine needs the role)")
     if allowed and trust:
-        return finding(check, PASS, f"Account {account.label}: {who} may assume its role {role}, whose trust names "
-                       "it.")
+        return finding(check, PASS, f"Account {account.label}: {who} may assume {its_role}, whose trust names it.")
     parts: list[tuple[str, str, str]] = []  # (level, what, what to do)
     fix = ""
     if allowed is None:
-        parts.append((WARN, f"whether {who} may assume its role {role} could not be checked: {how}",
+        parts.append((WARN, f"whether {who} may assume {its_role} could not be checked: {how}",
                       "Allow iam:SimulatePrincipalPolicy or iam:GetRolePolicy to have it checked."))
     elif not allowed:
         missing = role not in target_roles_granted(dep)
@@ -124,10 +131,10 @@ def _target_role_finding(dep: Deployment, accounts: Sequence[KnownAccount], r: A
         else:
             todo = f"Allow {ASSUME} on {role} in the policies of the role {dep.role_name}."
         fix = FIX_DEPLOY if dep.stack and not newer_than_console(dep.deployed_contract) else ""
-        parts.append((FAIL, f"{who} may not assume its role {role} ({why}), so a cross-account wave with this "
+        parts.append((FAIL, f"{who} may not assume {its_role} ({why}), so a cross-account wave with this "
                       "account's servers fails", todo))
     else:
-        parts.append((PASS, f"{who} may assume its role {role}", ""))
+        parts.append((PASS, f"{who} may assume {its_role}", ""))
     if trust is False:
         parts.append((FAIL, f"the trust policy of {role} names neither the state machine's role ({sm_role}) nor the "
                       f"hub account {dep.account}", xa.TRUST_REMEDY))
