@@ -94,6 +94,15 @@ def h(qtbot, aloop):
     harness.close()
 
 
+def status_lines(page) -> list[str]:
+    """Every text the page's status line shows from now on (the monitor's next update replaces an
+    action's message, so waiting for it as the current text would race that update)."""
+    shown: list[str] = []
+    original = page.status.setText
+    page.status.setText = lambda text: (shown.append(text), original(text))
+    return shown
+
+
 def list_ids(page):
     return [page.proxy.index(r, 0).data(ITEM_ROLE).execution_id for r in range(page.proxy.rowCount())]
 
@@ -267,8 +276,9 @@ def test_resume_and_cancel_with_non_blocking_confirmation(h):
     # opened window-modal with open(), not exec()ed: the call returned with the box still up
     assert box.isVisible() and box.windowModality() == Qt.WindowModality.WindowModal
     destructive = next(b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.DestructiveRole)
+    shown = status_lines(h.page)
     destructive.click()
-    until(h.aloop, lambda: "Cancel of" in h.page.status.text(), what="the cancel")
+    until(h.aloop, lambda: any("Cancel of" in t for t in shown), what="the cancel")
     assert h.engine.cancelled == [eid] and h.engine.monitor_of(eid).pokes >= 2
 
 
@@ -286,8 +296,9 @@ def test_terminate_the_instances_of_a_finished_drill_shows_progress(h):
     detail.set_progress = lambda text: (progress.append(text), original(text))
     box = h.page.ask_terminate()
     assert "1 recovery instances" in box.text()
+    shown = status_lines(h.page)
     next(b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.DestructiveRole).click()
-    until(h.aloop, lambda: "terminated" in h.page.status.text(), what="the terminate job")
+    until(h.aloop, lambda: any("terminated" in t for t in shown), what="the terminate job")
     assert h.engine.terminated == [eid]
     assert any("TERMINATE job drsjob-term1" in p for p in progress) and progress[-1] == ""
 
