@@ -536,3 +536,19 @@ def test_a_run_started_here_that_pauses_before_the_monitor_first_reads_it_notifi
     assert "PAUSED before wave 1" in h.notifier.sent[0].title
     h.push(eid, update(view(eid, S.PAUSED, waves=(wave(0, S.PAUSED, pause=True),))))
     assert len(h.notifier.sent) == 1  # the same pause, read again, is not sent twice
+
+
+def test_an_actions_message_is_not_wiped_by_the_next_monitor_update(h):
+    """'Resumed …' stays on the status line while monitor updates arrive (one a second on a live
+    execution), then the counters come back by themselves."""
+    h.connect()
+    eid = "exec-active"
+    h.push(eid, update(view(eid, S.PAUSED, waves=(wave(0, S.PAUSED, pause=True),))))
+    h.aloop.run_until_complete(h.page.resume_open())
+    assert h.page.status.text() == f"Resumed {eid}."
+    h.push(eid, update(view(eid, S.RUNNING)))
+    h.push(eid, update(view(eid, S.RUNNING, waves=(wave(0, S.STARTED, job="j1", start=T0),))))
+    assert h.page.status.text() == f"Resumed {eid}."  # two updates later, still readable
+    h.page._note_timer.setInterval(20)  # what ACTION_NOTE_MS (10 s) does, without waiting 10 s
+    h.page._note_timer.start()
+    until(h.aloop, lambda: h.page.status.text().startswith("1 active · 3 executions"), what="the counters")

@@ -39,7 +39,7 @@ class ExecutionActions:
         self.detail.buttons["resume"].setEnabled(False)
         await self.engine.resume(execution_id)
         self._poke(execution_id)
-        self.status.setText(f"Resumed {execution_id}.")
+        self.show_action(f"Resumed {execution_id}.")
 
     def _poke(self, execution_id: str) -> None:
         session = self.sessions.get(execution_id)
@@ -71,7 +71,7 @@ class ExecutionActions:
         """Cancel, polling or paused; returns once the execution has stopped (the monitor shows
         CANCELLING, then CANCELLED)."""
         self.detail.buttons["cancel"].setEnabled(False)
-        self.status.setText(f"Cancelling {execution_id}: it stops after its current step…")
+        self.show_action(f"Cancelling {execution_id}: it stops after its current step…")
         cancelling = asyncio.get_running_loop().call_later(0.5, self._poke, execution_id)
         try:
             result = await self.engine.cancel(execution_id)
@@ -79,14 +79,14 @@ class ExecutionActions:
             cancelling.cancel()
         self._poke(execution_id)
         if isinstance(result, ExecutionView):  # a DRS native execution: CancelRecoveryPlanExecution
-            self.status.setText(f"Cancel of {execution_id} requested (now "
+            self.show_action(f"Cancel of {execution_id} requested (now "
                                 f"{status_with_native(result.status, result.native_status)}): DRS starts no further "
                                 "step; a step's job in flight runs to its end.")
             return
         how = getattr(result, "how", "") or getattr(result, "value", "") or "requested"
         record = getattr(result, "record", None)  # read after the cancel took effect
         now = f" (now {record.raw_status})" if record is not None and record.raw_status else ""
-        self.status.setText(f"Cancel of {execution_id}: {how}{now}.")
+        self.show_action(f"Cancel of {execution_id}: {how}{now}.")
 
     # -- a DRS native execution's steps ---------------------------------------------------------
     def step_target(self) -> int | None:
@@ -169,7 +169,7 @@ class ExecutionActions:
             self.watch(execution_id, restart=True)
         wave = view.wave(step - 1)
         now = status_with_native(wave.status, wave.native_status) if wave else "?"
-        self.status.setText(f"{'Retrying' if verb == 'retry' else 'Skipped'} step {step} "
+        self.show_action(f"{'Retrying' if verb == 'retry' else 'Skipped'} step {step} "
                             f"{wave.name if wave else ''!r} of {execution_id} (step now {now}).")
         return view
 
@@ -205,7 +205,7 @@ class ExecutionActions:
         finally:
             if view.execution_id == self.open_id:
                 self.detail.set_progress("")
-        self.status.setText(f"Drill instances of {view.execution_id}: {last or 'terminated'}")
+        self.show_action(f"Drill instances of {view.execution_id}: {last or 'terminated'}")
         # the monitor ended with the execution: read the instances' state once more
         self.watch(view.execution_id, restart=True)
 
@@ -232,7 +232,7 @@ class ExecutionActions:
             path = path.with_suffix(".html")
         text = self.engine.report(view, self.detail.events, fmt)
         atomic_write_text(path, text)
-        self.status.setText(f"Report written to {path}")
+        self.show_action(f"Report written to {path}")
         return path
 
     # -- re-authentication ------------------------------------------------------------------------

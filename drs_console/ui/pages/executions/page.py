@@ -40,6 +40,8 @@ from .sizing import now as _now
 
 log = logging.getLogger(__name__)
 
+ACTION_NOTE_MS = 10_000
+
 NATIVE_ARN_MARK = ":recovery-plan-execution/"  # a DRS native execution's ARN (aws.engines.native)
 SCREENSHOT_ENGINE_ENV = "DRS_CONSOLE_SCREENSHOT_ENGINE"  # "native": the sandbox screenshot shows a native drill
 MAX_WATCHED = 8  # active executions re-attached on connect (the open one always is)
@@ -120,6 +122,13 @@ class ExecutionsPage(ExecutionActions, Page):
         layout = QVBoxLayout(self)
         layout.addWidget(split, 1)
 
+        # an action's message (Resumed…, Cancel of…, Retrying step…) stays this long before the
+        # counters come back: the next monitor update, a second later, must not wipe it unread
+        self._note_timer = QTimer(self)
+        self._note_timer.setSingleShot(True)
+        self._note_timer.setInterval(ACTION_NOTE_MS)
+        self._note_timer.timeout.connect(self.update_counters)
+
         self.ticker = QTimer(self)
         self.ticker.setInterval(1000)
         self.ticker.timeout.connect(self.tick)
@@ -168,6 +177,7 @@ class ExecutionsPage(ExecutionActions, Page):
         self.start_refresh()
 
     def _on_disconnected(self) -> None:
+        self._note_timer.stop()
         self.status.setText("Disconnected: live updates stop until you connect again.")
 
     # -- the list ------------------------------------------------------------------------------
@@ -179,6 +189,7 @@ class ExecutionsPage(ExecutionActions, Page):
         if self._task is not None and not self._task.done():
             return self._task
         if not self.controller.is_connected:
+            self._note_timer.stop()
             self.status.setText("Not connected: connect to see executions.")
             return None
         self._task = self.runner.start(self.refresh(), name="executions-refresh", on_error=self._refresh_failed)
@@ -187,6 +198,7 @@ class ExecutionsPage(ExecutionActions, Page):
     def _refresh_failed(self, exc: BaseException) -> bool:
         self._loaded.set()
         if isinstance(exc, ConsoleError) and exc.kind is ProblemKind.NOT_FOUND:
+            self._note_timer.stop()
             self.status.setText(exc.one_line())
             return True
         return False
@@ -229,8 +241,16 @@ class ExecutionsPage(ExecutionActions, Page):
             self._fit_timer.start()  # after the splitter has laid out its new size
         return super().eventFilter(watched, event)
 
+    def show_action(self, text: str) -> None:
+        """What an action did, on the status line for ACTION_NOTE_MS (then the counters again)."""
+        self.status.setText(text)
+        self._note_timer.start()
+
     def update_counters(self) -> None:
-        """``N active · M executions``, from the rows as they are now (monitors keep them current)."""
+        """``N active · M executions``, from the rows as they are now (monitors keep them current);
+        after an action's message has been shown for ACTION_NOTE_MS."""
+        if self._note_timer.isActive():
+            return  # the timer shows the counters when it fires
         items = self.model.items()
         active = sum(1 for v in items if not v.is_terminal)
         n = len(items)
@@ -422,12 +442,12 @@ class ExecutionsPage(ExecutionActions, Page):
         while True:
             try:
                 execution_id = await self.engine.start(plan, drill=True, override_target=True)
-                self.status.setText(f"Started a drill of the sample plan: {execution_id}")
+                self.show_action(f"Started a drill of the sample plan: {execution_id}")
                 return execution_id
             except ConsoleError as exc:
                 if "active-jobs" not in exc.message or loop.time() > deadline:
                     raise
-                self.status.setText("Waiting for the sandbox's earlier DRS jobs to finish before the drill…")
+                self.show_action("Waiting for the sandbox's earlier DRS jobs to finish before the drill…")
                 await asyncio.sleep(2.0)
 
     def shutdown(self) -> None:
