@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import boto3
 import botocore.session
 import pytest
 
@@ -77,13 +78,21 @@ def test_error_prefix_and_timestamps():
     assert compat.applied()
 
 
+def _table_t():
+    """A DynamoDB client of moto's (inside mock_aws) with an empty table "t" keyed by PK."""
+    ddb = boto3.client("dynamodb", region_name="us-east-1")
+    ddb.create_table(TableName="t", BillingMode="PAY_PER_REQUEST",
+                     KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"}])
+    return ddb
+
+
 def test_conditional_writes_are_check_and_set(monkeypatch):
     """Five writers race to create one lease item: exactly one wins, even with a slow condition
     check (moto evaluates the condition and writes in two steps; AWS does both atomically)."""
     import threading
     import time
 
-    import boto3
     from moto import mock_aws
     from moto.dynamodb.models import table as moto_table
 
@@ -103,10 +112,7 @@ def test_conditional_writes_are_check_and_set(monkeypatch):
 
     monkeypatch.setattr(moto_table, "get_filter_expression", slow_filter)
     with mock_aws():
-        ddb = boto3.client("dynamodb", region_name="us-east-1")
-        ddb.create_table(TableName="t", BillingMode="PAY_PER_REQUEST",
-                         KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}],
-                         AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"}])
+        ddb = _table_t()
         wins: list[str] = []
         barrier = threading.Barrier(5)
 
@@ -136,7 +142,6 @@ def test_a_scan_never_sees_an_item_half_written(monkeypatch):
     import threading
     import time
 
-    import boto3
     from moto import mock_aws
     from moto.dynamodb import models as ddb_models
 
@@ -168,10 +173,7 @@ def test_a_scan_never_sees_an_item_half_written(monkeypatch):
     monkeypatch.setattr(compat, "_ddb_write_lock", lock)
     monkeypatch.setattr(ddb_models, "UpdateExpressionExecutor", HeldExecutor)
     with mock_aws():
-        ddb = boto3.client("dynamodb", region_name="us-east-1")
-        ddb.create_table(TableName="t", BillingMode="PAY_PER_REQUEST",
-                         KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}],
-                         AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"}])
+        ddb = _table_t()
         scanned: list[list[dict]] = []
         update = threading.Thread(target=lambda: ddb.update_item(
             TableName="t", Key={"PK": {"S": "EXEC#1"}}, UpdateExpression="SET executionId = :e, #s = :s",

@@ -244,15 +244,24 @@ def start_point_in_time_recovery(harness, cli, tmp_path):
     return started["executionId"], servers, preflight
 
 
-def point_in_time_reads_the_same_in_every_view(harness, cli, tmp_path, qtbot, execution_id, servers, preflight):
-    """Every server launched from the snapshot the preflight showed, and every view says which."""
-    run(harness.wait_record(execution_id, lambda r: r.is_terminal, what="the point-in-time recovery to end"))
+def _point_in_time_ended(harness, cli, tmp_path, qtbot, execution_id, preflight, execution_type, *, back):
+    """Wait for a point-in-time run (``back`` before its start) to end COMPLETED, check every view
+    agrees and records the requested time; (its --json, its view, the time, the preflight's
+    resolution per server)."""
+    run(harness.wait_record(execution_id, lambda r: r.is_terminal, what="the point-in-time run to end"))
     doc, view = _assert_views_agree(harness, cli, execution_id, tmp_path, qtbot)
-    assert doc["status"] == "COMPLETED" and doc["executionType"] == "RECOVERY"
+    assert doc["status"] == "COMPLETED" and doc["executionType"] == execution_type
     requested = parse_time(preflight["pointInTime"])
     assert doc["pointInTime"] == preflight["pointInTime"]
-    assert timedelta(hours=2) <= parse_time(doc["startedAt"]) - requested < timedelta(hours=2, minutes=1)
+    assert back <= parse_time(doc["startedAt"]) - requested < back + timedelta(minutes=1)
     shown = {r["sourceServerId"]: r for w in preflight["pointInTimeWaves"] for r in w["servers"]}
+    return doc, view, requested, shown
+
+
+def point_in_time_reads_the_same_in_every_view(harness, cli, tmp_path, qtbot, execution_id, servers, preflight):
+    """Every server launched from the snapshot the preflight showed, and every view says which."""
+    doc, _view, requested, shown = _point_in_time_ended(harness, cli, tmp_path, qtbot, execution_id, preflight,
+                                                       "RECOVERY", back=timedelta(hours=2))
     assert set(shown) == set(servers)
     for w in doc["waves"]:
         assert w["pointInTime"] == preflight["pointInTime"]
@@ -301,13 +310,8 @@ def cross_account_point_in_time_reads_the_same(harness, cli, tmp_path, qtbot, ex
     Recovery point and Recovery snapshot ID columns) says which, with the account recovering it."""
     from drs_console.ui.models.execution_models import ServerColumn
 
-    run(harness.wait_record(execution_id, lambda r: r.is_terminal, what="the point-in-time drill to end"))
-    doc, view = _assert_views_agree(harness, cli, execution_id, tmp_path, qtbot)
-    assert doc["status"] == "COMPLETED" and doc["executionType"] == "DRILL"
-    requested = parse_time(preflight["pointInTime"])
-    assert doc["pointInTime"] == preflight["pointInTime"]
-    assert timedelta(hours=1) <= parse_time(doc["startedAt"]) - requested < timedelta(hours=1, minutes=1)
-    shown = {r["sourceServerId"]: r for w in preflight["pointInTimeWaves"] for r in w["servers"]}
+    doc, view, requested, shown = _point_in_time_ended(harness, cli, tmp_path, qtbot, execution_id, preflight,
+                                                      "DRILL", back=timedelta(hours=1))
     hub = harness.sandbox.account_id
     _detail, _waves, servers_m, _listing = _gui(view, qtbot)
     seen = set()

@@ -78,15 +78,11 @@ def test_an_unknown_account_blocks_with_what_to_do(xb):  # noqa: F811
 def test_a_trust_not_naming_the_state_machine_blocks(xb):  # noqa: F811
     import json
 
-    import boto3
+    from tests.xacct.helpers import admin_client
 
     sb = xb.sandbox
     t1 = sb.targets[0]
-    creds = sb.client("sts").assume_role(
-        RoleArn=f"arn:aws:iam::{t1.account_id}:role/OrganizationAccountAccessRole", RoleSessionName="test")["Credentials"]
-    iam = boto3.client("iam", region_name=sb.region, endpoint_url=sb.endpoint_url,
-                       aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
-                       aws_session_token=creds["SessionToken"])
+    iam = admin_client(sb, t1.account_id)
     doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {
         "AWS": f"arn:aws:iam::{sb.account_id}:role/operators"}}]}
     iam.create_role(RoleName="narrow", AssumeRolePolicyDocument=json.dumps(doc))

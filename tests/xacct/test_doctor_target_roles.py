@@ -8,7 +8,6 @@ import asyncio
 import io
 import json
 
-import boto3
 import pytest
 
 from drs_console.aws.backend import run_sync
@@ -21,6 +20,7 @@ from drs_console.cli.main import build_parser, run_command
 from drs_console.domain.accounts import make_account
 from drs_console.sandbox import Sandbox, stepfunctions_compat
 from tests.cli.conftest import Ran
+from tests.xacct.helpers import admin_client
 
 
 @pytest.fixture(scope="module")
@@ -64,11 +64,7 @@ def test_a_role_missing_from_target_role_arns_fails_naming_the_account_and_the_r
 def test_a_trust_not_naming_the_state_machine_fails_with_what_to_update(only_t1):
     sandbox, conn = only_t1
     t1 = sandbox.targets[0]
-    creds = sandbox.client("sts").assume_role(
-        RoleArn=f"arn:aws:iam::{t1.account_id}:role/OrganizationAccountAccessRole", RoleSessionName="test")["Credentials"]
-    iam = boto3.client("iam", region_name=sandbox.region, endpoint_url=sandbox.endpoint_url,
-                       aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
-                       aws_session_token=creds["SessionToken"])
+    iam = admin_client(sandbox, t1.account_id)
     trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {
         "AWS": f"arn:aws:iam::{sandbox.account_id}:role/operators"}}]}  # the operators may, not the state machine
     iam.create_role(RoleName="operators-only", AssumeRolePolicyDocument=json.dumps(trust))
