@@ -2,14 +2,44 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import boto3
+
+
+def as_role(sb, role_arn: str, service: str = "drs"):
+    """A client of ``service`` acting as ``role_arn`` (assumed through the sandbox's STS)."""
+    creds = sb.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="test")["Credentials"]
+    return boto3.client(service, region_name=sb.region, endpoint_url=sb.endpoint_url,
+                        aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                        aws_session_token=creds["SessionToken"])
 
 
 def admin_client(sandbox, account_id: str, service: str = "iam"):
     """A client acting in a target account of ``sandbox`` as its administrator (the role the sandbox
     set the account up with), to change what a test needs there."""
-    creds = sandbox.client("sts").assume_role(
-        RoleArn=f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole", RoleSessionName="test")["Credentials"]
-    return boto3.client(service, region_name=sandbox.region, endpoint_url=sandbox.endpoint_url,
-                        aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
-                        aws_session_token=creds["SessionToken"])
+    return as_role(sandbox, f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole", service)
+
+
+def continuous(sb, account: str, n: int) -> list[str]:
+    """The first ``n`` source servers of ``account`` in continuous replication (launchable)."""
+    drs = sb.drs_for(account)
+    return [s for s in drs.server_ids()
+            if drs.server(s)["dataReplicationInfo"]["dataReplicationState"] == "CONTINUOUS"][:n]
+
+
+@contextmanager
+def deployed_sandbox(harness_class, **sandbox_args):
+    """A started sandbox with a hub and target accounts, the reference backend deployed, as a
+    ``harness_class(sandbox, location)``; stopped afterwards."""
+    from drs_console.sandbox import Sandbox
+    from drs_console.sandbox.backend import deploy_reference_backend
+
+    sandbox = Sandbox(**sandbox_args)
+    sandbox.start()
+    try:
+        harness = harness_class(sandbox, deploy_reference_backend(sandbox))
+        yield harness
+        harness.conn.close()
+    finally:
+        sandbox.stop()

@@ -4,47 +4,25 @@ job per account group, each started and polled in its own account through the ta
 
 from __future__ import annotations
 
-import boto3
 import pytest
 
 from drs_console.aws.backend import group_by_account, validate_execution_input
 from drs_console.domain.errors import BadInput
 from tests.backend.conftest import BackendHarness
+from tests.xacct.helpers import as_role, continuous, deployed_sandbox
 
 
 @pytest.fixture(scope="module")
 def xb():
-    from drs_console.sandbox import Sandbox
-    from drs_console.sandbox.backend import deploy_reference_backend
-
-    sandbox = Sandbox(servers=20, seed=7, speed=300.0, accounts=3)
-    sandbox.start()
-    try:
-        harness = BackendHarness(sandbox, deploy_reference_backend(sandbox))
+    with deployed_sandbox(BackendHarness, servers=20, seed=7, speed=300.0, accounts=3) as harness:
         yield harness
-        harness.conn.close()
-    finally:
-        sandbox.stop()
-
-
-def as_role(sb, role_arn: str, service: str = "drs"):
-    creds = sb.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="test")["Credentials"]
-    return boto3.client(service, region_name=sb.region, endpoint_url=sb.endpoint_url,
-                        aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
-                        aws_session_token=creds["SessionToken"])
-
-
-def launchable(sb, account: str, n: int) -> list[str]:
-    drs = sb.drs_for(account)
-    ids = [s for s in drs.server_ids() if drs.server(s)["dataReplicationInfo"]["dataReplicationState"] == "CONTINUOUS"]
-    return ids[:n]
 
 
 def test_a_wave_spanning_three_accounts_runs_one_job_in_each(xb):
     sb = xb.sandbox
     t1, t2 = sb.targets
     hub_ids = xb.servers(2)
-    t1_ids, t2_ids = launchable(sb, t1.account_id, 2), launchable(sb, t2.account_id, 1)
+    t1_ids, t2_ids = continuous(sb, t1.account_id, 2), continuous(sb, t2.account_id, 1)
     account_of = {**{s: t1.account_id for s in t1_ids}, **{s: t2.account_id for s in t2_ids}}
     roles = {t1.account_id: t1.role_arn, t2.account_id: t2.role_arn}
     wave2 = {"name": "mixed", "sourceServerIds": [hub_ids[1], *t1_ids, *t2_ids]}
@@ -83,7 +61,7 @@ def test_a_wave_spanning_three_accounts_runs_one_job_in_each(xb):
 def test_a_role_the_state_machine_cannot_assume_fails_the_wave(xb):
     sb = xb.sandbox
     t1 = sb.targets[0]
-    sid = launchable(sb, t1.account_id, 3)[2]
+    sid = continuous(sb, t1.account_id, 3)[2]
     bad = f"arn:aws:iam::{t1.account_id}:role/not-deployed"
     doc = xb.execution_input([group_by_account({"name": "w", "sourceServerIds": [sid]}, {sid: t1.account_id},
                                                sb.account_id, {t1.account_id: bad})])

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import io
 
-import boto3
 import pytest
 
 from drs_console.aws.monitor import ExecutionMonitor
@@ -21,6 +20,7 @@ from drs_console.domain.progress import parse_time
 from drs_console.domain.report import build_report
 from tests.runs import views_agree
 from tests.runs.conftest import Harness, run, wait_until
+from tests.xacct.helpers import as_role, continuous, deployed_sandbox
 
 
 class Harness3(Harness):
@@ -33,30 +33,8 @@ class Harness3(Harness):
 
 @pytest.fixture(scope="module")
 def harness3():
-    from drs_console.sandbox import Sandbox
-    from drs_console.sandbox.backend import deploy_reference_backend
-
-    sandbox = Sandbox(servers=12, seed=7, speed=600.0, accounts=3)
-    sandbox.start()
-    try:
-        h = Harness3(sandbox, deploy_reference_backend(sandbox))
+    with deployed_sandbox(Harness3, servers=12, seed=7, speed=600.0, accounts=3) as h:
         yield h
-        h.conn.close()
-    finally:
-        sandbox.stop()
-
-
-def as_role(sb, role_arn: str, service: str = "drs"):
-    creds = sb.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="test")["Credentials"]
-    return boto3.client(service, region_name=sb.region, endpoint_url=sb.endpoint_url,
-                        aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
-                        aws_session_token=creds["SessionToken"])
-
-
-def healthy_in(sb, account: str, n: int) -> list[str]:
-    drs = sb.drs_for(account)
-    return [s for s in drs.server_ids()
-            if drs.server(s)["dataReplicationInfo"]["dataReplicationState"] == "CONTINUOUS"][:n]
 
 
 async def scenario(h: Harness):
@@ -64,7 +42,7 @@ async def scenario(h: Harness):
     t1 = sb.targets[0]
     accounts = sb.known_accounts
     hub = h.healthy(3)
-    remote = healthy_in(sb, t1.account_id, 2)
+    remote = continuous(sb, t1.account_id, 2)
     plan = h.plan([[hub[0]], [hub[1]], [hub[2]]], name="Cross-account drill")
     plan.waves[1].servers.extend(ServerRef(s, account_id=t1.account_id) for s in remote)
     started = await start_run(h.conn, h.location, plan, accounts=accounts, poll_interval_seconds=1)
@@ -152,7 +130,7 @@ def test_a_drill_to_a_point_in_time_across_two_accounts(harness3, cli, tmp_path,
     sb = harness3.sandbox
     t1 = sb.targets[0]
     hub = harness3.healthy(2)
-    remote = healthy_in(sb, t1.account_id, 5)[-2:]  # not the servers of the drill above
+    remote = continuous(sb, t1.account_id, 5)[-2:]  # not the servers of the drill above
     accounts_of = {s: t1.account_id for s in remote}
     execution_id, preflight = views_agree.start_cross_account_point_in_time_drill(
         harness3, cli, tmp_path, [[hub[0]], [hub[1], *remote]], accounts_of)

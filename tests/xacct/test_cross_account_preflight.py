@@ -15,7 +15,8 @@ from drs_console.aws.backend import validate_execution_input
 from drs_console.aws.preflight import preflight
 from drs_console.domain.accounts import make_account
 from drs_console.domain.plan import Plan, ServerRef, Wave
-from tests.xacct.test_cross_account_backend import launchable, xb  # noqa: F401 - the shared sandbox fixture
+from tests.xacct.helpers import continuous
+from tests.xacct.test_cross_account_backend import xb  # noqa: F401 - the shared sandbox fixture
 
 
 def _plan(sb, hub_ids, t1_ids, t2_ids) -> Plan:
@@ -35,7 +36,7 @@ def check(report, name):
 def test_servers_of_three_accounts_pass_and_the_input_groups_them(xb):  # noqa: F811
     sb = xb.sandbox
     t1, t2 = sb.targets
-    plan = _plan(sb, xb.servers(2), launchable(sb, t1.account_id, 2)[-1:], launchable(sb, t2.account_id, 1))
+    plan = _plan(sb, xb.servers(2), continuous(sb, t1.account_id, 2)[-1:], continuous(sb, t2.account_id, 1))
     report = asyncio.run(preflight(xb.conn, xb.location, plan, accounts=sb.known_accounts))
     assert not report.blocked, [c.one_line() for c in report.blocking]
     servers = check(report, "servers")
@@ -55,7 +56,7 @@ def test_servers_of_three_accounts_pass_and_the_input_groups_them(xb):  # noqa: 
 def test_a_role_that_cannot_be_assumed_blocks_naming_the_account(xb):  # noqa: F811
     sb = xb.sandbox
     t1, t2 = sb.targets
-    plan = _plan(sb, xb.servers(2), launchable(sb, t1.account_id, 1), launchable(sb, t2.account_id, 1))
+    plan = _plan(sb, xb.servers(2), continuous(sb, t1.account_id, 1), continuous(sb, t2.account_id, 1))
     bad = dataclasses.replace(t2.known(), role_arn=f"arn:aws:iam::{t2.account_id}:role/not-deployed")
     report = asyncio.run(preflight(xb.conn, xb.location, plan, accounts=[t1.known(), bad]))
     assert report.blocked
@@ -68,7 +69,7 @@ def test_a_role_that_cannot_be_assumed_blocks_naming_the_account(xb):  # noqa: F
 def test_an_unknown_account_blocks_with_what_to_do(xb):  # noqa: F811
     sb = xb.sandbox
     t1, t2 = sb.targets
-    plan = _plan(sb, xb.servers(2), launchable(sb, t1.account_id, 1), launchable(sb, t2.account_id, 1))
+    plan = _plan(sb, xb.servers(2), continuous(sb, t1.account_id, 1), continuous(sb, t2.account_id, 1))
     report = asyncio.run(preflight(xb.conn, xb.location, plan, accounts=[t1.known()]))
     blocking = [c for c in report.blocking if c.check == "accounts"]
     assert len(blocking) == 1 and t2.account_id in blocking[0].message and "not a known account" in blocking[0].message
@@ -88,7 +89,7 @@ def test_a_trust_not_naming_the_state_machine_blocks(xb):  # noqa: F811
     iam.create_role(RoleName="narrow", AssumeRolePolicyDocument=json.dumps(doc))
     narrow = make_account(t1.account_id, name="Narrow", role_arn=f"arn:aws:iam::{t1.account_id}:role/narrow")
     plan = Plan.new("Narrow", target_account_id=sb.account_id, target_region=sb.region)
-    plan.add_wave(None, Wave("w", servers=[ServerRef(launchable(sb, t1.account_id, 1)[0], account_id=t1.account_id)]))
+    plan.add_wave(None, Wave("w", servers=[ServerRef(continuous(sb, t1.account_id, 1)[0], account_id=t1.account_id)]))
     report = asyncio.run(preflight(xb.conn, xb.location, plan, accounts=[narrow]))
     blocking = [c for c in report.blocking if c.check == "accounts"]
     assert len(blocking) == 1 and "does not name the backend state machine's role" in blocking[0].message
@@ -110,7 +111,7 @@ def test_single_account_plans_carry_no_groups(xb, n):  # noqa: F811
 def _snapshot_for(sb, role_arn, sid, at):
     """The snapshot DRS in the server's own account (boto3 as its role) names for ``at``."""
     from drs_console.domain import point_in_time as pit
-    from tests.xacct.test_cross_account_backend import as_role
+    from tests.xacct.helpers import as_role
 
     drs = as_role(sb, role_arn)
     items = drs.describe_recovery_snapshots(sourceServerID=sid, order="DESC",
@@ -127,7 +128,7 @@ def test_a_point_in_time_resolves_each_server_in_the_account_that_recovers_it(xb
 
     sb = xb.sandbox
     t1, t2 = sb.targets
-    hub_ids, t1_ids, t2_ids = xb.servers(2), launchable(sb, t1.account_id, 4)[-2:], launchable(sb, t2.account_id, 3)[-1:]
+    hub_ids, t1_ids, t2_ids = xb.servers(2), continuous(sb, t1.account_id, 4)[-2:], continuous(sb, t2.account_id, 3)[-1:]
     plan = _plan(sb, hub_ids, t1_ids, t2_ids)
     at = (datetime.now(UTC) - timedelta(hours=2)).replace(microsecond=0)
     report = asyncio.run(preflight(xb.conn, xb.location, plan, point_in_time=at, accounts=sb.known_accounts))
@@ -171,7 +172,7 @@ def test_a_remote_server_without_a_snapshot_that_old_blocks_naming_its_oldest(xb
 
     sb = xb.sandbox
     t1 = sb.targets[0]
-    hub_id, young = xb.servers(1)[0], launchable(sb, t1.account_id, 6)[-1]
+    hub_id, young = xb.servers(1)[0], continuous(sb, t1.account_id, 6)[-1]
     now = datetime.now(UTC)
     sb.drs_for(t1.account_id).set_added_at(young, now - timedelta(hours=8))  # first snapshot ~2 h ago
     plan = Plan.new("Young", target_account_id=sb.account_id, target_region=sb.region)
@@ -188,7 +189,7 @@ def test_a_remote_server_without_a_snapshot_that_old_blocks_naming_its_oldest(xb
 
 
 def as_role_client(sb, role_arn):
-    from tests.xacct.test_cross_account_backend import as_role
+    from tests.xacct.helpers import as_role
 
     return as_role(sb, role_arn)
 
@@ -198,7 +199,7 @@ def test_a_wave_spread_over_the_window_across_accounts_warns(xb):  # noqa: F811
 
     sb = xb.sandbox
     t2 = sb.targets[1]
-    hub_id, lagging = xb.servers(1)[0], launchable(sb, t2.account_id, 5)[-1]
+    hub_id, lagging = xb.servers(1)[0], continuous(sb, t2.account_id, 5)[-1]
     remote = sb.drs_for(t2.account_id)
     remote.set_replication_state(lagging, "DISCONNECTED", lag_seconds=3 * 3600)  # no data after 3 h ago
     try:
@@ -231,7 +232,7 @@ def test_the_timeline_reads_each_servers_snapshots_in_its_account(xb, qtbot):  #
 
     sb = xb.sandbox
     t1 = sb.targets[0]
-    hub_id, remote = xb.servers(1)[0], launchable(sb, t1.account_id, 7)[-1]
+    hub_id, remote = xb.servers(1)[0], continuous(sb, t1.account_id, 7)[-1]
     since = datetime.now(UTC) - timedelta(days=1)
     got = asyncio.run(of_plan_servers(xb.conn, [hub_id, remote], since=since, account_of={remote: t1.account_id},
                                       accounts=sb.known_accounts, hub_account=sb.account_id))
