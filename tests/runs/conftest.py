@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -135,19 +136,48 @@ def run(coro, timeout: float = 90.0):
     return asyncio.run(asyncio.wait_for(coro, timeout))
 
 
-@pytest.fixture(scope="module")
-def harness():
+@contextmanager
+def deployed_sandbox(harness_class, **sandbox_args):
+    """A started sandbox with the reference backend deployed, as ``harness_class(sandbox,
+    location)``; stopped afterwards."""
     from drs_console.sandbox import Sandbox
     from drs_console.sandbox.backend import deploy_reference_backend
 
-    sandbox = Sandbox(servers=SERVERS, seed=7, speed=SPEED)
+    sandbox = Sandbox(**sandbox_args)
     sandbox.start()
     try:
-        h = Harness(sandbox, deploy_reference_backend(sandbox))
+        h = harness_class(sandbox, deploy_reference_backend(sandbox))
         yield h
         h.conn.close()
     finally:
         sandbox.stop()
+
+
+def cli_caller(harness, monkeypatch):
+    """``call(*argv) -> (exit code, stdout, stderr)``: the CLI against the harness's sandbox as any
+    AWS endpoint (--endpoint-url, keys in the environment)."""
+    import io
+
+    from drs_console.cli.context import CliContext
+    from drs_console.cli.main import build_parser, run_command
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "sandbox-access-key")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "sandbox-secret")
+
+    def call(*argv):
+        ctx = CliContext(region=harness.sandbox.region, endpoint_url=harness.sandbox.endpoint_url,
+                         out=io.StringIO(), err=io.StringIO())
+        args = build_parser().parse_args(["--endpoint-url", harness.sandbox.endpoint_url, *argv])
+        code = run_command(args, ctx)
+        return code, ctx.out.getvalue(), ctx.err.getvalue()
+
+    return call
+
+
+@pytest.fixture(scope="module")
+def harness():
+    with deployed_sandbox(Harness, servers=SERVERS, seed=7, speed=SPEED) as h:
+        yield h
 
 
 @pytest.fixture

@@ -3,34 +3,21 @@ endpoint (--endpoint-url with keys in the environment), so executions outlive on
 
 from __future__ import annotations
 
-import io
 import json
 
 import pytest
 
-from drs_console.cli.context import CliContext
-from drs_console.cli.main import build_parser, run_command
 from drs_console.domain.status import ExecutionStatus as S
 from drs_console.store.plan_io import write_plan_file
 from tests.runs import time_order, views_agree
-from tests.runs.conftest import run
+from tests.runs.conftest import cli_caller, run
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
 def cli(harness, monkeypatch):
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "sandbox-access-key")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "sandbox-secret")
-
-    def call(*argv):
-        ctx = CliContext(region=harness.sandbox.region, endpoint_url=harness.sandbox.endpoint_url,
-                         out=io.StringIO(), err=io.StringIO())
-        args = build_parser().parse_args(["--endpoint-url", harness.sandbox.endpoint_url, *argv])
-        code = run_command(args, ctx)
-        return code, ctx.out.getvalue(), ctx.err.getvalue()
-
-    return call
+    return cli_caller(harness, monkeypatch)
 
 
 def _start(harness, cli, tmp_path, waves, **kw):

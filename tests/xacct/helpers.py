@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import boto3
 
 
@@ -26,20 +24,3 @@ def continuous(sb, account: str, n: int) -> list[str]:
     drs = sb.drs_for(account)
     return [s for s in drs.server_ids()
             if drs.server(s)["dataReplicationInfo"]["dataReplicationState"] == "CONTINUOUS"][:n]
-
-
-@contextmanager
-def deployed_sandbox(harness_class, **sandbox_args):
-    """A started sandbox with a hub and target accounts, the reference backend deployed, as a
-    ``harness_class(sandbox, location)``; stopped afterwards."""
-    from drs_console.sandbox import Sandbox
-    from drs_console.sandbox.backend import deploy_reference_backend
-
-    sandbox = Sandbox(**sandbox_args)
-    sandbox.start()
-    try:
-        harness = harness_class(sandbox, deploy_reference_backend(sandbox))
-        yield harness
-        harness.conn.close()
-    finally:
-        sandbox.stop()

@@ -9,7 +9,8 @@ import pytest
 from drs_console.aws.backend import group_by_account, validate_execution_input
 from drs_console.domain.errors import BadInput
 from tests.backend.conftest import BackendHarness
-from tests.xacct.helpers import as_role, continuous, deployed_sandbox
+from tests.runs.conftest import deployed_sandbox
+from tests.xacct.helpers import as_role, continuous
 
 
 @pytest.fixture(scope="module")

@@ -19,8 +19,8 @@ from drs_console.domain.plan import ServerRef
 from drs_console.domain.progress import parse_time
 from drs_console.domain.report import build_report
 from tests.runs import views_agree
-from tests.runs.conftest import Harness, run, wait_until
-from tests.xacct.helpers import as_role, continuous, deployed_sandbox
+from tests.runs.conftest import Harness, deployed_sandbox, run, wait_until
+from tests.xacct.helpers import as_role, continuous
 
 
 class Harness3(Harness):
