@@ -231,6 +231,15 @@ class StepFunctionsExecutions:
                 return False
             raise
 
+    async def _end_record(self, history_table: str, record: ExecutionRecord, status: ExecutionStatus, *,
+                          error: str, cause: str) -> None:
+        """End an active record that the state machine did not end: the execution item terminal (if
+        still active), its waves still open closed with it, its server leases released."""
+        await self._set_status(history_table, record.execution_id, status, only_from=ACTIVE_STATUSES,
+                               error=error, cause=cause, terminal=True)
+        await self._close_active_waves(history_table, record, status)
+        await self._release_leases_quietly(history_table, record.execution_id)
+
     async def _close_active_waves(self, history_table: str, record: ExecutionRecord, status: ExecutionStatus) -> None:
         ddb = self.conn.client("dynamodb")
         now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
@@ -361,17 +370,9 @@ class StepFunctionsExecutions:
                 if exc.kind != ProblemKind.NOT_FOUND:
                     raise
         if record is not None:
-            await self._set_status(
-                location.history_table,
-                execution_id,
-                ExecutionStatus.CANCELLED,
-                only_from=ACTIVE_STATUSES,
-                error=c.ERROR_STOPPED,
-                cause=cause or "The execution was stopped (StopExecution).",
-                terminal=True,
-            )
-            await self._close_active_waves(location.history_table, record, ExecutionStatus.CANCELLED)
-            await self._release_leases_quietly(location.history_table, execution_id)
+            await self._end_record(location.history_table, record, ExecutionStatus.CANCELLED,
+                                   error=c.ERROR_STOPPED,
+                                   cause=cause or "The execution was stopped (StopExecution).")
         return await self.read_execution(location.history_table, execution_id)
 
     async def reconcile(self, location: BackendLocation, execution_id: str) -> ExecutionRecord | None:
@@ -387,18 +388,10 @@ class StepFunctionsExecutions:
                 raise
             # An active record whose execution does not exist (deleted, or the state machine was
             # replaced): nothing will ever end it, so it ends FAILED, saying why.
-            await self._set_status(
-                location.history_table,
-                execution_id,
-                ExecutionStatus.FAILED,
-                only_from=ACTIVE_STATUSES,
-                error=c.ERROR_EXECUTION_MISSING,
-                cause=f"The state machine execution {record.execution_arn} does not exist; "
-                "the record was left active when it ended.",
-                terminal=True,
-            )
-            await self._close_active_waves(location.history_table, record, ExecutionStatus.FAILED)
-            await self._release_leases_quietly(location.history_table, execution_id)
+            await self._end_record(location.history_table, record, ExecutionStatus.FAILED,
+                                   error=c.ERROR_EXECUTION_MISSING,
+                                   cause=f"The state machine execution {record.execution_arn} does not exist; "
+                                         "the record was left active when it ended.")
             return await self.read_execution(location.history_table, execution_id)
         if info.running:
             return record
@@ -408,17 +401,9 @@ class StepFunctionsExecutions:
         }.get(info.status, ExecutionStatus.FAILED)
         if info.status == "SUCCEEDED" and isinstance(info.output, Mapping):
             status = ExecutionStatus.parse(str(info.output.get("status"))) or ExecutionStatus.FAILED
-        await self._set_status(
-            location.history_table,
-            execution_id,
-            status,
-            only_from=ACTIVE_STATUSES,
-            error=info.error or f"States.{info.status}",
-            cause=info.cause or f"The execution ended {info.status} without recording its end.",
-            terminal=True,
-        )
-        await self._close_active_waves(location.history_table, record, status)
-        await self._release_leases_quietly(location.history_table, execution_id)
+        await self._end_record(location.history_table, record, status,
+                               error=info.error or f"States.{info.status}",
+                               cause=info.cause or f"The execution ended {info.status} without recording its end.")
         return await self.read_execution(location.history_table, execution_id)
 
     async def _require(self, history_table: str, execution_id: str) -> ExecutionRecord:
