@@ -549,6 +549,8 @@ def test_an_actions_message_is_not_wiped_by_the_next_monitor_update(h):
     h.push(eid, update(view(eid, S.RUNNING)))
     h.push(eid, update(view(eid, S.RUNNING, waves=(wave(0, S.STARTED, job="j1", start=T0),))))
     assert h.page.status.text() == f"Resumed {eid}."  # two updates later, still readable
+    h.aloop.run_until_complete(h.page.refresh())  # a reload of the list (as after a start) keeps it too
+    assert h.page.status.text() == f"Resumed {eid}."
     h.page._note_timer.setInterval(20)  # what ACTION_NOTE_MS (10 s) does, without waiting 10 s
     h.page._note_timer.start()
     until(h.aloop, lambda: h.page.status.text().startswith("1 active · 3 executions"), what="the counters")

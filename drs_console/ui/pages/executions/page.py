@@ -177,8 +177,7 @@ class ExecutionsPage(ExecutionActions, Page):
         self.start_refresh()
 
     def _on_disconnected(self) -> None:
-        self._note_timer.stop()
-        self.status.setText("Disconnected: live updates stop until you connect again.")
+        self.show_state("Disconnected: live updates stop until you connect again.")
 
     # -- the list ------------------------------------------------------------------------------
     @asyncSlot()
@@ -189,8 +188,7 @@ class ExecutionsPage(ExecutionActions, Page):
         if self._task is not None and not self._task.done():
             return self._task
         if not self.controller.is_connected:
-            self._note_timer.stop()
-            self.status.setText("Not connected: connect to see executions.")
+            self.show_state("Not connected: connect to see executions.")
             return None
         self._task = self.runner.start(self.refresh(), name="executions-refresh", on_error=self._refresh_failed)
         return self._task
@@ -198,20 +196,16 @@ class ExecutionsPage(ExecutionActions, Page):
     def _refresh_failed(self, exc: BaseException) -> bool:
         self._loaded.set()
         if isinstance(exc, ConsoleError) and exc.kind is ProblemKind.NOT_FOUND:
-            self._note_timer.stop()
-            self.status.setText(exc.one_line())
+            self.show_state(exc.one_line())
             return True
         return False
 
     async def refresh(self) -> list[ExecutionView]:
         """List the executions (active first), then watch the active ones: after a restart this
         re-attaches to every execution still running, and opens the first one if none is open."""
-        self.status.setText("loading…")
+        if not self._note_timer.isActive():  # an action's message stays; the counters follow it
+            self.status.setText("loading…")
         views = await self.engine.list_executions()
-        for v in views:
-            live = self.last_views.get(v.execution_id)
-            if live is not None and live.waves:
-                pass
         self.model.merge(views)
         self.fit_list()
         active = [v for v in views if not v.is_terminal]
@@ -240,6 +234,11 @@ class ExecutionsPage(ExecutionActions, Page):
         if event.type() == QEvent.Type.Resize and watched is self.split:
             self._fit_timer.start()  # after the splitter has laid out its new size
         return super().eventFilter(watched, event)
+
+    def show_state(self, text: str) -> None:
+        """The page's state (not connected, disconnected, an error) on the status line, at once."""
+        self._note_timer.stop()
+        self.status.setText(text)
 
     def show_action(self, text: str) -> None:
         """What an action did, on the status line for ACTION_NOTE_MS (then the counters again)."""
