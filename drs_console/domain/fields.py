@@ -49,6 +49,13 @@ def stamp(dt: datetime, *, local: bool = False) -> str:
 
 
 # -- durations ------------------------------------------------------------------------------------
+def whole_second(dt: datetime | None) -> datetime | None:
+    """A recorded time to the second: every view shows times so, and durations are their
+    differences (a wave shown 12:00:21 to 12:00:24 lasted 3 s, never 2; an execution shown 15:26:00
+    to 15:26:20 took 20 s in History too, never 21)."""
+    return dt.replace(microsecond=0) if dt is not None else None
+
+
 def duration_value(seconds: float | None) -> int | None:
     """Whole seconds (JSON, CSV); None when unknown."""
     return None if seconds is None else max(0, int(round(seconds)))

@@ -28,7 +28,7 @@ from enum import StrEnum
 from typing import Any
 
 from . import contract as c
-from .fields import duration_text
+from .fields import duration_text, whole_second
 from .lease import is_lease_item
 from .status import ACTIVE_STATUSES, TERMINAL_STATUSES, ExecutionStatus, is_terminal
 from .wording import noun, plural
@@ -128,8 +128,8 @@ class HistoryRow:
             plan_name=plan_name,
             plan_id=plan_id,
             execution_type=etype,
-            started_at=parse_time(item.get("startedAt")),
-            ended_at=parse_time(item.get("endedAt")),
+            started_at=whole_second(parse_time(item.get("startedAt"))),
+            ended_at=whole_second(parse_time(item.get("endedAt"))),
             updated_at=str(item.get("updatedAt") or ""),
             wave_count=_int(item.get("waveCount")),
             wave_count_known="waveCount" in item,

@@ -15,11 +15,12 @@ from typing import Any
 
 from .contract import ExecutionRecord, WaveRecord
 from .execution import Engine, ExecutionType, ExecutionView, ServerTally, ServerView, WaveTally, WaveView
+from .fields import whole_second
 from .history import HistoryRow
 from .inventory import SourceServer
 from .native_mapping import TAG_PLAN_ID, TAG_PLAN_NAME, source_server_id
 from .native_point_in_time import read_tags
-from .progress import parse_time, whole_second
+from .progress import parse_time
 from .status import ExecutionStatus, LaunchStatus, ReplicationState
 
 # -- the one status mapping ---------------------------------------------------------------------------

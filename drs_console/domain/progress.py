@@ -24,7 +24,7 @@ from .execution import (
     WaveTally,
     WaveView,
 )
-from .fields import iso_utc, server_json, server_label, wave_label
+from .fields import iso_utc, server_json, server_label, wave_label, whole_second
 from .inventory import SourceServer
 from .status import ExecutionStatus, LaunchStatus, ReplicationState
 from .wording import noun, plural
@@ -47,12 +47,6 @@ def parse_time(value: Any) -> datetime | None:
     except ValueError:
         return None
     return dt.astimezone(UTC) if dt.tzinfo else dt.replace(tzinfo=UTC)
-
-
-def whole_second(dt: datetime | None) -> datetime | None:
-    """The record's times to the second: every view shows them so, and durations are their
-    differences (a wave shown 12:00:21 to 12:00:24 lasted 3 s, never 2)."""
-    return dt.replace(microsecond=0) if dt is not None else None
 
 
 def parse_plan(value: Any) -> dict[str, Any] | None:

@@ -43,7 +43,7 @@ from enum import StrEnum
 from typing import Any
 
 from .contract import ExecutionRecord
-from .fields import age_text, duration_text, iso_utc, rto_target_text, utc_text
+from .fields import age_text, duration_text, iso_utc, rto_target_text, utc_text, whole_second
 from .history import parse_time
 from .inventory import InventorySnapshot, SourceServer, parse_iso_duration
 from .plan import Plan
@@ -120,10 +120,6 @@ class Reason:
                 "serverIds": list(self.server_ids)}
 
 
-def _second(dt: datetime | None) -> datetime | None:
-    return dt.replace(microsecond=0) if dt is not None else None
-
-
 # --- drills -----------------------------------------------------------------------------------
 
 
@@ -169,7 +165,7 @@ class DrillRecord:
         """From the execution's record and the plan it ran (its ``planJson``): the servers of each
         wave come from the plan, the times and statuses from the wave records."""
         planned = plan_waves(plan_doc)
-        at = _second  # whole seconds, as every view shows them (domain/fields.py): the figures agree
+        at = whole_second  # whole seconds, as every view shows them (domain/fields.py): the figures agree
         by_index = {w.index: w for w in record.waves}
         waves = []
         for i in range(max(len(planned), len(record.waves))):

@@ -191,3 +191,21 @@ def test_transitions_stream_each_server_in_the_order_things_happened():
     texts = [t.text for t in diff_views(second, paused, now)]
     # wave 1's end (03:04, from the record) before what is seen now; the execution says where it waits
     assert texts[0].startswith('wave 1 "W1": COMPLETED') and 'execution e1: PAUSED before wave 2 "W2"' in texts
+
+
+def test_history_reads_the_duration_status_reads_to_the_second():
+    """Found side by side against `sandbox serve`: an execution recorded from 15:26:00.290 to
+    15:26:20.795 read 'elapsed 20 s' in status (15:26:00 to 15:26:20, as shown) but '21 s' in
+    History (the raw 20.5 s rounded). Both now take durations between the times they show."""
+    from drs_console.domain.history import HistoryRow, format_duration
+    from drs_console.domain.progress import build_view
+
+    item = {"PK": "EXEC#e1", "SK": "EXECUTION", "executionId": "e1", "status": "FAILED", "planName": "P",
+            "executionType": "DRILL", "startedAt": "2026-12-01T15:26:00.290Z",
+            "endedAt": "2026-12-01T15:26:20.795196+00:00", "waveCount": 0}
+    view = build_view(execution_id="e1", record=ExecutionRecord.from_items([item]), plan={"waves": []})
+    row = HistoryRow.from_item(item)
+    assert f.duration_text(view.elapsed_seconds(datetime.now(UTC))) == "20 s"
+    assert format_duration(row.duration) == "20 s" and row.to_json()["durationSeconds"] == 20
+    assert f.utc_text(row.started_at) == f.utc_text(view.started_at) == "2026-12-01 15:26:00 UTC"
+    assert f.utc_text(row.ended_at) == f.utc_text(view.ended_at) == "2026-12-01 15:26:20 UTC"

@@ -14,8 +14,8 @@ from drs_console.aws.engines.native_history import native_history_rows
 from drs_console.aws.session import AwsConnection
 from drs_console.cli.context import CliContext
 from drs_console.cli.main import build_parser, run_command
+from drs_console.domain.fields import whole_second
 from drs_console.domain.history import format_duration, parse_time
-from drs_console.domain.progress import whole_second
 from drs_console.sandbox import Sandbox
 from tests.sandbox.test_recovery_plan_runs import advance_until, execution, healthy, make_plan, server_step
 
